@@ -1,0 +1,63 @@
+/// How serious an alert-log line is.
+public enum Severity: String, Sendable, Comparable, CaseIterable {
+    case info
+    case warning
+    case critical
+
+    var rank: Int {
+        switch self {
+        case .info: return 0
+        case .warning: return 1
+        case .critical: return 2
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// The rule names of INTERFACES section 3.
+public enum AlertRule: String, Sendable, CaseIterable {
+    case mrConcurrencyExhausted = "mr_concurrency_exhausted"
+    case platformAuthorizationExpiring = "platform_authorization_expiring"
+    case platformUnauthorized = "platform_unauthorized"
+    case monitorFailing = "monitor_failing"
+    case viewingRestrictionChanged = "viewing_restriction_changed"
+    case liveClientLinkExpiring = "live_client_link_expiring"
+    case liveClientLinkChanged = "live_client_link_changed"
+}
+
+/// An alert's identity: (rule, monitor, subject).
+public struct AlertKey: Sendable, Hashable {
+    public var rule: AlertRule
+    public var monitor: String
+    public var subject: String
+
+    public init(rule: AlertRule, monitor: String, subject: String) {
+        self.rule = rule
+        self.monitor = monitor
+        self.subject = subject
+    }
+}
+
+/// What an evaluation says about one alert now.
+public enum AlertCondition: Sendable, Equatable {
+    /// The condition holds at this severity.
+    case firing(severity: Severity, message: String, value: Double?, threshold: Double?)
+    /// The condition does not hold; `message` explains the resolution.
+    case clear(message: String, value: Double?)
+    /// Nothing can be said (the poll failed): leave the alert as it is.
+    case unknown
+}
+
+/// A one-off event for the alert log (state `notice`).
+public struct AlertNotice: Sendable, Equatable {
+    public var key: AlertKey
+    public var severity: Severity
+    public var message: String
+
+    public init(key: AlertKey, severity: Severity = .info, message: String) {
+        self.key = key
+        self.severity = severity
+        self.message = message
+    }
+}

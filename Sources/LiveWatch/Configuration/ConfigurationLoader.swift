@@ -1,0 +1,215 @@
+import Foundation
+import Yams
+
+/// Reads and validates a configuration file: one ordered pass that collects
+/// every problem, then defaults. `run`, `poll` and `check-config` all use it.
+public struct ConfigurationLoader: Sendable {
+    /// The environment secrets are resolved from (`env:` and `$CREDENTIALS_DIRECTORY`).
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The path to use: the flag, then `$LIVEWATCH_CONFIG`, then `/etc/livewatch/livewatch.yaml`.
+    public static func resolvePath(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let fromEnvironment = environment["LIVEWATCH_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "/etc/livewatch/livewatch.yaml"
+    }
+
+    /// Loads the file at `path`.
+    public func load(path: String) throws(ConfigurationError) -> Configuration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(path: path, problems: [
+                ConfigurationProblem(line: nil, owner: nil, key: "", message: "cannot read the file")
+            ])
+        }
+        guard data.count <= 4 << 20 else {
+            throw ConfigurationError(path: path, problems: [
+                ConfigurationProblem(line: nil, owner: nil, key: "", message: "is larger than 4 MiB")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(path: path, problems: [
+                ConfigurationProblem(line: nil, owner: nil, key: "", message: "is not UTF-8 text")
+            ])
+        }
+        var configuration = try parse(text, path: path)
+        configuration.warnings.append(contentsOf: Self.permissionWarnings(path: path, configuration: configuration))
+        return configuration
+    }
+
+    /// Parses configuration text; `path` is only used in messages.
+    public func parse(_ text: String, path: String = "<config>") throws(ConfigurationError) -> Configuration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(path: path, problems: [
+                    ConfigurationProblem(line: nil, owner: nil, key: "", message: "the file is empty")
+                ])
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(path: path, problems: [Self.problem(fromYAML: error)])
+        }
+        let collector = ProblemCollector()
+        guard let top = MappingReader(root, owner: nil, prefix: "", collector: collector, environment: environment, what: "the top level")
+        else {
+            throw ConfigurationError(path: path, problems: collector.problems)
+        }
+        var configuration = Configuration()
+        if let node = top.value("daemon") {
+            configuration.daemon = readDaemon(node, collector: collector)
+        }
+        if let node = top.value("defaults") {
+            configuration.defaults = readDefaults(node, collector: collector)
+        }
+        var names: [String: Int?] = [:]
+        func register(_ node: Node) {
+            guard let (name, nameNode) = Self.peekNameNode(node) else { return }
+            let node = nameNode
+            if let previous = names[name] {
+                let seen = previous.map { " (first defined on line \($0))" } ?? ""
+                collector.problem(node, owner: name, key: "name", "duplicate monitor name\(seen)")
+            } else {
+                names[name] = node.mark?.line
+            }
+        }
+        for (section, reader) in [("polyv", readPolyv)] as [(String, (Node, PollSettings, ProblemCollector) -> MonitorConfiguration?)] {
+            guard let node = top.value(section) else { continue }
+            guard case .sequence(let items) = node else {
+                collector.problem(node, owner: nil, key: section, "must be a list of monitors (each item starts with \"- name:\")")
+                continue
+            }
+            for item in items {
+                register(item)
+                if let monitor = reader(item, configuration.defaults, collector) {
+                    configuration.monitors.append(monitor)
+                }
+            }
+        }
+        top.finish()
+        if configuration.monitors.isEmpty, collector.problems.isEmpty {
+            collector.warning(root, owner: nil, key: "", "no monitors are configured")
+        }
+        guard collector.problems.isEmpty else {
+            throw ConfigurationError(path: path, problems: collector.problems)
+        }
+        configuration.warnings = collector.warnings
+        return configuration
+    }
+
+    static func peekName(_ node: Node) -> String? {
+        peekNameNode(node)?.0
+    }
+
+    static func peekNameNode(_ node: Node) -> (String, Node)? {
+        guard case .mapping(let mapping) = node else { return nil }
+        for (key, value) in mapping where key.string == "name" {
+            return value.string.map { ($0, value) }
+        }
+        return nil
+    }
+
+    static func problem(fromYAML error: Error) -> ConfigurationProblem {
+        // Yams' own description quotes the offending line, which may hold a
+        // secret: keep only the position and the problem.
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
+                return ConfigurationProblem(line: mark.line, owner: nil, key: "", message: "YAML syntax error: \(problem)")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                return ConfigurationProblem(
+                    line: context.mark.line, owner: nil, key: duplicates.joined(separator: ", "),
+                    message: "duplicate key")
+            case .reader(let problem, _, _, _):
+                return ConfigurationProblem(line: nil, owner: nil, key: "", message: "YAML reader error: \(problem)")
+            default:
+                return ConfigurationProblem(line: nil, owner: nil, key: "", message: "YAML error")
+            }
+        }
+        return ConfigurationProblem(line: nil, owner: nil, key: "", message: "YAML error")
+    }
+
+    func readDaemon(_ node: Node, collector: ProblemCollector) -> DaemonSettings {
+        var settings = DaemonSettings()
+        guard let reader = MappingReader(node, owner: nil, prefix: "daemon", collector: collector, environment: environment, what: "daemon settings")
+        else { return settings }
+        settings.database = reader.string("database") ?? settings.database
+        settings.alertLog = reader.string("alert_log") ?? settings.alertLog
+        settings.retention = reader.duration("retention", minimum: 3_600, default: settings.retention)
+        settings.failureThreshold = Int(reader.integer("failure_threshold", in: 1...1_000, default: Int64(settings.failureThreshold)) ?? 3)
+        settings.repeatInterval = reader.duration("repeat_interval", minimum: 60, default: settings.repeatInterval)
+        settings.maxBackoff = reader.duration("max_backoff", minimum: 1, default: settings.maxBackoff)
+        settings.shutdownTimeout = reader.duration("shutdown_timeout", minimum: 1, default: settings.shutdownTimeout)
+        reader.finish()
+        return settings
+    }
+
+    func readDefaults(_ node: Node, collector: ProblemCollector) -> PollSettings {
+        guard let reader = MappingReader(node, owner: nil, prefix: "defaults", collector: collector, environment: environment, what: "poll defaults")
+        else { return PollSettings() }
+        let settings = readPollSettings(reader, inheriting: PollSettings())
+        reader.finish()
+        return settings
+    }
+
+    func readPollSettings(_ reader: MappingReader, inheriting defaults: PollSettings) -> PollSettings {
+        var settings = defaults
+        settings.interval = reader.duration("interval", minimum: 1, default: defaults.interval)
+        settings.timeout = reader.duration("timeout", minimum: 0.1, default: defaults.timeout)
+        settings.jitter = reader.percentage("jitter", default: defaults.jitter)
+        return settings
+    }
+
+    func readPolyv(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
+        let name = Self.peekName(node)
+        guard let reader = MappingReader(node, owner: name, prefix: "", collector: collector, environment: environment, what: "a polyv monitor")
+        else { return nil }
+        defer { reader.finish() }
+        let checkedName = readName(reader)
+        let appID = reader.string("app_id", required: true)
+        let secret = reader.secret("app_secret", required: true)
+        let endpoint = reader.endpoint("endpoint", default: "https://api.polyv.net")
+        let poll = readPollSettings(reader, inheriting: defaults)
+        let warning = reader.integer("residual_warning", in: 0...1_000_000, default: 2) ?? 2
+        let critical = reader.integer("residual_critical", in: 0...1_000_000, default: 0) ?? 0
+        if critical > warning {
+            reader.problem(reader.value("residual_critical"), "residual_critical", "must not be above residual_warning (\(warning))")
+        }
+        guard let checkedName, let appID, let secret, let endpoint else { return nil }
+        return .polyv(PolyvMonitorConfiguration(
+            name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
+            residualWarning: Int(warning), residualCritical: Int(critical)))
+    }
+
+    func readName(_ reader: MappingReader) -> String? {
+        guard let name = reader.string("name", required: true) else { return nil }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains) else {
+            reader.problem(reader.value("name"), "name", "must be 1-64 letters, digits, '-', '_' or '.'")
+            return nil
+        }
+        return name
+    }
+
+    /// A warning when the file holds literal secrets and others can read it.
+    static func permissionWarnings(path: String, configuration: Configuration) -> [ConfigurationProblem] {
+        let hasLiteral = configuration.warnings.contains { $0.message.hasPrefix("is a literal secret") }
+        guard hasLiteral,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = attributes[.posixPermissions] as? NSNumber,
+              mode.intValue & 0o004 != 0
+        else { return [] }
+        return [ConfigurationProblem(
+            line: nil, owner: nil, key: "",
+            message: "holds literal secrets and is readable by every user (mode \(String(mode.intValue, radix: 8))); chmod o-r it")]
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import SQLite
+
+/// Stores a poll and its alert consequences in one transaction, then writes
+/// the alert lines: poll, evaluate, store, alert.
+///
+/// Lines go through the `alert_log_outbox` table, committed with the alert
+/// state, and are deleted once written; a crash between commit and write
+/// loses nothing: the next start writes them.
+public struct PollRecorder: Sendable {
+    public let store: Store
+    public let alertLog: AlertLog
+    public let book: AlertBook
+    public let failureThreshold: Int
+    let logger: Logger
+
+    public init(store: Store, alertLog: AlertLog, repeatInterval: Double, failureThreshold: Int, logger: Logger) {
+        self.store = store
+        self.alertLog = alertLog
+        self.book = AlertBook(repeatInterval: repeatInterval)
+        self.failureThreshold = failureThreshold
+        self.logger = logger
+    }
+
+    /// Records `report`, evaluates alerts with `evaluator`, and writes any alert lines. Returns those lines.
+    @discardableResult
+    public func record(_ report: PollReport, evaluator: any AlertEvaluator) async throws -> [AlertLine] {
+        let book = self.book
+        let threshold = failureThreshold
+        let lines = try await store.write { database in
+            try Self.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: threshold, in: database)
+        }
+        await flushAlertLog()
+        return lines
+    }
+
+    static func recordInTransaction(
+        _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int, in database: Database
+    ) throws -> [AlertLine] {
+        let now = report.finishedAt
+        try ObservationWriter.insertPoll(report, in: database)
+        let failures = try ObservationWriter.updateMonitorState(report, in: database)
+        var evaluation = try evaluator.evaluate(report, in: database)
+        if case .observed(let observation) = report.outcome {
+            try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: now, in: database)
+        }
+        let failingKey = AlertKey(rule: .monitorFailing, monitor: report.monitor, subject: report.monitor)
+        if let failure = report.failure {
+            if failures >= failureThreshold {
+                evaluation.conditions.append((failingKey, .firing(
+                    severity: .warning,
+                    message: "\(failures) consecutive polls of \(report.monitor) failed; last: \(failure.description)",
+                    value: Double(failures), threshold: Double(failureThreshold))))
+            }
+        } else {
+            evaluation.conditions.append((failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
+        }
+        var lines = try book.apply(evaluation.conditions, now: now, in: database)
+        lines += evaluation.notices.map { notice in
+            AlertLine(
+                time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
+                monitor: notice.key.monitor, subject: notice.key.subject, message: notice.message)
+        }
+        try enqueue(lines, at: now, in: database)
+        return lines
+    }
+
+    /// Puts lines in the outbox (inside the caller's transaction).
+    public static func enqueue(_ lines: [AlertLine], at now: Date, in database: Database) throws {
+        let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
+        for line in lines {
+            try insert.run([line.json, ObservationWriter.unixSeconds(now)])
+        }
+    }
+
+    /// Writes every pending outbox line to the alert log, oldest first.
+    /// A line that cannot be written stays for the next attempt.
+    public func flushAlertLog() async {
+        let alertLog = self.alertLog
+        do {
+            let failure: String? = try await store.access { database in
+                let pending = try database.query("SELECT id, line FROM alert_log_outbox ORDER BY id")
+                for row in pending {
+                    guard let id = row.int64("id"), let line = row.string("line") else { continue }
+                    do {
+                        try alertLog.append(line)
+                    } catch {
+                        return "\(error)"
+                    }
+                    try database.run("DELETE FROM alert_log_outbox WHERE id = ?", [id])
+                }
+                return nil
+            }
+            if let failure {
+                logger.error("\(failure); the line is kept and retried")
+            }
+        } catch {
+            logger.error("cannot read the alert outbox: \(error)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import SQLite
+
+/// Writes poll reports and observations with prepared, cached statements.
+/// Call inside a write transaction.
+public enum ObservationWriter {
+    /// Inserts the `polls` row.
+    public static func insertPoll(_ report: PollReport, in database: Database) throws {
+        let failure = report.failure
+        try database.run(
+            """
+            INSERT INTO polls (monitor, vendor, started_at, finished_at, ok, http_status, error_code, error_message,
+                               request_id, requests, items, duration_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                report.monitor, report.vendor, unixSeconds(report.startedAt), unixSeconds(report.finishedAt),
+                report.succeeded, report.httpStatus, failure?.code, failure?.message, report.requestID,
+                report.requests, report.items,
+                Int64((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded()),
+            ])
+    }
+
+    /// Counts a poll's outcome in `monitor_state`; returns the consecutive failures now.
+    public static func updateMonitorState(_ report: PollReport, in database: Database) throws -> Int {
+        let now = unixSeconds(report.finishedAt)
+        if report.succeeded {
+            try database.run(
+                """
+                INSERT INTO monitor_state (monitor, consecutive_failures, last_poll_at, last_success_at) VALUES (?, 0, ?, ?)
+                ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = 0, last_poll_at = excluded.last_poll_at,
+                    last_success_at = excluded.last_success_at
+                """, [report.monitor, now, now])
+            return 0
+        }
+        try database.run(
+            """
+            INSERT INTO monitor_state (monitor, consecutive_failures, last_poll_at) VALUES (?, 1, ?)
+            ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = consecutive_failures + 1,
+                last_poll_at = excluded.last_poll_at
+            """, [report.monitor, now])
+        return Int(try database.scalarInt(
+            "SELECT consecutive_failures FROM monitor_state WHERE monitor = ?", [report.monitor]) ?? 1)
+    }
+
+    /// Stores a successful poll's observation.
+    public static func insertObservation(_ observation: Observation, monitor: String, at date: Date, in database: Database) throws {
+        let observedAt = unixSeconds(date)
+        switch observation {
+        case .mrConcurrency(let concurrency):
+            try database.run(
+                "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
+                [monitor, observedAt, concurrency.total, concurrency.used, concurrency.residual])
+            let channel = try database.cachedStatement(
+                "INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
+            for channelID in concurrency.channelIDs {
+                try channel.run([monitor, observedAt, channelID])
+            }
+        }
+    }
+
+    /// Whole seconds since 1970, rounded down.
+    public static func unixSeconds(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.down))
+    }
+}

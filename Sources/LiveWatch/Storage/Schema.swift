@@ -1,0 +1,141 @@
+import SQLite
+
+/// The database schema, one migration per version (`PRAGMA user_version`).
+///
+/// The relations of INTERFACES section 4 are tables here; their columns are
+/// the stable reporting interface. Extra columns (ids, bookkeeping) may follow.
+public enum Schema {
+    /// Every migration, oldest first. Never edit a released one: append.
+    public static let migrator = Migrator(migrations: [
+        Migrator.Migration(name: "initial relations", sql: version1)
+    ])
+
+    static let version1 = """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            monitor TEXT NOT NULL,
+            vendor TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+            http_status INTEGER,
+            error_code TEXT,
+            error_message TEXT,
+            request_id TEXT,
+            requests INTEGER NOT NULL,
+            items INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX polls_by_monitor_time ON polls (monitor, started_at);
+
+        CREATE TABLE mr_concurrency (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            residual INTEGER NOT NULL
+        );
+        CREATE INDEX mr_concurrency_by_monitor_time ON mr_concurrency (monitor, observed_at);
+
+        CREATE TABLE mr_channels (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            channel_id TEXT NOT NULL
+        );
+        CREATE INDEX mr_channels_by_monitor_time ON mr_channels (monitor, observed_at);
+
+        CREATE TABLE live_rooms (
+            monitor TEXT NOT NULL,
+            room_id TEXT NOT NULL,
+            room_name TEXT,
+            owner_account TEXT,
+            cover_url TEXT,
+            categories TEXT,
+            create_time INTEGER,
+            activity_status INTEGER,
+            view_count INTEGER,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (monitor, room_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE live_room_samples (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            room_id TEXT NOT NULL,
+            activity_status INTEGER,
+            view_count INTEGER
+        );
+        CREATE INDEX live_room_samples_by_monitor_time ON live_room_samples (monitor, observed_at);
+
+        CREATE TABLE platform_authorizations (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            platform_id TEXT NOT NULL,
+            platform_name TEXT,
+            access_type TEXT,
+            authorize_state TEXT,
+            authorized_time INTEGER,
+            expire_time INTEGER,
+            account TEXT,
+            auth_key_fingerprint TEXT
+        );
+        CREATE INDEX platform_authorizations_by_monitor_time ON platform_authorizations (monitor, observed_at);
+
+        CREATE TABLE viewing_restrictions (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            activity_id TEXT NOT NULL,
+            restriction_type INTEGER,
+            custom_app TEXT,
+            custom_url TEXT,
+            error_redirect_url TEXT,
+            secret_fingerprint TEXT,
+            main_button_title TEXT,
+            sub_button_title TEXT
+        );
+        CREATE INDEX viewing_restrictions_by_monitor_time ON viewing_restrictions (monitor, observed_at);
+
+        CREATE TABLE live_client_links (
+            monitor TEXT NOT NULL,
+            observed_at INTEGER NOT NULL,
+            activity_id TEXT NOT NULL,
+            login_type INTEGER NOT NULL,
+            user_name TEXT,
+            expire_time INTEGER,
+            url_fingerprint TEXT,
+            tmp_url_fingerprint TEXT
+        );
+        CREATE INDEX live_client_links_by_monitor_time ON live_client_links (monitor, observed_at);
+
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            monitor TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),
+            started_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            last_value REAL,
+            message TEXT NOT NULL,
+            threshold REAL,
+            last_written_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX alerts_one_open_episode ON alerts (rule, monitor, subject) WHERE state = 'firing';
+        CREATE INDEX alerts_by_time ON alerts (started_at);
+
+        CREATE TABLE monitor_state (
+            monitor TEXT PRIMARY KEY,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_poll_at INTEGER,
+            last_success_at INTEGER
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alert_log_outbox (
+            id INTEGER PRIMARY KEY,
+            line TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """
+}

@@ -1,0 +1,82 @@
+import Dispatch
+import Foundation
+import SQLite
+
+/// The daemon's single writer connection, tied to one serial queue.
+///
+/// All database work runs on that queue, never on Swift's cooperative pool,
+/// so a busy wait cannot starve the polls.
+public final class Store: @unchecked Sendable {
+    // @unchecked: `database` is only touched on `queue`, which serialises every access.
+    private let queue = DispatchQueue(label: "livewatch.store")
+    private var database: Database?
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let database = try Database(path: path, options: .init(busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+        if try database.userVersion() == 0 {
+            // Must precede the first table; lets retention give space back without a full VACUUM.
+            try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        }
+        try Schema.migrator.migrate(database)
+        self.database = database
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer queue.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.writeOnQueue(body) })
+            }
+        }
+    }
+
+    /// Runs `body` with the connection (no transaction) on the writer queue.
+    public func access<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result {
+                    guard let database = self.database else { throw Self.closedError }
+                    return try body(database)
+                })
+            }
+        }
+    }
+
+    /// Synchronous `write`, for command-line tools and benchmarks.
+    public func writeSynchronously<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.sync { try writeOnQueue(body) }
+    }
+
+    /// Synchronous access without a transaction.
+    public func accessSynchronously<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.sync {
+            guard let database else { throw Self.closedError }
+            return try body(database)
+        }
+    }
+
+    /// Closes the connection; later calls fail. Call it last at shutdown.
+    public func close() {
+        queue.sync {
+            if let database {
+                try? database.execute("PRAGMA optimize")
+            }
+            database = nil
+        }
+    }
+
+    private func writeOnQueue<T>(_ body: (Database) throws -> T) throws -> T {
+        guard let database else { throw Self.closedError }
+        return try database.write { try body(database) }
+    }
+
+    static let closedError = SQLiteError(code: .misuse, message: "the database is closed")
+}

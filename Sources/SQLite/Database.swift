@@ -1,0 +1,150 @@
+import CSQLite
+
+/// One SQLite connection.
+///
+/// Not thread-safe by itself: own it from one serial context (an actor or a
+/// serial queue). Writes go through `write(_:)`, which uses `BEGIN IMMEDIATE`
+/// so the busy timeout applies when the write lock is taken, not halfway
+/// through a transaction.
+public final class Database {
+    /// How the connection is opened.
+    public struct Options: Sendable {
+        /// Open without write access (reports, `sqlite3`-style readers).
+        public var readOnly: Bool
+        /// How long to wait for another connection's lock before `SQLITE_BUSY`, in milliseconds.
+        public var busyTimeoutMilliseconds: Int32
+        /// Use write-ahead logging (readers do not block the writer).
+        public var journalModeWAL: Bool
+
+        public init(readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, journalModeWAL: Bool = true) {
+            self.readOnly = readOnly
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.journalModeWAL = journalModeWAL
+        }
+    }
+
+    let handle: OpaquePointer
+    /// The file path the connection was opened on.
+    public let path: String
+    private var statementCache: [String: Statement] = [:]
+
+    /// Opens (creating unless read-only) the database at `path` and configures it.
+    public init(path: String, options: Options = Options()) throws {
+        var connection: OpaquePointer?
+        let flags = options.readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &connection, flags, nil)
+        guard code == SQLITE_OK, let connection else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(connection)
+            throw SQLiteError(code: ResultCode(rawValue: code), message: "\(message): \(path)")
+        }
+        self.handle = connection
+        self.path = path
+        sqlite3_extended_result_codes(connection, 1)
+        sqlite3_busy_timeout(connection, options.busyTimeoutMilliseconds)
+        if !options.readOnly {
+            if options.journalModeWAL {
+                try execute("PRAGMA journal_mode=WAL")
+            }
+            try execute("PRAGMA synchronous=NORMAL")
+        }
+        try execute("PRAGMA foreign_keys=ON")
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more SQL statements that take no arguments.
+    public func execute(_ sql: String) throws {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(code: code, sql: sql) }
+    }
+
+    /// Prepares a statement (not cached).
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(database: self, sql: sql)
+    }
+
+    /// A prepared statement for `sql`, prepared once per connection and reused.
+    public func cachedStatement(_ sql: String) throws -> Statement {
+        if let statement = statementCache[sql] { return statement }
+        let statement = try prepare(sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs one statement with arguments, using the statement cache.
+    public func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+        try cachedStatement(sql).run(arguments)
+    }
+
+    /// Runs a query with arguments and returns all rows, using the statement cache.
+    public func query(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> [Row] {
+        try cachedStatement(sql).query(arguments)
+    }
+
+    /// The first row of a query, if any.
+    public func first(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Row? {
+        try query(sql, arguments).first
+    }
+
+    /// The first column of the first row, as an integer.
+    public func scalarInt(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64? {
+        guard let row = try first(sql, arguments) else { return nil }
+        if case .integer(let value) = row[0] { return value }
+        return nil
+    }
+
+    /// The rowid of the last inserted row on this connection.
+    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// True when a transaction is open on this connection.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` inside a transaction: committed if it returns, rolled back if it throws.
+    ///
+    /// The first error is the one rethrown; a rollback happens only if the
+    /// transaction is still open (SQLite may already have rolled it back).
+    public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue) TRANSACTION")
+        do {
+            let result = try body()
+            try execute("COMMIT TRANSACTION")
+            return result
+        } catch {
+            if isInTransaction {
+                try? execute("ROLLBACK TRANSACTION")
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the way to write.
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.immediate, body)
+    }
+
+    /// `PRAGMA user_version`.
+    public func userVersion() throws -> Int {
+        Int(try scalarInt("PRAGMA user_version") ?? 0)
+    }
+
+    /// Sets `PRAGMA user_version`.
+    public func setUserVersion(_ version: Int) throws {
+        try execute("PRAGMA user_version = \(version)")
+    }
+
+    func error(code: Int32, sql: String?) -> SQLiteError {
+        let extended = sqlite3_extended_errcode(handle)
+        let message = String(cString: sqlite3_errmsg(handle))
+        let resultCode = ResultCode(rawValue: extended != 0 && (extended & 0xFF) == (code & 0xFF) ? extended : code)
+        return SQLiteError(code: resultCode, message: message, sql: sql)
+    }
+}

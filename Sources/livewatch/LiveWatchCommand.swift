@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import LiveWatch
+import Logging
+
+/// The `livewatch` command line: argument parsing and exit codes only.
+@main
+struct LiveWatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "livewatch",
+        abstract: "Watches live-streaming vendor accounts (Polyv, Tencent Cloud Chat, Huawei MetaStudio, Volcengine) and alerts before something runs out.",
+        version: LiveWatchVersion.current,
+        subcommands: [RunCommand.self, PollCommand.self, CheckConfigCommand.self, DemoCommand.self]
+    )
+}
+
+/// `--config`, shared by every command that reads the configuration.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $LIVEWATCH_CONFIG, then /etc/livewatch/livewatch.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    var path: String { ConfigurationLoader.resolvePath(config) }
+
+    /// Loads and validates the configuration; on problems prints each and exits with 2.
+    func load() throws -> Configuration {
+        do {
+            let configuration = try ConfigurationLoader().load(path: path)
+            for warning in configuration.warnings {
+                Console.error("warning: \(path): \(warning)")
+            }
+            return configuration
+        } catch {
+            for problem in error.problems {
+                Console.error("error: \(error.path): \(problem)")
+            }
+            throw ExitCode(2)
+        }
+    }
+
+    func makeLogger(label: String) -> Logger {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingBootstrap.once(level: level)
+        return Logger(label: label)
+    }
+}
+
+enum Console {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false
+
+    /// Bootstraps swift-log once (the process is single-threaded when commands start).
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the daemon until SIGTERM or SIGINT (SIGHUP reopens the alert log).")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = options.makeLogger(label: "livewatch")
+        let daemon = Daemon(configuration: configuration, logger: logger)
+        do {
+            try await daemon.run(signals: SignalSource.daemonSignals())
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct PollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "poll", abstract: "Poll each (or each named) monitor once, store and alert as the daemon would, then summarise.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Only this monitor (repeatable).")
+    var monitor: [String] = []
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = options.makeLogger(label: "livewatch")
+        let reports: [PollReport]
+        do {
+            reports = try await Daemon.pollOnce(configuration: configuration, names: monitor, logger: logger)
+        } catch let error as ConfigurationError {
+            for problem in error.problems { Console.error("error: \(problem)") }
+            throw ExitCode(2)
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        for report in reports {
+            let milliseconds = Int((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded())
+            if let failure = report.failure {
+                print("\(report.monitor)\tFAILED\t\(milliseconds) ms\t\(failure)")
+            } else {
+                print("\(report.monitor)\tok\t\(milliseconds) ms\t\(report.items) item(s)")
+            }
+        }
+        if reports.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
+    }
+}
+
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate the configuration and every secret reference without contacting any vendor.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        print("\(options.path): valid, \(configuration.monitors.count) monitor(s): "
+            + configuration.monitors.map { "\($0.name) (\($0.vendor))" }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Synchronization
+@testable import LiveWatch
+
+/// A temporary folder for one test, removed by `remove()`.
+struct TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "livewatch-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Captures log lines so tests can search them (for secrets, or for messages).
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var logger: Logger {
+        let sink: @Sendable (String) -> Void = { [self] line in self.lines.withLock { $0.append(line) } }
+        return Logger(label: "test") { label in JournalLogHandler(label: label, level: .debug, output: sink) }
+    }
+
+    var text: String { lines.withLock { $0.joined() } }
+}
+
+/// Collects scheduler events and lets a test wait for them with a deadline (never a bare sleep).
+final class EventRecorder: Sendable {
+    private let events = Mutex<[SchedulerEvent]>([])
+
+    var observer: @Sendable (SchedulerEvent) -> Void {
+        { [self] event in self.events.withLock { $0.append(event) } }
+    }
+
+    var all: [SchedulerEvent] { events.withLock { $0 } }
+
+    var finished: [(String, Bool, Double)] {
+        all.compactMap { event in
+            if case .pollFinished(let job, let succeeded, let delay) = event { return (job, succeeded, delay) }
+            return nil
+        }
+    }
+
+    /// Waits (up to `timeout` real seconds) until `condition` holds over the events.
+    func wait(timeout: Double = 10, until condition: ([SchedulerEvent]) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(all) {
+            guard Date() < deadline else { throw WaitTimeout() }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+
+    /// Waits until `count` polls have finished.
+    func waitForFinishedPolls(_ count: Int, timeout: Double = 10) async throws {
+        try await wait(timeout: timeout) { events in
+            events.filter { if case .pollFinished = $0 { return true } else { return false } }.count >= count
+        }
+    }
+}
+
+struct WaitTimeout: Error {}
+
+/// Reads the alert log as parsed JSON objects.
+func alertLogLines(_ path: String) -> [[String: Any]] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+    }
+}
+
+/// A transport for tests that build requests without sending them.
+struct UnusedTransport: HTTPTransport {
+    func perform(_ request: OutgoingRequest) async throws(HTTPTransportError) -> IncomingResponse {
+        throw .connectionFailed("this test sends nothing")
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import VendorSigning
+@testable import LiveWatch
+import VendorSimulator
+
+@Suite struct PolyvClientTests {
+    @Test func signsWithA13DigitTimestampAndTheDocumentedParameters() throws {
+        let configuration = PolyvMonitorConfiguration(
+            name: "p", appID: "frlr1zazn3", appSecret: Secret("fsq2k5weced1h8vui657xtdva66whf0g"),
+            endpoint: try #require(URL(string: "https://api.polyv.net/")), poll: PollSettings())
+        let client = PolyvClient(configuration: configuration, transport: UnusedTransport())
+        let (request, sign) = client.makeRequest(at: Date(timeIntervalSince1970: 1_660_617_675), timeout: 5)
+        // SIGNING.md vector polyv-2-concurrency-detail.
+        #expect(sign == "3381155867F71FC97EEB6DDB0DCC59D2")
+        #expect(request.url == "https://api.polyv.net/live/v4/user/mr/concurrency-detail/get?appId=frlr1zazn3&timestamp=1660617675000&sign=3381155867F71FC97EEB6DDB0DCC59D2")
+        #expect(request.method == "GET")
+    }
+
+    @Test func readsConcurrencyFromTheSimulator() async throws {
+        let fixture = try await PolyvFixture.start(total: 5, used: 3)
+        defer { Task { await fixture.stop() } }
+        let report = await fixture.monitor().poll(deadline: 2)
+        guard case .observed(.mrConcurrency(let concurrency)) = report.outcome else {
+            Issue.record("poll failed: \(String(describing: report.failure))")
+            return
+        }
+        #expect(concurrency == MRConcurrency(total: 5, used: 3, residual: 2, channelIDs: ["3265597", "3265598", "3265599"]))
+        #expect(report.requestID?.count == 36)
+        #expect(report.httpStatus == 200)
+        #expect(report.requests == 1)
+        #expect(fixture.simulator.polyv.counters.accepted == 1)
+        #expect(fixture.simulator.polyv.lastQuery?.contains("timestamp=") == true)
+    }
+
+    @Test func aWrongSecretIsAnAuthenticationFailureWithTheVendorsCode() async throws {
+        let fixture = try await PolyvFixture.start(secret: "not-the-right-secret")
+        defer { Task { await fixture.stop() } }
+        let report = await fixture.monitor().poll(deadline: 2)
+        let failure = try #require(report.failure)
+        #expect(failure.kind == .authentication)
+        #expect(failure.code == "20004")
+        #expect(failure.message == "Polyv: invalid signature.")
+        #expect(report.httpStatus == 403)
+        #expect(report.requestID != nil)
+        #expect(fixture.simulator.polyv.counters.rejectedSignature == 1)
+    }
+
+    @Test func aSkewedClockIsRejectedByTheTimestampWindow() async throws {
+        let fixture = try await PolyvFixture.start()
+        defer { Task { await fixture.stop() } }
+        let report = await fixture.monitor(clock: { Date().addingTimeInterval(-600) }).poll(deadline: 2)
+        #expect(report.failure?.code == "20003")
+        #expect(fixture.simulator.polyv.counters.rejectedTimestamp == 1)
+    }
+
+    static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
+        (.serverError, .http, "http_500"),
+        (.html, .http, "http_502"),
+        (.truncatedJSON, .invalidResponse, "invalid_response"),
+        (.emptyBody, .invalidResponse, "invalid_response"),
+        (.wrongContentType, .invalidResponse, "invalid_response"),
+        (.slow(seconds: 3), .transport, "timeout"),
+        (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
+        (.connectionReset, .transport, "transport"),
+        (.rateLimited(retryAfter: 42), .rateLimited, "429"),
+    ]
+
+    @Test(arguments: 0..<faults.count)
+    func mapsEveryFault(index: Int) async throws {
+        let (fault, kind, code) = Self.faults[index]
+        let fixture = try await PolyvFixture.start(timeout: 1)
+        defer { Task { await fixture.stop() } }
+        fixture.simulator.polyv.faults.inject(fault)
+        let report = await fixture.monitor().poll(deadline: 1)
+        let failure = try #require(report.failure, "\(fault) was not a failure")
+        #expect(failure.kind == kind, "\(fault): \(failure)")
+        #expect(failure.code == code, "\(fault): \(failure)")
+        if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
+        // The next poll, without the fault, works: nothing is left broken.
+        let next = await fixture.monitor().poll(deadline: 2)
+        #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+    }
+
+    @Test func missingFieldsAreNamed() {
+        let response = IncomingResponse(
+            status: 200, headers: [],
+            body: Array(#"{"code":200,"status":"success","success":true,"data":{"mrLiveConcurrency":5}}"#.utf8))
+        guard case .failure(let failure) = PolyvClient.parse(response, now: Date()) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(failure.message == "Polyv response lacks data.usedCount, data.residualConcurrency")
+    }
+
+    @Test func theDocumentedErrorExampleIsAVendorFailure() {
+        let body = #"""
+            {"code": 400, "status": "error", "requestId": "d310b70bc329403f87f77f9203d50f89.128.16360831552223589",
+             "error": {"code": 20001, "desc": "application not found."}, "success": false}
+            """#
+        let response = IncomingResponse(status: 400, headers: [], body: Array(body.utf8))
+        guard case .failure(let failure) = PolyvClient.parse(response, now: Date()) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(failure.kind == .vendor)
+        #expect(failure.code == "20001")
+        #expect(failure.message == "Polyv: application not found.")
+    }
+}

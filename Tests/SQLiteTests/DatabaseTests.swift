@@ -1,0 +1,162 @@
+import Foundation
+import SQLite
+import Testing
+
+/// A fresh database file in a temporary folder, removed with the folder.
+struct TemporaryDatabase {
+    let directory: String
+    var path: String { directory + "/test.db" }
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "sqlite-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+@Suite struct DatabaseTests {
+    @Test func bindsAndReadsEveryType() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)")
+        let optionalMissing: Int? = nil
+        try database.run(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+            [Int64.max, 2.5, "héllo 世界", [UInt8]([0, 1, 255]), optionalMissing])
+        try database.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [true, Int32(-7), "", [UInt8](), SQLiteValue.null])
+        let rows = try database.query("SELECT i, r, s, b, n FROM t ORDER BY rowid")
+        #expect(rows.count == 2)
+        #expect(rows[0]["i"] == .integer(Int64.max))
+        #expect(rows[0]["r"] == .real(2.5))
+        #expect(rows[0]["s"] == .text("héllo 世界"))
+        #expect(rows[0]["b"] == .blob([0, 1, 255]))
+        #expect(rows[0]["n"] == .null)
+        #expect(rows[1]["i"] == .integer(1))
+        #expect(rows[1]["r"] == .real(-7))  // REAL affinity converts the bound integer
+        #expect(rows[1]["s"] == .text(""))
+        #expect(rows[1]["b"] == .blob([]))
+    }
+
+    @Test func opensInWALWithNormalSynchronous() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        #expect(try database.first("PRAGMA journal_mode")?[0] == .text("wal"))
+        #expect(try database.scalarInt("PRAGMA synchronous") == 1)
+    }
+
+    @Test func rollsBackWhenTheBodyThrows() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        #expect(throws: SQLiteError.self) {
+            try database.write {
+                try database.run("INSERT INTO t (v) VALUES (?)", ["kept?"])
+                try database.run("INSERT INTO t (v) VALUES (?)", [SQLiteValue.null])
+            }
+        }
+        #expect(try database.scalarInt("SELECT count(*) FROM t") == 0)
+        #expect(!database.isInTransaction)
+    }
+
+    @Test func errorsCarryCodeAndSQLButNeverBoundValues() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (v TEXT UNIQUE)")
+        try database.run("INSERT INTO t VALUES (?)", ["s3cr3t-value"])
+        do {
+            try database.run("INSERT INTO t VALUES (?)", ["s3cr3t-value"])
+            Issue.record("expected a constraint error")
+        } catch let error as SQLiteError {
+            #expect(error.code.matches(.constraint))
+            #expect(error.sql?.contains("INSERT INTO t") == true)
+            #expect(!error.description.contains("s3cr3t-value"))
+            #expect(!error.message.contains("s3cr3t-value"))
+        }
+    }
+
+    @Test func rejectsAWrongNumberOfArguments() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (a, b)")
+        #expect(throws: SQLiteError.self) { try database.run("INSERT INTO t VALUES (?, ?)", [1]) }
+    }
+
+    @Test func aSecondWriterGetsBusyAfterItsTimeout() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let first = try Database(path: temporary.path)
+        try first.execute("CREATE TABLE t (v)")
+        let second = try Database(path: temporary.path, options: .init(busyTimeoutMilliseconds: 100))
+        try first.execute("BEGIN IMMEDIATE")
+        try first.run("INSERT INTO t VALUES (1)")
+        let started = Date()
+        do {
+            try second.write { try second.run("INSERT INTO t VALUES (2)") }
+            Issue.record("expected SQLITE_BUSY")
+        } catch let error as SQLiteError {
+            #expect(error.code.matches(.busy))
+        }
+        // The bounded timeout was honoured (waited, but not forever).
+        #expect(Date().timeIntervalSince(started) < 5)
+        try first.execute("COMMIT")
+        try second.write { try second.run("INSERT INTO t VALUES (2)") }
+        #expect(try first.scalarInt("SELECT count(*) FROM t") == 2)
+    }
+
+    @Test func aReadOnlyConnectionSeesCommittedDataAndCannotWrite() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let writer = try Database(path: temporary.path)
+        try writer.execute("CREATE TABLE t (v)")
+        try writer.run("INSERT INTO t VALUES (?)", [42])
+        let reader = try Database(path: temporary.path, options: .init(readOnly: true))
+        #expect(try reader.scalarInt("SELECT v FROM t") == 42)
+        #expect(throws: SQLiteError.self) { try reader.execute("INSERT INTO t VALUES (1)") }
+    }
+}
+
+@Suite struct MigratorTests {
+    static let first = Migrator.Migration(name: "one", sql: "CREATE TABLE a (x INTEGER);")
+    static let second = Migrator.Migration(name: "two", sql: "ALTER TABLE a ADD COLUMN y TEXT; CREATE TABLE b (z);")
+
+    @Test func migratesFromAnOlderVersionKeepingData() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        do {
+            let database = try Database(path: temporary.path)
+            #expect(try Migrator(migrations: [Self.first]).migrate(database) == [1])
+            try database.run("INSERT INTO a (x) VALUES (7)")
+        }
+        let database = try Database(path: temporary.path)
+        let applied = try Migrator(migrations: [Self.first, Self.second]).migrate(database)
+        #expect(applied == [2])
+        #expect(try database.userVersion() == 2)
+        #expect(try database.scalarInt("SELECT x FROM a") == 7)
+        try database.run("INSERT INTO b VALUES (1)")
+        #expect(try Migrator(migrations: [Self.first, Self.second]).migrate(database) == [])
+    }
+
+    @Test func aFailedMigrationLeavesTheOldVersion() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        let broken = Migrator.Migration(name: "broken", sql: "CREATE TABLE c (x); CREATE TABLE c (x);")
+        #expect(throws: SQLiteError.self) { try Migrator(migrations: [Self.first, broken]).migrate(database) }
+        #expect(try database.userVersion() == 1)
+        #expect(try database.query("SELECT name FROM sqlite_master WHERE name = 'c'").isEmpty)
+    }
+
+    @Test func refusesADatabaseFromANewerProgram() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.setUserVersion(5)
+        #expect(throws: SQLiteError.self) { try Migrator(migrations: [Self.first]).migrate(database) }
+    }
+}
