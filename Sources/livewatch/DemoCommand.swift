@@ -53,7 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
-        LoggingBootstrap.once(level: .warning)
+        LoggingBootstrap.once(level: .error)
         let logger = Logger(label: "livewatch-demo")
         print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
         print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.\n")

@@ -61,11 +61,17 @@ public struct PollSettings: Sendable, Equatable {
 /// One configured monitor of one vendor.
 public enum MonitorConfiguration: Sendable {
     case polyv(PolyvMonitorConfiguration)
+    case tencentChat(TencentChatMonitorConfiguration)
+    case metaStudio(MetaStudioMonitorConfiguration)
+    case volcengine(VolcengineMonitorConfiguration)
 
     /// The unique monitor name.
     public var name: String {
         switch self {
         case .polyv(let configuration): return configuration.name
+        case .tencentChat(let configuration): return configuration.name
+        case .metaStudio(let configuration): return configuration.name
+        case .volcengine(let configuration): return configuration.name
         }
     }
 
@@ -73,6 +79,9 @@ public enum MonitorConfiguration: Sendable {
     public var vendor: String {
         switch self {
         case .polyv: return "polyv"
+        case .tencentChat: return "tencent_chat"
+        case .metaStudio: return "metastudio"
+        case .volcengine: return "volcengine"
         }
     }
 
@@ -80,6 +89,18 @@ public enum MonitorConfiguration: Sendable {
     public var poll: PollSettings {
         switch self {
         case .polyv(let configuration): return configuration.poll
+        case .tencentChat(let configuration): return configuration.poll
+        case .metaStudio(let configuration): return configuration.poll
+        case .volcengine(let configuration): return configuration.poll
+        }
+    }
+
+    /// The deadline of one whole poll: `timeout`, or the crawl budget for a paging crawl.
+    public var pollDeadline: Double {
+        switch self {
+        case .tencentChat(let configuration): return configuration.crawlBudget
+        case .metaStudio(let configuration): return max(configuration.poll.timeout, configuration.poll.timeout * Double(min(configuration.maxPages, 10)))
+        case .polyv, .volcengine: return poll.timeout
         }
     }
 
@@ -87,7 +108,136 @@ public enum MonitorConfiguration: Sendable {
     public var secrets: [Secret] {
         switch self {
         case .polyv(let configuration): return [configuration.appSecret]
+        case .tencentChat(let configuration): return [configuration.secretKey]
+        case .metaStudio(let configuration):
+            switch configuration.authentication {
+            case .accessKey(let accessKey, let secretKey): return [accessKey, secretKey]
+            case .token(let token): return [token]
+            }
+        case .volcengine(let configuration): return [configuration.accessKey, configuration.secretKey]
         }
+    }
+}
+
+/// A Tencent Cloud Chat live room list monitor.
+public struct TencentChatMonitorConfiguration: Sendable {
+    public var name: String
+    public var sdkAppID: UInt64
+    /// An App Admin account.
+    public var identifier: String
+    /// The key UserSigs are generated from.
+    public var secretKey: Secret
+    /// Base URL, default `https://console.tim.qq.com`.
+    public var endpoint: URL
+    /// Rooms per request, 1...20.
+    public var pageSize: Int
+    /// Most requests that start in any one-second window.
+    public var rateLimit: Int
+    /// A crawl with more pages than this fails.
+    public var maxPages: Int
+    /// A crawl longer than this (seconds) fails.
+    public var crawlBudget: Double
+    public var poll: PollSettings
+
+    public init(
+        name: String, sdkAppID: UInt64, identifier: String, secretKey: Secret, endpoint: URL, pageSize: Int = 20,
+        rateLimit: Int = 10, maxPages: Int = 5_000, crawlBudget: Double = 600, poll: PollSettings
+    ) {
+        self.name = name
+        self.sdkAppID = sdkAppID
+        self.identifier = identifier
+        self.secretKey = secretKey
+        self.endpoint = endpoint
+        self.pageSize = pageSize
+        self.rateLimit = rateLimit
+        self.maxPages = maxPages
+        self.crawlBudget = crawlBudget
+        self.poll = poll
+    }
+}
+
+/// A Huawei MetaStudio live platform monitor.
+public struct MetaStudioMonitorConfiguration: Sendable {
+    /// How requests are authenticated.
+    public enum Authentication: Sendable {
+        /// AK/SK signing (SDK-HMAC-SHA256).
+        case accessKey(accessKey: Secret, secretKey: Secret)
+        /// An IAM token sent as `X-Auth-Token`.
+        case token(Secret)
+    }
+
+    public var name: String
+    public var projectID: String
+    /// Base URL, default `https://metastudio.cn-north-4.myhuaweicloud.com`.
+    public var endpoint: URL
+    public var authentication: Authentication
+    /// Optional `access_type` filter (`MEITUAN_OFFICIAL` or `MSS_STANDARD`).
+    public var accessType: String?
+    /// Warning when an authorization expires within this many seconds.
+    public var expiryWarning: Double
+    /// Critical when an authorization expires within this many seconds.
+    public var expiryCritical: Double
+    /// The zone a zone-less time such as `2026-11-22 08:00:00` is read in (default UTC).
+    public var timeZone: TimeZone
+    /// A listing with more pages than this fails.
+    public var maxPages: Int
+    public var poll: PollSettings
+
+    public init(
+        name: String, projectID: String, endpoint: URL, authentication: Authentication, accessType: String? = nil,
+        expiryWarning: Double = 7 * 86_400, expiryCritical: Double = 86_400, timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+        maxPages: Int = 100, poll: PollSettings
+    ) {
+        self.name = name
+        self.projectID = projectID
+        self.endpoint = endpoint
+        self.authentication = authentication
+        self.accessType = accessType
+        self.expiryWarning = expiryWarning
+        self.expiryCritical = expiryCritical
+        self.timeZone = timeZone
+        self.maxPages = maxPages
+        self.poll = poll
+    }
+}
+
+/// A Volcengine livesaas monitor: viewing restrictions and start links of some live rooms.
+public struct VolcengineMonitorConfiguration: Sendable {
+    public var name: String
+    public var accessKey: Secret
+    public var secretKey: Secret
+    /// Default `cn-north-1`.
+    public var region: String
+    /// Base URL, default `https://livesaas.volcengineapi.com`.
+    public var endpoint: URL
+    /// The live rooms (activities) watched.
+    public var activityIDs: [Int64]
+    /// Watch `GetCustomViewingRestrictionInfoAPI`.
+    public var viewingRestrictions: Bool
+    /// Watch `GetDownloadLiveClient` (the host's start link).
+    public var liveClientLinks: Bool
+    /// A guest link is watched for each name (1-15 characters).
+    public var guestNames: [String]
+    /// Warning when a temporary start link expires within this many seconds.
+    public var linkExpiryWarning: Double
+    public var poll: PollSettings
+
+    public init(
+        name: String, accessKey: Secret, secretKey: Secret, region: String = "cn-north-1", endpoint: URL,
+        activityIDs: [Int64], viewingRestrictions: Bool = true, liveClientLinks: Bool = false, guestNames: [String] = [],
+        linkExpiryWarning: Double = 7_200, poll: PollSettings
+    ) {
+        self.name = name
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.region = region
+        self.endpoint = endpoint
+        self.activityIDs = activityIDs
+        self.viewingRestrictions = viewingRestrictions
+        self.liveClientLinks = liveClientLinks
+        self.guestNames = guestNames
+        self.linkExpiryWarning = linkExpiryWarning
+        self.poll = poll
     }
 }
 

@@ -61,7 +61,7 @@ public final class Daemon: Sendable {
                 name: monitorConfiguration.name,
                 policy: BackoffPolicy(
                     interval: poll.interval, jitter: poll.jitter, maximumBackoff: configuration.daemon.maxBackoff),
-                timeout: poll.timeout
+                timeout: monitorConfiguration.pollDeadline
             ) { deadline in
                 await pipeline.run(runtime, deadline: deadline).2
             }
@@ -117,7 +117,7 @@ public final class Daemon: Sendable {
             for (index, monitorConfiguration) in selected.enumerated() {
                 let runtime = MonitorRuntime.make(monitorConfiguration, transport: http)
                 group.addTask {
-                    (index, await pipeline.run(runtime, deadline: monitorConfiguration.poll.timeout).0)
+                    (index, await pipeline.run(runtime, deadline: monitorConfiguration.pollDeadline).0)
                 }
             }
             var collected: [(Int, PollReport)] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 
 /// A configured monitor ready to run: the vendor monitor, its alert evaluator and its settings.
 public struct MonitorRuntime: Sendable {
@@ -24,6 +25,30 @@ public struct MonitorRuntime: Sendable {
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
                     monitor: polyv.name, residualWarning: polyv.residualWarning, residualCritical: polyv.residualCritical))
+        case .tencentChat, .metaStudio, .volcengine:
+            // Replaced vendor by vendor as their monitors land.
+            return MonitorRuntime(
+                configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),
+                evaluator: NoAlerts())
         }
     }
+}
+
+/// TEMPORARY: a vendor whose monitor has not landed yet; every poll fails saying so.
+struct PendingVendorMonitor: Monitor {
+    let name: String
+    let vendor: String
+    let clock: @Sendable () -> Date
+
+    func poll(deadline: Double) async -> PollReport {
+        let now = clock()
+        return PollReport(
+            monitor: name, vendor: vendor, startedAt: now, finishedAt: now, requests: 0, httpStatus: nil, requestID: nil,
+            outcome: .failed(PollFailure(kind: .local, code: "unsupported", message: "\(vendor) monitors are not implemented yet")))
+    }
+}
+
+/// An evaluator with no rules.
+struct NoAlerts: AlertEvaluator {
+    func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation { AlertEvaluation() }
 }

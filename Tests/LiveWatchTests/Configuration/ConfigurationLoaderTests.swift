@@ -6,7 +6,10 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/config")
-    static let environment = ["TEST_POLYV_SECRET": "polyv-secret-for-tests"]
+    static let environment = [
+        "TEST_POLYV_SECRET": "polyv-secret-for-tests", "TEST_TIM_KEY": "tim-key", "TEST_HUAWEI_AK": "hw-ak",
+        "TEST_HUAWEI_SK": "hw-sk", "TEST_HUAWEI_TOKEN": "hw-token", "TEST_VOLC_AK": "volc-ak", "TEST_VOLC_SK": "volc-sk",
+    ]
 
     static var invalidFixtures: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? [])
@@ -31,6 +34,49 @@ import Testing
         #expect(polyv.poll.timeout == 10)
         #expect(polyv.residualWarning == 2)
         #expect(configuration.warnings.isEmpty)
+        #expect(configuration.monitors.map(\.vendor) == ["polyv", "tencent_chat", "metastudio", "metastudio", "volcengine"])
+        guard case .tencentChat(let tim) = configuration.monitors[1], case .metaStudio(let hw) = configuration.monitors[2],
+              case .metaStudio(let token) = configuration.monitors[3], case .volcengine(let volc) = configuration.monitors[4]
+        else {
+            Issue.record("unexpected monitor kinds")
+            return
+        }
+        #expect(tim.sdkAppID == 1_400_000_000 && tim.pageSize == 20 && tim.rateLimit == 10)
+        #expect(tim.endpoint.absoluteString == "https://adminapisgp.im.qcloud.com")
+        #expect(hw.accessType == "MSS_STANDARD" && hw.expiryWarning == 7 * 86_400 && hw.expiryCritical == 86_400)
+        if case .accessKey(let ak, let sk) = hw.authentication { #expect([ak.reveal(), sk.reveal()] == ["hw-ak", "hw-sk"]) }
+        else { Issue.record("expected AK/SK") }
+        if case .token(let value) = token.authentication { #expect(value.reveal() == "hw-token") } else { Issue.record("expected token") }
+        #expect(token.timeZone.identifier == "Asia/Shanghai")
+        #expect(volc.activityIDs == [175_980_616] && volc.liveClientLinks && volc.guestNames == ["嘉宾A"])
+        #expect(volc.linkExpiryWarning == 7_200)
+    }
+
+    @Test func theShippedExampleIsValid() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        for name in ["polyv-app-secret", "tim-secret-key", "huawei-ak", "huawei-sk", "volc-ak", "volc-sk"] {
+            try Data("example-\(name)".utf8).write(to: URL(fileURLWithPath: folder.file(name)))
+        }
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("etc/livewatch.yaml")
+        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path]).load(path: example.path)
+        #expect(Set(configuration.monitors.map(\.vendor)) == ["polyv", "tencent_chat", "metastudio", "volcengine"])
+        #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
+    }
+
+    @Test func aRateLimitAboveTheCeilingIsAcceptedWithAWarning() throws {
+        let configuration = try ConfigurationLoader(environment: Self.environment).parse("""
+            tencent_chat:
+              - name: t
+                sdk_app_id: 1400000000
+                identifier: admin
+                secret_key: { env: TEST_TIM_KEY }
+                rate_limit: 50
+            """)
+        #expect(configuration.warnings.map(\.description) == [
+            "line 6: t: rate_limit: is above the API's documented ceiling of 10 requests per second"
+        ])
     }
 
     @Test func thereIsAFixtureForEveryRejection() {

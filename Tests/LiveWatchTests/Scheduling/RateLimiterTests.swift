@@ -1,0 +1,38 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LiveWatch
+
+@Suite struct RateLimiterTests {
+    /// Virtual time: sleeping advances it, so the test runs instantly.
+    final class VirtualTime: Sendable {
+        let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
+        var sleep: @Sendable (Double) async throws -> Void { { seconds in self.current.withLock { $0 += seconds } } }
+    }
+
+    @Test func spreadsStartsEvenlyAndNeverExceedsTheRateInAnyWindow() async throws {
+        let time = VirtualTime()
+        let limiter = RateLimiter(perSecond: 10, now: time.now, sleep: time.sleep)
+        var starts: [Double] = []
+        for _ in 0..<50 {
+            try await limiter.acquire()
+            starts.append(time.now().timeIntervalSince1970 - 1_800_000_000)
+        }
+        for (index, start) in starts.enumerated() {
+            let inWindow = starts[index...].prefix { $0 < start + 1 }.count
+            #expect(inWindow <= 10, "window at \(start) holds \(inWindow) starts")
+        }
+        // Evenly: 50 starts take ~4.9 s plus the 2% margin, not a burst then a wait.
+        #expect(abs((starts.last ?? 0) - 49 * 0.102) < 0.001)
+    }
+
+    @Test func aPausePushesTheNextStart() async throws {
+        let time = VirtualTime()
+        let limiter = RateLimiter(perSecond: 10, now: time.now, sleep: time.sleep)
+        try await limiter.acquire()
+        await limiter.pause(for: 60)
+        try await limiter.acquire()
+        #expect(time.now().timeIntervalSince1970 - 1_800_000_000 == 60)
+    }
+}
