@@ -66,14 +66,17 @@ enum LoggingBootstrap {
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the daemon until SIGTERM or SIGINT (SIGHUP reopens the alert log).")
+        commandName: "run", abstract: "Run the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration and reopens the alert log.")
 
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
         let configuration = try options.load()
         let logger = options.makeLogger(label: "livewatch")
-        let daemon = Daemon(configuration: configuration, logger: logger)
+        let path = options.path
+        let daemon = Daemon(
+            configuration: configuration, logger: logger, notifier: SystemdNotifier(),
+            reloadConfiguration: { try ConfigurationLoader().load(path: path) })
         do {
             try await daemon.run(signals: SignalSource.daemonSignals())
         } catch {

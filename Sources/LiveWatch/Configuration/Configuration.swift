@@ -59,7 +59,7 @@ public struct PollSettings: Sendable, Equatable {
 }
 
 /// One configured monitor of one vendor.
-public enum MonitorConfiguration: Sendable {
+public enum MonitorConfiguration: Sendable, Equatable {
     case polyv(PolyvMonitorConfiguration)
     case tencentChat(TencentChatMonitorConfiguration)
     case metaStudio(MetaStudioMonitorConfiguration)
@@ -120,7 +120,7 @@ public enum MonitorConfiguration: Sendable {
 }
 
 /// A Tencent Cloud Chat live room list monitor.
-public struct TencentChatMonitorConfiguration: Sendable {
+public struct TencentChatMonitorConfiguration: Sendable, Equatable {
     public var name: String
     public var sdkAppID: UInt64
     /// An App Admin account.
@@ -157,9 +157,9 @@ public struct TencentChatMonitorConfiguration: Sendable {
 }
 
 /// A Huawei MetaStudio live platform monitor.
-public struct MetaStudioMonitorConfiguration: Sendable {
+public struct MetaStudioMonitorConfiguration: Sendable, Equatable {
     /// How requests are authenticated.
-    public enum Authentication: Sendable {
+    public enum Authentication: Sendable, Equatable {
         /// AK/SK signing (SDK-HMAC-SHA256).
         case accessKey(accessKey: Secret, secretKey: Secret)
         /// An IAM token sent as `X-Auth-Token`.
@@ -202,7 +202,7 @@ public struct MetaStudioMonitorConfiguration: Sendable {
 }
 
 /// A Volcengine livesaas monitor: viewing restrictions and start links of some live rooms.
-public struct VolcengineMonitorConfiguration: Sendable {
+public struct VolcengineMonitorConfiguration: Sendable, Equatable {
     public var name: String
     public var accessKey: Secret
     public var secretKey: Secret
@@ -242,7 +242,7 @@ public struct VolcengineMonitorConfiguration: Sendable {
 }
 
 /// A Polyv MR concurrency monitor.
-public struct PolyvMonitorConfiguration: Sendable {
+public struct PolyvMonitorConfiguration: Sendable, Equatable {
     public var name: String
     public var appID: String
     public var appSecret: Secret

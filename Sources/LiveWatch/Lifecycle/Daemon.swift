@@ -5,7 +5,7 @@ import Logging
 public enum DaemonSignal: Sendable {
     /// SIGTERM or SIGINT: stop cleanly.
     case stop
-    /// SIGHUP: reopen the alert log.
+    /// SIGHUP: reload the configuration and reopen the alert log.
     case reload
 }
 
@@ -23,13 +23,19 @@ public final class Daemon: Sendable {
     let transport: (any HTTPTransport)?
     let observer: @Sendable (SchedulerEvent) -> Void
     let random: @Sendable () -> Double
+    let notifier: SystemdNotifier
+    let reloadConfiguration: (@Sendable () throws -> Configuration)?
 
     /// - Parameters:
     ///   - transport: nil for the production AsyncHTTPClient transport (owned and shut down by the daemon).
+    ///   - notifier: systemd notification (READY, RELOADING, STOPPING, WATCHDOG); disabled by default.
+    ///   - reloadConfiguration: reads the configuration again on SIGHUP; nil keeps the first one.
     ///   - observer: told of every poll's start and finish.
     public init(
         configuration: Configuration, logger: Logger, clock: any SchedulerClock = DispatchSchedulerClock(),
         transport: (any HTTPTransport)? = nil,
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
+        reloadConfiguration: (@Sendable () throws -> Configuration)? = nil,
         random: @escaping @Sendable () -> Double = { Double.random(in: -1...1) },
         observer: @escaping @Sendable (SchedulerEvent) -> Void = { _ in }
     ) {
@@ -37,6 +43,8 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.clock = clock
         self.transport = transport
+        self.notifier = notifier
+        self.reloadConfiguration = reloadConfiguration
         self.random = random
         self.observer = observer
     }
@@ -45,17 +53,59 @@ public final class Daemon: Sendable {
     public func run(signals: AsyncStream<DaemonSignal>) async throws {
         let store = try Store(path: configuration.daemon.database)
         let alertLog = AlertLog(path: configuration.daemon.alertLog)
-        let recorder = PollRecorder(
-            store: store, alertLog: alertLog, repeatInterval: configuration.daemon.repeatInterval,
-            failureThreshold: configuration.daemon.failureThreshold, logger: logger)
-        await recorder.flushAlertLog()
+        await makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon).flushAlertLog()
         let ownedTransport = transport == nil ? AsyncHTTPTransport() : nil
         let http: any HTTPTransport = transport ?? ownedTransport ?? AsyncHTTPTransport()
+        var running = configuration
+        var jobs = makeJobs(running, store: store, alertLog: alertLog, transport: http)
+        let scheduler = MonitorScheduler(clock: clock, jobs: jobs, random: random, observer: observer)
+        scheduler.start()
+        let heartbeat = startWatchdog(scheduler)
+        notifier.ready(status: "polling \(jobs.count) monitor(s)")
+        logger.info(
+            "livewatch started",
+            metadata: [
+                "version": "\(LiveWatchVersion.current)", "monitors": "\(jobs.count)",
+                "database": "\(configuration.daemon.database)",
+            ])
+        for await signal in signals {
+            if case .stop = signal { break }
+            notifier.reloading()
+            alertLog.reopen()
+            if let next = reloaded(from: running) {
+                let nextJobs = makeJobs(next, store: store, alertLog: alertLog, transport: http)
+                apply(nextJobs, replacing: jobs, old: running, new: next, scheduler: scheduler)
+                running = next
+                jobs = nextJobs
+            }
+            notifier.reloaded(status: "polling \(jobs.count) monitor(s)")
+        }
+        notifier.stopping()
+        heartbeat?.cancel()
+        logger.info("stopping: timers stopped, waiting for polls in flight")
+        let abandoned = await scheduler.stop(deadline: running.daemon.shutdownTimeout)
+        if !abandoned.isEmpty {
+            logger.warning("abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
+        }
+        await makeRecorder(store: store, alertLog: alertLog, settings: running.daemon).flushAlertLog()
+        await ownedTransport?.shutdown()
+        store.close()
+        logger.info("livewatch stopped")
+    }
+
+    func makeRecorder(store: Store, alertLog: AlertLog, settings: DaemonSettings) -> PollRecorder {
+        PollRecorder(
+            store: store, alertLog: alertLog, repeatInterval: settings.repeatInterval,
+            failureThreshold: settings.failureThreshold, logger: logger)
+    }
+
+    func makeJobs(_ configuration: Configuration, store: Store, alertLog: AlertLog, transport: any HTTPTransport) -> [ScheduledJob] {
         let clock = self.clock
         let now: @Sendable () -> Date = { clock.now() }
+        let recorder = makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon)
         let pipeline = PollPipeline(recorder: recorder, logger: logger, clock: now)
-        let jobs = configuration.monitors.map { monitorConfiguration in
-            let runtime = MonitorRuntime.make(monitorConfiguration, transport: http, clock: now)
+        return configuration.monitors.map { monitorConfiguration in
+            let runtime = MonitorRuntime.make(monitorConfiguration, transport: transport, clock: now)
             let poll = monitorConfiguration.poll
             return ScheduledJob(
                 name: monitorConfiguration.name,
@@ -66,28 +116,81 @@ public final class Daemon: Sendable {
                 await pipeline.run(runtime, deadline: deadline).2
             }
         }
-        let scheduler = MonitorScheduler(clock: clock, jobs: jobs, random: random, observer: observer)
-        scheduler.start()
-        logger.info(
-            "livewatch started",
-            metadata: [
-                "version": "\(LiveWatchVersion.current)", "monitors": "\(jobs.count)",
-                "database": "\(configuration.daemon.database)",
-            ])
-        for await signal in signals {
-            if case .stop = signal { break }
-            alertLog.reopen()
+    }
+
+    /// The new configuration, or nil (with every problem logged) to keep the running one.
+    func reloaded(from running: Configuration) -> Configuration? {
+        guard let reloadConfiguration else {
             logger.info("SIGHUP: the alert log will be reopened on its next line")
+            return nil
         }
-        logger.info("stopping: timers stopped, waiting for polls in flight")
-        let abandoned = await scheduler.stop(deadline: configuration.daemon.shutdownTimeout)
-        if !abandoned.isEmpty {
-            logger.warning("abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
+        do {
+            let next = try reloadConfiguration()
+            for warning in next.warnings { logger.warning("configuration: \(warning)") }
+            if next.daemon.database != running.daemon.database || next.daemon.alertLog != running.daemon.alertLog {
+                logger.warning("SIGHUP: daemon.database and daemon.alert_log changes take effect after a restart")
+            }
+            return next
+        } catch let error as ConfigurationError {
+            for problem in error.problems { logger.error("SIGHUP: \(error.path): \(problem)") }
+            logger.error("SIGHUP: the new configuration is invalid; still running the previous one")
+            return nil
+        } catch {
+            logger.error("SIGHUP: cannot reload the configuration (\(error)); still running the previous one")
+            return nil
         }
-        await recorder.flushAlertLog()
-        await ownedTransport?.shutdown()
-        store.close()
-        logger.info("livewatch stopped")
+    }
+
+    /// Starts added and changed monitors, stops removed ones; alert state lives in the database, so nothing is lost.
+    func apply(_ nextJobs: [ScheduledJob], replacing jobs: [ScheduledJob], old: Configuration, new: Configuration, scheduler: MonitorScheduler) {
+        let oldMonitors = Dictionary(old.monitors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let newNames = Set(new.monitors.map(\.name))
+        var daemonSettings = new.daemon
+        daemonSettings.database = old.daemon.database
+        daemonSettings.alertLog = old.daemon.alertLog
+        let everythingChanged = daemonSettings != old.daemon
+        var added: [String] = [], changed: [String] = [], removed: [String] = []
+        for name in oldMonitors.keys.sorted() where !newNames.contains(name) {
+            scheduler.remove(name)
+            removed.append(name)
+        }
+        for (job, monitor) in zip(nextJobs, new.monitors) {
+            if let previous = oldMonitors[monitor.name] {
+                guard everythingChanged || previous != monitor else { continue }
+                changed.append(monitor.name)
+            } else {
+                added.append(monitor.name)
+            }
+            scheduler.add(job, firstPollAfter: 0)
+        }
+        logger.info(
+            "SIGHUP: configuration reloaded",
+            metadata: [
+                "added": "\(added.joined(separator: ","))", "changed": "\(changed.joined(separator: ","))",
+                "removed": "\(removed.joined(separator: ","))",
+            ])
+    }
+
+    /// Feeds systemd's watchdog from the scheduler's health, on the scheduler's own clock and queue,
+    /// so a stuck scheduler stops the pings and systemd restarts the service.
+    func startWatchdog(_ scheduler: MonitorScheduler) -> (any SchedulerTimer)? {
+        guard let interval = notifier.watchdogInterval else { return nil }
+        let clock = self.clock
+        let notifier = self.notifier
+        let logger = self.logger
+        let period = max(0.5, interval / 2)
+        let timerBox = TimerBox()
+        let timer = clock.makeTimer(label: "watchdog") {
+            if scheduler.isHealthy(now: clock.now()) {
+                notifier.watchdog()
+            } else {
+                logger.error("a poll is stuck past its deadline: withholding the watchdog ping")
+            }
+            timerBox.timer?.schedule(after: period)
+        }
+        timerBox.timer = timer
+        timer.schedule(after: period)
+        return timer
     }
 
     /// Polls each (or each named) monitor once, stores and evaluates as the daemon would.
@@ -127,4 +230,10 @@ public final class Daemon: Sendable {
         await ownedTransport?.shutdown()
         return reports
     }
+}
+
+/// Lets a timer's handler re-arm the timer that calls it.
+final class TimerBox: @unchecked Sendable {
+    // @unchecked: written once, before the timer is first armed; only read afterwards.
+    var timer: (any SchedulerTimer)?
 }

@@ -40,8 +40,10 @@ public enum SchedulerEvent: Sendable, Equatable {
 /// never two polls of one job at once, backoff after failures.
 public final class MonitorScheduler: Sendable {
     private struct JobState {
+        var job: ScheduledJob
         var timer: (any SchedulerTimer)?
         var inFlight: Task<Void, Never>?
+        var inFlightSince: Date?
         var consecutiveFailures = 0
         var skippedOverlaps = 0
     }
@@ -83,11 +85,42 @@ public final class MonitorScheduler: Sendable {
     public func start() {
         let step = Self.staggerStep(jobs: jobs)
         for (index, job) in jobs.enumerated() {
-            let timer = clock.makeTimer(label: job.name) { [weak self] in
-                self?.fire(job)
+            add(job, firstPollAfter: Double(index) * step)
+        }
+    }
+
+    /// Adds a job (or replaces one of the same name, keeping no state of the old one's timer);
+    /// its first poll comes `firstPollAfter` seconds from now.
+    public func add(_ job: ScheduledJob, firstPollAfter delay: Double) {
+        remove(job.name)
+        let timer = clock.makeTimer(label: job.name) { [weak self] in
+            self?.fire(job.name)
+        }
+        let added = state.withLock { state in
+            guard !state.stopping else { return false }
+            state.jobs[job.name] = JobState(job: job, timer: timer)
+            return true
+        }
+        if added { timer.schedule(after: delay) } else { timer.cancel() }
+    }
+
+    /// Removes a job: its timer stops; a poll in flight finishes but is not rescheduled.
+    public func remove(_ name: String) {
+        let removed = state.withLock { $0.jobs.removeValue(forKey: name) }
+        removed?.timer?.cancel()
+    }
+
+    /// The names of the scheduled jobs.
+    public var jobNames: [String] { state.withLock { $0.jobs.keys.sorted() } }
+
+    /// True unless a poll has been in flight longer than its deadline plus `grace` seconds:
+    /// what the systemd watchdog is fed from.
+    public func isHealthy(now: Date, grace: Double = 30) -> Bool {
+        state.withLock { state in
+            state.jobs.values.allSatisfy { job in
+                guard let since = job.inFlightSince else { return true }
+                return now.timeIntervalSince(since) <= job.job.timeout + grace
             }
-            state.withLock { $0.jobs[job.name] = JobState(timer: timer) }
-            timer.schedule(after: Double(index) * step)
         }
     }
 
@@ -99,18 +132,19 @@ public final class MonitorScheduler: Sendable {
         state.withLock { $0.jobs[job]?.consecutiveFailures ?? 0 }
     }
 
-    private func fire(_ job: ScheduledJob) {
+    private func fire(_ name: String) {
         let now = clock.now()
-        let shouldRun: Bool = state.withLock { state in
-            guard !state.stopping, state.jobs[job.name] != nil else { return false }
-            if state.jobs[job.name]?.inFlight != nil {
-                state.jobs[job.name]?.skippedOverlaps += 1
-                return false
+        let job: ScheduledJob? = state.withLock { state in
+            guard !state.stopping, let jobState = state.jobs[name] else { return nil }
+            if jobState.inFlight != nil {
+                state.jobs[name]?.skippedOverlaps += 1
+                return nil
             }
             state.lastActivity = now
-            return true
+            state.jobs[name]?.inFlightSince = now
+            return jobState.job
         }
-        guard shouldRun else { return }
+        guard let job else { return }
         observer(.pollStarted(job: job.name, at: now))
         // The task is registered under the lock before it can finish, so the
         // completion below always finds it.
@@ -119,15 +153,17 @@ public final class MonitorScheduler: Sendable {
                 let result = await job.run(job.timeout)
                 self?.finish(job, result: result)
             }
-            state.jobs[job.name]?.inFlight = task
+            if state.jobs[job.name] != nil { state.jobs[job.name]?.inFlight = task }
         }
     }
 
     private func finish(_ job: ScheduledJob, result: JobResult) {
         let jitter = random()
         let (timer, delay): ((any SchedulerTimer)?, Double?) = state.withLock { state in
-            guard var jobState = state.jobs[job.name] else { return (nil, nil) }
+            // A job removed or replaced while polling is not rescheduled.
+            guard var jobState = state.jobs[job.name], jobState.inFlight != nil else { return (nil, nil) }
             jobState.inFlight = nil
+            jobState.inFlightSince = nil
             jobState.consecutiveFailures = result.succeeded ? 0 : jobState.consecutiveFailures + 1
             state.jobs[job.name] = jobState
             state.lastActivity = clock.now()

@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LiveWatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A datagram socket standing in for systemd's notify socket.
+final class NotifySocket {
+    let path: String
+    let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw RequireError(message: "bind failed") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// The next datagram, waiting at most 5 s.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = recv(descriptor, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer.prefix(count), as: UTF8.self)
+    }
+
+    /// Reads datagrams until one starts with `prefix` (at most 10, each waited for at most 5 s).
+    func expect(_ prefix: String) -> Bool {
+        for _ in 0..<10 {
+            guard let message = receive() else { return false }
+            if message.hasPrefix(prefix) { return true }
+        }
+        return false
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A configuration file the test rewrites between reloads.
+final class ReloadableFile: Sendable {
+    let path: String
+    init(path: String) { self.path = path }
+    func write(_ text: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
+    func load() throws -> Configuration {
+        try ConfigurationLoader(environment: ["TEST_SECRET": PolyvFixture.secret]).load(path: path)
+    }
+}
+
+@Suite struct DaemonReloadTests {
+    func yaml(folder: TemporaryFolder, endpoint: String, monitors: [String]) -> String {
+        var text = """
+            daemon:
+              database: \(folder.file("livewatch.db"))
+              alert_log: \(folder.file("alerts.log"))
+            defaults:
+              interval: 10s
+              jitter: 0%
+            polyv:
+
+            """
+        for name in monitors {
+            text += """
+                  - name: \(name)
+                    app_id: \(PolyvFixture.appID)
+                    app_secret: { env: TEST_SECRET }
+                    endpoint: \(endpoint)
+
+                """
+        }
+        return text
+    }
+
+    @Test func sighupWithABrokenFileKeepsPollingThenAFixedFileAddsAMonitor() async throws {
+        let fixture = try await PolyvFixture.start()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = ReloadableFile(path: folder.file("livewatch.yaml"))
+        try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["first"]))
+        let clock = ManualClock(start: Date())
+        let events = EventRecorder()
+        let log = CapturedLog()
+        let notify = try NotifySocket(path: folder.file("notify.sock"))
+        let daemon = Daemon(
+            configuration: try file.load(), logger: log.logger, clock: clock, transport: fixture.transport,
+            notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "20000000"]),
+            reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
+        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
+        let running = Task { try await daemon.run(signals: signals) }
+        #expect(notify.expect("READY=1"))
+        clock.advance(by: 0)
+        try await events.waitForFinishedPolls(1)
+
+        // The watchdog is fed from the scheduler's clock while nothing is stuck.
+        clock.advance(by: 10)
+        try await events.waitForFinishedPolls(2)
+        #expect(notify.expect("WATCHDOG=1"))
+
+        try file.write("polyv:\n  - name: first\n    intervall: 5s\n")
+        control.yield(.reload)
+        #expect(notify.expect("RELOADING=1"))
+        #expect(notify.expect("READY=1"))
+        #expect(log.text.contains("intervall: unknown key"), "\(log.text)")
+        #expect(log.text.contains("still running the previous one"))
+        clock.advance(by: 10)
+        try await events.waitForFinishedPolls(3)
+        #expect(events.finished.map(\.0) == ["first", "first", "first"])
+
+        try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["first", "second"]))
+        control.yield(.reload)
+        #expect(notify.expect("RELOADING=1"))
+        #expect(notify.expect("READY=1"))
+        clock.advance(by: 0)
+        try await events.wait { events in events.contains { $0 == .pollStarted(job: "second", at: clock.now()) } }
+        try await events.waitForFinishedPolls(4)
+        #expect(log.text.contains("added=second"))
+
+        control.yield(.stop)
+        try await running.value
+        #expect(notify.expect("STOPPING=1"))
+        await fixture.stop()
+    }
+
+    @Test func aRemovedMonitorStopsPollingAndAChangedOneRestarts() async throws {
+        let fixture = try await PolyvFixture.start()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = ReloadableFile(path: folder.file("livewatch.yaml"))
+        try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["keep", "drop"]))
+        let clock = ManualClock(start: Date())
+        let events = EventRecorder()
+        let daemon = Daemon(
+            configuration: try file.load(), logger: CapturedLog().logger, clock: clock, transport: fixture.transport,
+            reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
+        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
+        let running = Task { try await daemon.run(signals: signals) }
+        try await events.wait { _ in clock.pendingDelays.count == 2 }
+        clock.advance(by: 1)
+        try await events.waitForFinishedPolls(2)
+        try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["keep"]))
+        control.yield(.reload)
+        try await events.wait { _ in clock.pendingDelays.count == 1 }
+        clock.advance(by: 30)
+        try await events.waitForFinishedPolls(3)
+        #expect(events.finished.map(\.0).suffix(1) == ["keep"])
+        #expect(clock.pendingDelays == [10])
+        control.yield(.stop)
+        try await running.value
+        await fixture.stop()
+    }
+}
