@@ -64,6 +64,7 @@ let package = Package(
             name: "livewatch",
             dependencies: [
                 "LiveWatch",
+                "SQLite",
                 "VendorSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

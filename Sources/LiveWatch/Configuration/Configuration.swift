@@ -30,6 +30,14 @@ public struct DaemonSettings: Sendable, Equatable {
     public var alertLog = "/var/log/livewatch/alerts.log"
     /// Raw observations older than this are pruned (seconds).
     public var retention: Double = 90 * 86_400
+    /// Rows of `polls` older than this are pruned (seconds).
+    public var pollsRetention: Double = 365 * 86_400
+    /// Resolved alert episodes older than this are pruned (seconds).
+    public var alertsRetention: Double = 2 * 365 * 86_400
+    /// Hourly and daily rollups older than this are pruned (seconds).
+    public var rollupRetention: Double = 2 * 365 * 86_400
+    /// How often pruning runs (seconds).
+    public var pruneInterval: Double = 3_600
     /// Consecutive failed polls before `monitor_failing` fires.
     public var failureThreshold = 3
     /// A still-firing alert is written again this often (seconds).

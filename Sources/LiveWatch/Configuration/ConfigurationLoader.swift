@@ -148,6 +148,10 @@ public struct ConfigurationLoader: Sendable {
         settings.database = reader.string("database") ?? settings.database
         settings.alertLog = reader.string("alert_log") ?? settings.alertLog
         settings.retention = reader.duration("retention", minimum: 3_600, default: settings.retention)
+        settings.pollsRetention = reader.duration("polls_retention", minimum: 3_600, default: settings.pollsRetention)
+        settings.alertsRetention = reader.duration("alerts_retention", minimum: 3_600, default: settings.alertsRetention)
+        settings.rollupRetention = reader.duration("rollup_retention", minimum: 86_400, default: settings.rollupRetention)
+        settings.pruneInterval = reader.duration("prune_interval", minimum: 60, default: settings.pruneInterval)
         settings.failureThreshold = Int(reader.integer("failure_threshold", in: 1...1_000, default: Int64(settings.failureThreshold)) ?? 3)
         settings.repeatInterval = reader.duration("repeat_interval", minimum: 60, default: settings.repeatInterval)
         settings.maxBackoff = reader.duration("max_backoff", minimum: 1, default: settings.maxBackoff)

@@ -61,6 +61,7 @@ public final class Daemon: Sendable {
         let scheduler = MonitorScheduler(clock: clock, jobs: jobs, random: random, observer: observer)
         scheduler.start()
         let heartbeat = startWatchdog(scheduler)
+        let pruning = startPruning(store: store, policy: RetentionPolicy(configuration.daemon), interval: configuration.daemon.pruneInterval)
         notifier.ready(status: "polling \(jobs.count) monitor(s)")
         logger.info(
             "livewatch started",
@@ -82,8 +83,10 @@ public final class Daemon: Sendable {
         }
         notifier.stopping()
         heartbeat?.cancel()
+        pruning.timer.cancel()
         logger.info("stopping: timers stopped, waiting for polls in flight")
         let abandoned = await scheduler.stop(deadline: running.daemon.shutdownTimeout)
+        await pruning.stop()
         if !abandoned.isEmpty {
             logger.warning("abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
         }
@@ -171,6 +174,40 @@ public final class Daemon: Sendable {
             ])
     }
 
+    /// Prunes history on its own timer: first a minute after start, then every `interval`.
+    /// A pass never overlaps the previous one; each batch is a short transaction, so polls are never stalled.
+    func startPruning(store: Store, policy: RetentionPolicy, interval: Double) -> PruningHandle {
+        let handle = PruningHandle()
+        let clock = self.clock
+        let logger = self.logger
+        let retention = Retention(policy: policy)
+        let timer = clock.makeTimer(label: "retention") {
+            guard handle.begin() else { return }
+            let task = Task {
+                do {
+                    let summary = try await retention.prune(store: store, now: clock.now())
+                    if summary.totalDeleted > 0 {
+                        logger.info(
+                            "pruned history",
+                            metadata: [
+                                "rows": "\(summary.totalDeleted)", "batches": "\(summary.batches)",
+                                "pages_freed": "\(summary.pagesFreed)",
+                                "longest_batch_ms": "\(Int(summary.longestBatch * 1_000))",
+                            ])
+                    }
+                } catch {
+                    logger.error("pruning failed: \(error)")
+                }
+                handle.end()
+                handle.timer.schedule(after: interval)
+            }
+            handle.track(task)
+        }
+        handle.timer = timer
+        timer.schedule(after: min(60, interval))
+        return handle
+    }
+
     /// Feeds systemd's watchdog from the scheduler's health, on the scheduler's own clock and queue,
     /// so a stuck scheduler stops the pings and systemd restarts the service.
     func startWatchdog(_ scheduler: MonitorScheduler) -> (any SchedulerTimer)? {
@@ -236,4 +273,46 @@ public final class Daemon: Sendable {
 final class TimerBox: @unchecked Sendable {
     // @unchecked: written once, before the timer is first armed; only read afterwards.
     var timer: (any SchedulerTimer)?
+}
+
+/// The pruning timer and its pass in flight, if any.
+final class PruningHandle: @unchecked Sendable {
+    // @unchecked: `timer` is set once before arming; the rest is guarded by `lock`.
+    var timer: any SchedulerTimer = NoTimer()
+    private let lock = NSLock()
+    private var running = false
+    private var task: Task<Void, Never>?
+
+    func begin() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if running { return false }
+        running = true
+        return true
+    }
+
+    func end() {
+        lock.lock()
+        running = false
+        lock.unlock()
+    }
+
+    func track(_ task: Task<Void, Never>) {
+        lock.lock()
+        self.task = task
+        lock.unlock()
+    }
+
+    /// Waits for a pass in flight (batches are short).
+    func stop() async {
+        timer.cancel()
+        let task = lock.withLock { self.task }
+        await task?.value
+    }
+}
+
+/// A timer that never fires.
+struct NoTimer: SchedulerTimer {
+    func schedule(after seconds: Double) {}
+    func cancel() {}
 }

@@ -67,6 +67,7 @@ final class DispatchTimer: SchedulerTimer {
 /// A clock whose time moves only when told: for tests and simulations.
 public final class ManualClock: SchedulerClock {
     struct Pending {
+        let label: String
         var deadline: Date?
         var cancelled = false
         let handler: @Sendable () -> Void
@@ -89,7 +90,7 @@ public final class ManualClock: SchedulerClock {
     public func makeTimer(label: String, handler: @escaping @Sendable () -> Void) -> any SchedulerTimer {
         let id = state.withLock { state in
             state.nextID += 1
-            state.timers[state.nextID] = Pending(deadline: nil, handler: handler)
+            state.timers[state.nextID] = Pending(label: label, deadline: nil, handler: handler)
             return state.nextID
         }
         return ManualTimer(clock: self, id: id)
@@ -102,6 +103,16 @@ public final class ManualClock: SchedulerClock {
                 guard !pending.cancelled, let deadline = pending.deadline else { return nil }
                 return deadline.timeIntervalSince(state.now)
             }.sorted()
+        }
+    }
+
+    /// The armed timers' labels with their delays from now, soonest first.
+    public var pendingTimers: [(label: String, delay: Double)] {
+        state.withLock { state in
+            state.timers.values.compactMap { pending -> (String, Double)? in
+                guard !pending.cancelled, let deadline = pending.deadline else { return nil }
+                return (pending.label, deadline.timeIntervalSince(state.now))
+            }.sorted { $0.1 < $1.1 }
         }
     }
 

@@ -51,6 +51,9 @@ public enum ObservationWriter {
             try database.run(
                 "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
                 [monitor, observedAt, concurrency.total, concurrency.used, concurrency.residual])
+            try RollupWriter.addConcurrency(
+                monitor: monitor, at: observedAt, total: concurrency.total, used: concurrency.used,
+                residual: concurrency.residual, in: database)
             let channel = try database.cachedStatement(
                 "INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
             for channelID in concurrency.channelIDs {

@@ -7,7 +7,8 @@ import SQLite
 public enum Schema {
     /// Every migration, oldest first. Never edit a released one: append.
     public static let migrator = Migrator(migrations: [
-        Migrator.Migration(name: "initial relations", sql: version1)
+        Migrator.Migration(name: "initial relations", sql: version1),
+        Migrator.Migration(name: "rollups", sql: rollups),
     ])
 
     static let version1 = """
@@ -137,5 +138,59 @@ public enum Schema {
             line TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
+        """
+
+    /// Hourly and daily aggregates, updated at insert time with counts and sums so they stay exact.
+    static let rollups = """
+        CREATE TABLE mr_concurrency_rollups (
+            monitor TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('hour', 'day')),
+            bucket_start INTEGER NOT NULL,
+            samples INTEGER NOT NULL,
+            residual_min INTEGER NOT NULL,
+            residual_max INTEGER NOT NULL,
+            residual_sum INTEGER NOT NULL,
+            used_min INTEGER NOT NULL,
+            used_max INTEGER NOT NULL,
+            used_sum INTEGER NOT NULL,
+            total_max INTEGER NOT NULL,
+            PRIMARY KEY (monitor, period, bucket_start)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE room_activity_rollups (
+            monitor TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('hour', 'day')),
+            bucket_start INTEGER NOT NULL,
+            crawls INTEGER NOT NULL,
+            rooms_seen_sum INTEGER NOT NULL,
+            rooms_seen_max INTEGER NOT NULL,
+            live_rooms_sum INTEGER NOT NULL,
+            live_rooms_max INTEGER NOT NULL,
+            view_count_max INTEGER NOT NULL,
+            view_count_sum INTEGER NOT NULL,
+            PRIMARY KEY (monitor, period, bucket_start)
+        ) WITHOUT ROWID;
+
+        CREATE VIEW mr_concurrency_hourly AS
+            SELECT monitor, bucket_start, samples, residual_min, residual_max,
+                   CAST(residual_sum AS REAL) / samples AS residual_avg, used_min, used_max,
+                   CAST(used_sum AS REAL) / samples AS used_avg, total_max
+            FROM mr_concurrency_rollups WHERE period = 'hour';
+        CREATE VIEW mr_concurrency_daily AS
+            SELECT monitor, bucket_start, samples, residual_min, residual_max,
+                   CAST(residual_sum AS REAL) / samples AS residual_avg, used_min, used_max,
+                   CAST(used_sum AS REAL) / samples AS used_avg, total_max
+            FROM mr_concurrency_rollups WHERE period = 'day';
+        CREATE VIEW room_activity_hourly AS
+            SELECT monitor, bucket_start, crawls, CAST(rooms_seen_sum AS REAL) / crawls AS rooms_seen_avg, rooms_seen_max,
+                   CAST(live_rooms_sum AS REAL) / crawls AS live_rooms_avg, live_rooms_max, view_count_max, view_count_sum
+            FROM room_activity_rollups WHERE period = 'hour';
+        CREATE VIEW room_activity_daily AS
+            SELECT monitor, bucket_start, crawls, CAST(rooms_seen_sum AS REAL) / crawls AS rooms_seen_avg, rooms_seen_max,
+                   CAST(live_rooms_sum AS REAL) / crawls AS live_rooms_avg, live_rooms_max, view_count_max, view_count_sum
+            FROM room_activity_rollups WHERE period = 'day';
+
+        CREATE INDEX polls_by_time ON polls (started_at);
+        CREATE INDEX alerts_by_resolution ON alerts (resolved_at);
         """
 }

@@ -144,16 +144,16 @@ final class ReloadableFile: Sendable {
             reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
         let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
         let running = Task { try await daemon.run(signals: signals) }
-        try await events.wait { _ in clock.pendingDelays.count == 2 }
+        try await events.wait { _ in Set(clock.pendingTimers.map(\.label)) == ["keep", "drop", "retention"] }
         clock.advance(by: 1)
         try await events.waitForFinishedPolls(2)
         try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["keep"]))
         control.yield(.reload)
-        try await events.wait { _ in clock.pendingDelays.count == 1 }
+        try await events.wait { _ in !clock.pendingTimers.map(\.label).contains("drop") }
         clock.advance(by: 30)
         try await events.waitForFinishedPolls(3)
         #expect(events.finished.map(\.0).suffix(1) == ["keep"])
-        #expect(clock.pendingDelays == [10])
+        #expect(clock.pendingTimers.filter { $0.label != "retention" }.map(\.delay) == [10])
         control.yield(.stop)
         try await running.value
         await fixture.stop()

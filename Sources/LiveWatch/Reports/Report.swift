@@ -1,0 +1,155 @@
+import Foundation
+import SQLite
+
+/// The canned reports of `livewatch report`.
+public enum ReportName: String, Sendable, CaseIterable {
+    /// MR concurrency utilisation per hour or day, with peaks.
+    case concurrency
+    /// Top rooms by view-count growth.
+    case rooms
+    /// Live rooms over time, per hour or day.
+    case roomsLive = "rooms-live"
+    /// Platform authorizations by days to expiry.
+    case authorizations
+    /// Alert episodes and time firing per rule.
+    case alerts
+    /// Poll success rate and latency per monitor.
+    case polls
+}
+
+/// What a report is asked for.
+public struct ReportRequest: Sendable {
+    public var name: ReportName
+    /// Look back this many seconds.
+    public var since: Double
+    public var monitor: String?
+    /// `hour` or `day` buckets, for the reports over time.
+    public var byHour: Bool
+    public var now: Date
+    /// Rows at most, for the top-N reports.
+    public var limit: Int
+
+    public init(name: ReportName, since: Double, monitor: String? = nil, byHour: Bool = false, now: Date = Date(), limit: Int = 20) {
+        self.name = name
+        self.since = since
+        self.monitor = monitor
+        self.byHour = byHour
+        self.now = now
+        self.limit = limit
+    }
+}
+
+/// A report's result: named columns and rows of values.
+public struct ReportTable: Sendable, Equatable {
+    public var title: String
+    public var columns: [String]
+    public var rows: [[SQLiteValue]]
+}
+
+/// Runs the reports' SQL (read-only) against the reporting relations.
+public enum Reports {
+    /// Runs `request` on `database` (a read-only connection is enough).
+    public static func run(_ request: ReportRequest, on database: Database) throws -> ReportTable {
+        let now = Int64(request.now.timeIntervalSince1970)
+        let since = now - Int64(request.since)
+        let monitor: SQLiteValue = request.monitor.map { .text($0) } ?? .null
+        let period = request.byHour ? "hourly" : "daily"
+        let (title, sql): (String, String)
+        switch request.name {
+        case .concurrency:
+            title = "MR concurrency utilisation per \(request.byHour ? "hour" : "day")"
+            sql = """
+                SELECT monitor, strftime('%Y-%m-%dT%H:%M:%SZ', bucket_start, 'unixepoch') AS period_start, samples,
+                       residual_min, round(residual_avg, 2) AS residual_avg, residual_max, used_max, total_max,
+                       round(100.0 * used_max / NULLIF(total_max, 0), 1) AS peak_utilisation_pct,
+                       round(100.0 * used_avg / NULLIF(total_max, 0), 1) AS avg_utilisation_pct
+                FROM mr_concurrency_\(period)
+                WHERE bucket_start >= ?1 - (?1 % \(request.byHour ? 3_600 : 86_400)) AND (?2 IS NULL OR monitor = ?2)
+                ORDER BY monitor, bucket_start
+                """
+        case .rooms:
+            title = "Top rooms by view count growth"
+            sql = """
+                WITH recent AS (
+                    SELECT monitor, room_id, observed_at FROM live_room_samples
+                    WHERE observed_at >= ?1 AND (?2 IS NULL OR monitor = ?2)
+                ),
+                bounds AS (
+                    SELECT monitor, room_id, min(observed_at) AS first_in, max(observed_at) AS last_in FROM recent
+                    GROUP BY monitor, room_id
+                ),
+                baseline AS (
+                    SELECT s.monitor, s.room_id, max(s.observed_at) AS before_window
+                    FROM live_room_samples s JOIN bounds b ON b.monitor = s.monitor AND b.room_id = s.room_id
+                    WHERE s.observed_at < ?1 GROUP BY s.monitor, s.room_id
+                )
+                SELECT b.monitor, b.room_id, r.room_name, r.owner_account, start.view_count AS views_start,
+                       finish.view_count AS views_end, finish.view_count - start.view_count AS growth
+                FROM bounds b
+                LEFT JOIN baseline base ON base.monitor = b.monitor AND base.room_id = b.room_id
+                JOIN live_room_samples start ON start.monitor = b.monitor AND start.room_id = b.room_id
+                     AND start.observed_at = coalesce(base.before_window, b.first_in)
+                JOIN live_room_samples finish ON finish.monitor = b.monitor AND finish.room_id = b.room_id
+                     AND finish.observed_at = b.last_in
+                LEFT JOIN live_rooms r ON r.monitor = b.monitor AND r.room_id = b.room_id
+                ORDER BY growth DESC, b.room_id LIMIT \(max(1, request.limit))
+                """
+        case .roomsLive:
+            title = "Live rooms per \(request.byHour ? "hour" : "day")"
+            sql = """
+                SELECT monitor, strftime('%Y-%m-%dT%H:%M:%SZ', bucket_start, 'unixepoch') AS period_start, crawls,
+                       round(live_rooms_avg, 1) AS live_rooms_avg, live_rooms_max, rooms_seen_max, view_count_max
+                FROM room_activity_\(period)
+                WHERE bucket_start >= ?1 - (?1 % \(request.byHour ? 3_600 : 86_400)) AND (?2 IS NULL OR monitor = ?2)
+                ORDER BY monitor, bucket_start
+                """
+        case .authorizations:
+            title = "Platform authorizations by days to expiry"
+            sql = """
+                SELECT p.monitor, p.platform_id, p.platform_name, p.access_type, p.authorize_state,
+                       strftime('%Y-%m-%dT%H:%M:%SZ', p.expire_time, 'unixepoch') AS expires,
+                       round((p.expire_time - ?3) / 86400.0, 1) AS days_to_expiry
+                FROM platform_authorizations p
+                JOIN (SELECT monitor, max(observed_at) AS latest FROM platform_authorizations
+                      WHERE (?2 IS NULL OR monitor = ?2) AND observed_at >= ?1 GROUP BY monitor) l
+                  ON l.monitor = p.monitor AND l.latest = p.observed_at
+                ORDER BY p.expire_time IS NULL, p.expire_time, p.platform_id
+                """
+        case .alerts:
+            title = "Alerts per rule"
+            sql = """
+                SELECT rule, monitor, count(*) AS episodes, sum(state = 'firing') AS firing_now,
+                       max(CASE severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) AS worst,
+                       sum(min(coalesce(resolved_at, ?3), ?3) - max(started_at, ?1)) AS seconds_firing
+                FROM alerts
+                WHERE coalesce(resolved_at, ?3) >= ?1 AND started_at <= ?3 AND (?2 IS NULL OR monitor = ?2)
+                GROUP BY rule, monitor ORDER BY seconds_firing DESC, rule, monitor
+                """
+        case .polls:
+            title = "Polls per monitor"
+            sql = """
+                WITH recent AS (
+                    SELECT monitor, vendor, ok, duration_ms,
+                           percent_rank() OVER (PARTITION BY monitor ORDER BY duration_ms) AS rank
+                    FROM polls WHERE started_at >= ?1 AND (?2 IS NULL OR monitor = ?2)
+                )
+                SELECT monitor, vendor, count(*) AS polls, sum(ok) AS ok,
+                       round(100.0 * sum(ok) / count(*), 2) AS success_pct, round(avg(duration_ms), 1) AS avg_ms,
+                       min(CASE WHEN rank >= 0.95 THEN duration_ms END) AS p95_ms, max(duration_ms) AS max_ms
+                FROM recent GROUP BY monitor, vendor ORDER BY monitor
+                """
+        }
+        let statement = try database.prepare(sql)
+        let arguments: [any SQLiteBindable] = Array([since as any SQLiteBindable, monitor, now].prefix(statement.parameterCount))
+        var rows = try statement.query(arguments).map(\.values)
+        if request.name == .alerts {
+            // Severity as a word, not its rank.
+            rows = rows.map { row in
+                var row = row
+                if case .integer(let rank) = row[4] { row[4] = .text(rank == 2 ? "critical" : rank == 1 ? "warning" : "info") }
+                return row
+            }
+        }
+        return ReportTable(title: title, columns: statement.columnNames, rows: rows)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import SQLite
+
+/// How a report is printed.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case table
+    case json
+    case csv
+
+    /// The report as text in this format.
+    public func render(_ report: ReportTable) -> String {
+        switch self {
+        case .table: return Self.table(report)
+        case .json: return Self.json(report)
+        case .csv: return Self.csv(report)
+        }
+    }
+
+    static func text(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null: return ""
+        case .integer(let number): return String(number)
+        case .real(let number): return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .text(let text): return text
+        case .blob(let bytes): return bytes.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    static func table(_ report: ReportTable) -> String {
+        var widths = report.columns.map(\.count)
+        let cells = report.rows.map { $0.map(text) }
+        for row in cells {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { index, value in
+                value.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        var lines = [report.title, line(report.columns), line(widths.map { String(repeating: "-", count: $0) })]
+        lines += cells.map(line)
+        if cells.isEmpty { lines.append("(no data)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ report: ReportTable) -> String {
+        let objects = report.rows.map { row in
+            "{" + zip(report.columns, row).map { column, value in
+                AlertLine.quote(column) + ":" + jsonValue(value)
+            }.joined(separator: ",") + "}"
+        }
+        return "[" + objects.joined(separator: ",\n ") + "]\n"
+    }
+
+    static func jsonValue(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .integer(let number): return String(number)
+        case .real(let number): return number.isFinite ? AlertLine.number(number) : "null"
+        case .text(let text): return AlertLine.quote(text)
+        case .blob: return AlertLine.quote(text(value))
+        }
+    }
+
+    static func csv(_ report: ReportTable) -> String {
+        func field(_ text: String) -> String {
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var lines = [report.columns.map(field).joined(separator: ",")]
+        lines += report.rows.map { $0.map { field(text($0)) }.joined(separator: ",") }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}

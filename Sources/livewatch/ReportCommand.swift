@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import LiveWatch
+import SQLite
+
+/// `livewatch report NAME`: canned reports over the history, from a read-only connection.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print a report over the history: \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")).")
+
+    @Argument(help: "The report: \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var name: String
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Look back this far (e.g. 24h, 7d, 90d).")
+    var since: String = "7d"
+
+    @Option(help: "Only this monitor.")
+    var monitor: String?
+
+    @Option(help: "table, json or csv.")
+    var format: String = "table"
+
+    @Option(help: "Buckets of the reports over time: hour or day.")
+    var by: String = "day"
+
+    @Option(help: "Rows at most for top-N reports.")
+    var limit: Int = 20
+
+    func run() async throws {
+        guard let report = ReportName(rawValue: name) else {
+            Console.error("error: unknown report \"\(name)\" (use \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        guard let seconds = DurationParser.seconds(since), seconds > 0 else {
+            Console.error("error: --since: not a duration such as 24h or 7d (got \"\(since)\")")
+            throw ExitCode(2)
+        }
+        guard let output = ReportFormat(rawValue: format) else {
+            Console.error("error: --format must be table, json or csv (got \"\(format)\")")
+            throw ExitCode(2)
+        }
+        guard by == "hour" || by == "day" else {
+            Console.error("error: --by must be hour or day (got \"\(by)\")")
+            throw ExitCode(2)
+        }
+        let configuration = try options.load()
+        do {
+            let database = try Database(
+                path: configuration.daemon.database, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
+            let table = try Reports.run(
+                ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit), on: database)
+            print(output.render(table), terminator: "")
+        } catch {
+            Console.error("error: \(configuration.daemon.database): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `livewatch db check|vacuum|prune`: database maintenance.
+struct DatabaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "Database maintenance.",
+        subcommands: [Check.self, Vacuum.self, Prune.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run PRAGMA integrity_check (read-only; safe while the daemon runs).")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                let database = try Database(path: configuration.daemon.database, options: .init(readOnly: true))
+                let rows = try database.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") }
+                print(rows.joined(separator: "\n"))
+                if rows != ["ok"] { throw ExitCode(1) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                Console.error("error: \(configuration.daemon.database): \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Vacuum: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild the file to its smallest size (stop the daemon first).")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                let path = configuration.daemon.database
+                let before = fileSize(path)
+                let database = try Database(path: path, options: .init(busyTimeoutMilliseconds: 1_000))
+                try database.execute("VACUUM")
+                try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                print("vacuumed \(path): \(before) -> \(fileSize(path)) bytes")
+            } catch let error as SQLiteError where error.code.matches(.busy) || error.code.matches(.locked) {
+                Console.error("error: the database is in use; stop the daemon (systemctl stop livewatch) and retry")
+                throw ExitCode(1)
+            } catch {
+                Console.error("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prune history older than the configured retention now.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                let store = try Store(path: configuration.daemon.database)
+                let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
+                store.close()
+                for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
+                    print("\(table): \(count) rows deleted")
+                }
+                print("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
+            } catch {
+                Console.error("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+}
