@@ -15,11 +15,18 @@ public final class Database {
         public var busyTimeoutMilliseconds: Int32
         /// Use write-ahead logging (readers do not block the writer).
         public var journalModeWAL: Bool
+        /// Give freed pages back with `PRAGMA incremental_vacuum`. Takes effect only on a new,
+        /// empty file, and must be set before WAL: which is why it is an option here.
+        public var incrementalAutoVacuum: Bool
 
-        public init(readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, journalModeWAL: Bool = true) {
+        public init(
+            readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, journalModeWAL: Bool = true,
+            incrementalAutoVacuum: Bool = false
+        ) {
             self.readOnly = readOnly
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.journalModeWAL = journalModeWAL
+            self.incrementalAutoVacuum = incrementalAutoVacuum
         }
     }
 
@@ -45,6 +52,9 @@ public final class Database {
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, options.busyTimeoutMilliseconds)
         if !options.readOnly {
+            if options.incrementalAutoVacuum, try scalarInt("PRAGMA page_count") == 0 {
+                try execute("PRAGMA auto_vacuum = INCREMENTAL")
+            }
             if options.journalModeWAL {
                 try execute("PRAGMA journal_mode=WAL")
             }

@@ -160,3 +160,14 @@ struct TemporaryDatabase {
         #expect(throws: SQLiteError.self) { try Migrator(migrations: [Self.first]).migrate(database) }
     }
 }
+
+@Suite struct AutoVacuumTests {
+    @Test func incrementalAutoVacuumIsSetOnANewFileBeforeWAL() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path, options: .init(incrementalAutoVacuum: true))
+        try database.execute("CREATE TABLE t (x)")
+        #expect(try database.scalarInt("PRAGMA auto_vacuum") == 2)
+        #expect(try database.first("PRAGMA journal_mode")?[0] == .text("wal"))
+    }
+}

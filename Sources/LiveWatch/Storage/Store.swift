@@ -20,11 +20,9 @@ public final class Store: @unchecked Sendable {
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let database = try Database(path: path, options: .init(busyTimeoutMilliseconds: busyTimeoutMilliseconds))
-        if try database.userVersion() == 0 {
-            // Must precede the first table; lets retention give space back without a full VACUUM.
-            try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        }
+        // Incremental auto-vacuum lets retention give space back without a full VACUUM.
+        let database = try Database(
+            path: path, options: .init(busyTimeoutMilliseconds: busyTimeoutMilliseconds, incrementalAutoVacuum: true))
         try Schema.migrator.migrate(database)
         self.database = database
     }
