@@ -175,23 +175,54 @@ struct InsertRate: AsyncParsableCommand {
         guard sqlite3_open(folder + "/r.db", &database) == SQLITE_OK, let database else { throw ValidationError("open") }
         defer { sqlite3_close(database) }
         sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE", nil, nil, nil)
-        var statement: OpaquePointer?
+        // The same three statements the wrapper runs per sample: the row and its hourly and daily rollups.
+        var insert: OpaquePointer?
+        var rollup: OpaquePointer?
         sqlite3_prepare_v2(
             database, "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
-            -1, &statement, nil)
+            -1, &insert, nil)
+        sqlite3_prepare_v2(
+            database,
+            """
+            INSERT INTO mr_concurrency_rollups (monitor, period, bucket_start, samples, residual_min, residual_max, residual_sum,
+                                                used_min, used_max, used_sum, total_max)
+            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5, ?6)
+            ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
+                samples = samples + 1,
+                residual_min = min(residual_min, excluded.residual_min),
+                residual_max = max(residual_max, excluded.residual_max),
+                residual_sum = residual_sum + excluded.residual_sum,
+                used_min = min(used_min, excluded.used_min),
+                used_max = max(used_max, excluded.used_max),
+                used_sum = used_sum + excluded.used_sum,
+                total_max = max(total_max, excluded.total_max)
+            """, -1, &rollup, nil)
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         let started = Date()
         for index in 0..<rows {
-            sqlite3_bind_text(statement, 1, "polyv-main", -1, transient)
-            sqlite3_bind_int64(statement, 2, Int64(1_800_000_000 + index))
-            sqlite3_bind_int64(statement, 3, 10)
-            sqlite3_bind_int64(statement, 4, Int64(index % 10))
-            sqlite3_bind_int64(statement, 5, Int64(10 - index % 10))
-            sqlite3_step(statement)
-            sqlite3_reset(statement)
+            let at = Int64(1_800_000_000 + index)
+            let used = Int64(index % 10)
+            sqlite3_bind_text(insert, 1, "polyv-main", -1, transient)
+            sqlite3_bind_int64(insert, 2, at)
+            sqlite3_bind_int64(insert, 3, 10)
+            sqlite3_bind_int64(insert, 4, used)
+            sqlite3_bind_int64(insert, 5, 10 - used)
+            sqlite3_step(insert)
+            sqlite3_reset(insert)
+            for (period, bucket) in [("hour", at - at % 3_600), ("day", at - at % 86_400)] {
+                sqlite3_bind_text(rollup, 1, "polyv-main", -1, transient)
+                sqlite3_bind_text(rollup, 2, period, -1, transient)
+                sqlite3_bind_int64(rollup, 3, bucket)
+                sqlite3_bind_int64(rollup, 4, 10 - used)
+                sqlite3_bind_int64(rollup, 5, used)
+                sqlite3_bind_int64(rollup, 6, 10)
+                sqlite3_step(rollup)
+                sqlite3_reset(rollup)
+            }
         }
         let rate = Double(rows) / Date().timeIntervalSince(started)
-        sqlite3_finalize(statement)
+        sqlite3_finalize(insert)
+        sqlite3_finalize(rollup)
         sqlite3_exec(database, "COMMIT", nil, nil, nil)
         return rate
     }

@@ -1,11 +1,14 @@
 import Foundation
 import Logging
+import SQLite
+import Synchronization
 
 /// One poll end to end: poll with a deadline, store, evaluate, alert, log a line.
 public struct PollPipeline: Sendable {
     public let recorder: PollRecorder
     let logger: Logger
     let clock: @Sendable () -> Date
+    let storageAlarms = StorageAlarms()
 
     public init(recorder: PollRecorder, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
         self.recorder = recorder
@@ -19,14 +22,35 @@ public struct PollPipeline: Sendable {
         var lines: [AlertLine] = []
         do {
             lines = try await recorder.record(report, evaluator: runtime.evaluator)
+            if storageAlarms.clear(report.monitor) {
+                writeDirectly(AlertLine(
+                    time: clock(), state: .resolved, severity: .critical, rule: .monitorFailing, monitor: report.monitor,
+                    subject: report.monitor, message: "polls of \(report.monitor) are stored again"))
+            }
         } catch {
             // The observation is lost, but the daemon goes on: the poll counts as failed.
-            let failure = PollFailure(kind: .local, code: "storage", message: "cannot store the poll: \(error)")
+            let reason = (error as? SQLiteError)?.message ?? "\(error)"
+            let failure = PollFailure(kind: .local, code: "storage", message: "cannot store the poll: \(reason)")
             logger.error("\(runtime.monitor.name): \(failure.message)")
             report.outcome = .failed(failure)
+            // The database cannot hold the alert either: say it in the alert log directly, once.
+            if storageAlarms.raise(report.monitor) {
+                writeDirectly(AlertLine(
+                    time: clock(), state: .firing, severity: .critical, rule: .monitorFailing, monitor: report.monitor,
+                    subject: report.monitor,
+                    message: "livewatch cannot store polls of \(report.monitor) (\(reason)); observations are being lost"))
+            }
         }
         log(report)
         return (report, lines, JobResult(succeeded: report.succeeded, retryAfter: report.failure?.retryAfter))
+    }
+
+    func writeDirectly(_ line: AlertLine) {
+        do {
+            try recorder.alertLog.append(line.json)
+        } catch {
+            logger.critical("\(error)")
+        }
     }
 
     func log(_ report: PollReport) {
@@ -67,4 +91,15 @@ public struct PollPipeline: Sendable {
                     message: "the poll did not finish within its \(DurationParser.format(deadline)) timeout")))
         }
     }
+}
+
+/// Monitors whose polls cannot currently be stored (disk full, read-only database).
+final class StorageAlarms: Sendable {
+    private let failing = Mutex<Set<String>>([])
+
+    /// True the first time a monitor's poll cannot be stored.
+    func raise(_ monitor: String) -> Bool { failing.withLock { $0.insert(monitor).inserted } }
+
+    /// True when a monitor that could not store its polls now can.
+    func clear(_ monitor: String) -> Bool { failing.withLock { $0.remove(monitor) != nil } }
 }
