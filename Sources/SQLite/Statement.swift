@@ -37,7 +37,6 @@ public final class Statement {
     /// Resets the statement and binds the given values to its parameters.
     public func bind(_ arguments: [any SQLiteBindable]) throws {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         guard arguments.count == parameterCount else {
             throw SQLiteError(
                 code: .range,
@@ -45,27 +44,27 @@ public final class Statement {
                 sql: sql)
         }
         for (offset, argument) in arguments.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch argument.sqliteValue {
-            case .null:
-                code = sqlite3_bind_null(handle, index)
-            case .integer(let value):
-                code = sqlite3_bind_int64(handle, index, value)
-            case .real(let value):
-                code = sqlite3_bind_double(handle, index, value)
-            case .text(let value):
-                code = sqlite3_bind_text(handle, index, value, -1, livewatch_sqlite_transient())
-            case .blob(let bytes):
-                code = bytes.withUnsafeBytes { buffer in
-                    // A zero-length blob still needs a non-NULL pointer, or SQLite stores NULL.
-                    sqlite3_bind_blob64(
-                        handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-                        sqlite3_uint64(buffer.count), livewatch_sqlite_transient())
-                }
-            }
+            let code = argument.bind(to: handle, at: Int32(offset + 1))
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
         }
+    }
+
+    /// Runs the statement to completion with the given values bound in order: the fast path
+    /// for hot inserts (no array, no existential boxes).
+    public func execute<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
+        sqlite3_reset(handle)
+        var index: Int32 = 0
+        for value in repeat each values {
+            index += 1
+            let code = value.bind(to: handle, at: index)
+            guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
+        }
+        guard Int(index) == parameterCount else {
+            throw SQLiteError(code: .range, message: "expected \(parameterCount) arguments, got \(index)", sql: sql)
+        }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw database.error(code: code, sql: sql) }
     }
 
     /// Runs the statement to completion with the given arguments, ignoring rows.

@@ -31,7 +31,8 @@ public struct PollRecorder: Sendable {
         let lines = try await store.write { database in
             try Self.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: threshold, in: database)
         }
-        await flushAlertLog()
+        // Nothing new in the outbox: nothing to write (lines left by a failed write are retried at the next line or start).
+        if !lines.isEmpty { await flushAlertLog() }
         return lines
     }
 

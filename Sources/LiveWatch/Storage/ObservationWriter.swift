@@ -7,18 +7,17 @@ public enum ObservationWriter {
     /// Inserts the `polls` row.
     public static func insertPoll(_ report: PollReport, in database: Database) throws {
         let failure = report.failure
-        try database.run(
+        try database.statement(
             """
             INSERT INTO polls (monitor, vendor, started_at, finished_at, ok, http_status, error_code, error_message,
                                request_id, requests, items, duration_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                report.monitor, report.vendor, unixSeconds(report.startedAt), unixSeconds(report.finishedAt),
-                report.succeeded, report.httpStatus, failure?.code, failure?.message, report.requestID,
-                report.requests, report.items,
-                Int64((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded()),
-            ])
+            """
+        ).execute(
+            report.monitor, report.vendor, unixSeconds(report.startedAt), unixSeconds(report.finishedAt),
+            report.succeeded, report.httpStatus, failure?.code, failure?.message, report.requestID,
+            report.requests, report.items,
+            Int64((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded()))
     }
 
     /// Counts a poll's outcome in `monitor_state`; returns the consecutive failures now.
@@ -48,16 +47,15 @@ public enum ObservationWriter {
         let observedAt = unixSeconds(date)
         switch observation {
         case .mrConcurrency(let concurrency):
-            try database.run(
-                "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
-                [monitor, observedAt, concurrency.total, concurrency.used, concurrency.residual])
+            try database.statement(
+                "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)"
+            ).execute(monitor, observedAt, concurrency.total, concurrency.used, concurrency.residual)
             try RollupWriter.addConcurrency(
                 monitor: monitor, at: observedAt, total: concurrency.total, used: concurrency.used,
                 residual: concurrency.residual, in: database)
-            let channel = try database.cachedStatement(
-                "INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
+            let channel = try database.statement("INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
             for channelID in concurrency.channelIDs {
-                try channel.run([monitor, observedAt, channelID])
+                try channel.execute(monitor, observedAt, channelID)
             }
         }
     }

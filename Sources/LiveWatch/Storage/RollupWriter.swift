@@ -4,13 +4,13 @@ import SQLite
 /// buckets' counts, sums, minima and maxima in the same transaction.
 public enum RollupWriter {
     /// The buckets a moment falls in: (period, bucket start), UTC.
-    static func buckets(_ unixSeconds: Int64) -> [(String, Int64)] {
-        [("hour", unixSeconds - unixSeconds % 3_600), ("day", unixSeconds - unixSeconds % 86_400)]
+    static func buckets(_ unixSeconds: Int64) -> KeyValuePairs<String, Int64> {
+        ["hour": unixSeconds - unixSeconds % 3_600, "day": unixSeconds - unixSeconds % 86_400]
     }
 
     /// Adds one MR concurrency sample.
     public static func addConcurrency(monitor: String, at unixSeconds: Int64, total: Int, used: Int, residual: Int, in database: Database) throws {
-        let upsert = try database.cachedStatement(
+        let upsert = try database.statement(
             """
             INSERT INTO mr_concurrency_rollups (monitor, period, bucket_start, samples, residual_min, residual_max, residual_sum,
                                                 used_min, used_max, used_sum, total_max)
@@ -26,7 +26,7 @@ public enum RollupWriter {
                 total_max = max(total_max, excluded.total_max)
             """)
         for (period, start) in buckets(unixSeconds) {
-            try upsert.run([monitor, period, start, residual, used, total])
+            try upsert.execute(monitor, period, start, residual, used, total)
         }
     }
 
@@ -35,7 +35,7 @@ public enum RollupWriter {
         monitor: String, at unixSeconds: Int64, roomsSeen: Int, liveRooms: Int, viewCountMax: Int64, viewCountSum: Int64,
         in database: Database
     ) throws {
-        let upsert = try database.cachedStatement(
+        let upsert = try database.statement(
             """
             INSERT INTO room_activity_rollups (monitor, period, bucket_start, crawls, rooms_seen_sum, rooms_seen_max,
                                                live_rooms_sum, live_rooms_max, view_count_max, view_count_sum)
@@ -50,7 +50,7 @@ public enum RollupWriter {
                 view_count_sum = view_count_sum + excluded.view_count_sum
             """)
         for (period, start) in buckets(unixSeconds) {
-            try upsert.run([monitor, period, start, roomsSeen, liveRooms, viewCountMax, viewCountSum])
+            try upsert.execute(monitor, period, start, roomsSeen, liveRooms, viewCountMax, viewCountSum)
         }
     }
 }

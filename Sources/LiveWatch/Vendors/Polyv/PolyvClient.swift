@@ -115,9 +115,33 @@ public struct PolyvClient: Sendable {
 
     /// Percent-encodes a query value (RFC 3986 unreserved characters kept).
     static func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        allowed = allowed.intersection(CharacterSet(charactersIn: "\u{21}"..."\u{7E}"))
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        // Fast path: ids, timestamps and hex signatures need no encoding.
+        if text.utf8.allSatisfy({ unreserved(byte: $0) }) { return text }
+        var encoded = ""
+        for byte in text.utf8 {
+            if unreserved(byte: byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+
+    static func unreserved(byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+extension String {
+    /// The string with leading zeros up to `width` characters.
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

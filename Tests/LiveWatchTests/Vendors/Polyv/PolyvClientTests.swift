@@ -108,3 +108,10 @@ import VendorSimulator
         #expect(failure.message == "Polyv: application not found.")
     }
 }
+
+@Suite struct PolyvQueryEncodingTests {
+    @Test func encodesOnlyWhatIsNotUnreserved() {
+        #expect(PolyvClient.percentEncode("frlr1zazn3-_.~") == "frlr1zazn3-_.~")
+        #expect(PolyvClient.percentEncode("a b/c+d&é") == "a%20b%2Fc%2Bd%26%C3%A9")
+    }
+}
