@@ -7,7 +7,8 @@ import SQLite
 public enum Schema {
     /// Every migration, oldest first. Never edit a released one: append.
     public static let migrator = Migrator(migrations: [
-        Migrator.Migration(name: "initial relations", sql: version1)
+        Migrator.Migration(name: "initial relations", sql: version1),
+        Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
     ])
 
     static let version1 = """
