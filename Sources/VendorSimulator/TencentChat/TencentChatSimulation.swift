@@ -9,10 +9,11 @@ import VendorSigning
 /// sorted by ViewCount that moves while a client pages through it.
 ///
 /// Cursors are keyset cursors (the ViewCount and position of the last room
-/// served). Between pages a few rooms already served fall below the cursor
-/// (so a crawler sees them twice) and a few not yet served climb, never past
-/// the cursor (a room that jumps over it is invisible to any crawler, which
-/// would make "stores exactly N rooms" untestable).
+/// served). Between pages a few rooms of the page just served lose a few
+/// views and fall behind the cursor (so a crawler sees them twice, with new
+/// values) and a few not yet served gain views, never past the cursor (a room
+/// that jumps over it is invisible to any crawler, which would make "stores
+/// exactly N rooms" untestable).
 public final class TencentChatSimulation: SimulatedAPI {
     /// The path this API answers.
     public static let path = "/v4/live_engine_http_srv/get_room_list"
@@ -341,21 +342,24 @@ public final class TencentChatSimulation: SimulatedAPI {
             state.lastCrawl = state.servedInCrawl
             state.counters.completedCrawls += 1
         } else if let last = served.last, !atEnd {
-            Self.moveRooms(&state, behind: Cursor(viewCount: state.rooms[last].viewCount, index: last, page: 0, wrapped: false))
+            Self.moveRooms(
+                &state, behind: Cursor(viewCount: state.rooms[last].viewCount, index: last, page: 0, wrapped: false), pageSize: count)
         }
         return .json(200, json)
     }
 
     // MARK: - The moving list
 
-    /// Some rooms already served fall behind the cursor; some not yet served climb, staying behind it.
-    private static func moveRooms(_ state: inout State, behind cursor: Cursor) {
+    /// Some rooms of the page just served lose a few views and fall behind the cursor; some rooms not
+    /// yet served gain views, staying behind it.
+    private static func moveRooms(_ state: inout State, behind cursor: Cursor, pageSize: Int) {
         guard state.drift > 0, cursor.viewCount > 1 else { return }
         let position = Self.position(after: cursor, in: state)
+        let lastPage = min(position, pageSize)
         var moved = false
         for _ in 0..<state.drift {
-            if position > 0 {
-                let index = state.order[Int(nextRandom(&state.random) % UInt64(position))]
+            if lastPage > 0 {
+                let index = state.order[position - 1 - Int(nextRandom(&state.random) % UInt64(lastPage))]
                 let drop = Int64(1 + nextRandom(&state.random) % 50)
                 state.rooms[index].viewCount = max(0, cursor.viewCount - drop)
                 moved = true
