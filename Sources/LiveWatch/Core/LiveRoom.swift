@@ -17,6 +17,7 @@ public struct LiveRoom: Sendable, Equatable {
     /// `ViewCount`.
     public var viewCount: Int64?
 
+    /// A room; every field but the id may be unknown.
     public init(
         roomID: String, roomName: String? = nil, ownerAccount: String? = nil, coverURL: String? = nil,
         categories: String? = nil, createTime: Int64? = nil, activityStatus: Int64? = nil, viewCount: Int64? = nil
@@ -39,6 +40,7 @@ public struct LiveRoomList: Sendable, Equatable {
     /// Pages fetched.
     public var pages: Int
 
+    /// A crawl's result.
     public init(rooms: [LiveRoom], pages: Int) {
         self.rooms = rooms
         self.pages = pages

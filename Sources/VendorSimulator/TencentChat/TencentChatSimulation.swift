@@ -20,6 +20,7 @@ public final class TencentChatSimulation: SimulatedAPI {
 
     /// Counters of what arrived.
     public struct Counters: Sendable, Equatable {
+        /// Every request to the path.
         public var requests = 0
         /// Pages served.
         public var pages = 0
@@ -202,10 +203,12 @@ public final class TencentChatSimulation: SimulatedAPI {
 
     // MARK: - Serving
 
+    /// True for the room list path.
     public func matches(_ request: SimulatedRequest) -> Bool {
         request.path == Self.path
     }
 
+    /// Checks the rate limit, applies a scripted fault, or answers like the vendor.
     public func handle(_ request: SimulatedRequest) -> SimulatedResponse {
         let arrival = DispatchTime.now().uptimeNanoseconds
         return state.withLock { state in

@@ -8,6 +8,7 @@ public struct TencentChatClient: Sendable {
     /// The API path, relative to the endpoint.
     public static let roomListPath = "/v4/live_engine_http_srv/get_room_list"
 
+    /// The monitor's settings (app, identifier, key, endpoint, page size).
     public let configuration: TencentChatMonitorConfiguration
     /// Where the UserSig comes from (cached, renewed before expiry).
     public let userSigs: TencentUserSigCache
@@ -30,6 +31,7 @@ public struct TencentChatClient: Sendable {
     public struct Page: Sendable, Equatable {
         /// The cursor of the next page; "" when the list is complete.
         public var next: String
+        /// The rooms on this page, in the vendor's order.
         public var rooms: [LiveRoom]
     }
 
@@ -49,6 +51,7 @@ public struct TencentChatClient: Sendable {
         public var httpStatus: Int?
         /// Tencent's `RequestId`, if the body had one.
         public var requestID: String?
+        /// What the answer meant.
         public var answer: Answer
     }
 

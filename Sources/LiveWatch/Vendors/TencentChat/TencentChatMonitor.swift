@@ -9,6 +9,7 @@ public struct TencentChatRetryPolicy: Sendable, Equatable {
     /// The wait after 70050 ("retry after one minute").
     public var minuteDelay: Double
 
+    /// The defaults: 1 s doubling up to 30 s, and one minute after 70050.
     public init(initialDelay: Double = 1, maximumDelay: Double = 30, minuteDelay: Double = 60) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
@@ -29,6 +30,7 @@ public struct TencentChatRetryPolicy: Sendable, Equatable {
 /// Create it once per configured monitor: its rate limiter and UserSig cache
 /// live across polls, so a crawl right after another does not burst.
 public struct TencentChatMonitor: Monitor {
+    /// Builds and sends each page's request.
     public let client: TencentChatClient
     /// Holds every request of this monitor to `rate_limit`.
     public let limiter: RateLimiter
@@ -53,9 +55,12 @@ public struct TencentChatMonitor: Monitor {
         self.clock = clock
     }
 
+    /// The monitor's configured name.
     public var name: String { client.configuration.name }
+    /// `tencent_chat`.
     public var vendor: String { "tencent_chat" }
 
+    /// Crawls the whole list within `deadline` (and `crawl_budget`); never throws.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
         var crawl = Crawl(budget: min(deadline, client.configuration.crawlBudget))
@@ -147,7 +152,9 @@ public struct TencentChatMonitor: Monitor {
                 case .retryAfterBackoff, .retryAfterMinute, .retryInternal:
                     retries += 1
                     let wait = retry.delay(for: handling, attempt: retries)
-                    guard wait < crawl.remaining else {
+                    // Waiting only to retry with a few milliseconds left would end in a timeout, hiding the code.
+                    let headroom = min(0.5, configuration.poll.timeout / 2)
+                    guard wait + headroom < crawl.remaining else {
                         return .failed(PollFailure(
                             kind: handling == .retryInternal ? .vendor : .rateLimited, code: String(code),
                             message: summary + "; refused \(retries) time(s), no time left in the "

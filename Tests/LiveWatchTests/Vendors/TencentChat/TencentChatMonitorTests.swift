@@ -75,8 +75,9 @@ import VendorSimulator
         let failure = try #require(report.failure)
         #expect(failure.code == "crawl_budget")
         #expect(failure.message.hasPrefix("the crawl did not finish within its 1s crawl budget ("))
-        #expect(elapsed >= 1 && elapsed < 1.5, "took \(elapsed) s")
-        #expect((18...22).contains(report.requests), "\(report.requests) requests in 1 s at 20/s")
+        #expect(elapsed >= 1 && elapsed < 2, "took \(elapsed) s")
+        // At most 20 starts fit in one second at 20/s; a loaded machine may manage fewer.
+        #expect((10...20).contains(report.requests), "\(report.requests) requests in 1 s at 20/s")
     }
 
     @Test func aFewTooFrequentAnswersAreRetriedOnTheSamePage() async throws {
