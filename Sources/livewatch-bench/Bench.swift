@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch-bench",
         abstract: "Prints livewatch's speed and memory figures.",
-        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self])
+        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self])
 }
 
 /// CPU time of this process (user + system), in seconds.

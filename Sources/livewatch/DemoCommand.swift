@@ -30,6 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
         try Data(secret.utf8).write(to: URL(fileURLWithPath: secretPath))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
         let configPath = folder + "/livewatch.yaml"
+        let tencent = try TencentChatDemo.make(simulator: simulator, folder: folder, database: folder + "/livewatch.db")
         let yaml = """
             daemon:
               database: \(folder)/livewatch.db
@@ -49,14 +50,15 @@ struct DemoCommand: AsyncParsableCommand {
                 residual_warning: 1
                 residual_critical: 0
 
-            """
+            """ + tencent.yaml
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
         LoggingBootstrap.once(level: .error)
         let logger = Logger(label: "livewatch-demo")
         print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
-        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.\n")
+        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
+        print(tencent.introduction + "\n")
 
         let polls = PollCounter()
         let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
@@ -72,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
             (0.45, "shows end: residual 4", { simulator.polyv.setResidual(appID: appID, residual: 4) }),
             (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
             (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
-        ]
+        ].merging(tencent.story)
         let start = Date()
         var next = 0
         while Date().timeIntervalSince(start) < total {
@@ -100,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
               sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
               sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
               cat \(configuration.daemon.alertLog)
-            """)
+            """ + tencent.lookAround.map { "\n  " + $0 }.joined())
     }
 }
 

@@ -67,11 +67,14 @@ public enum PollOutcome: Sendable {
 /// What a successful poll saw, per vendor.
 public enum Observation: Sendable {
     case mrConcurrency(MRConcurrency)
+    /// A Tencent Cloud Chat live room list, crawled to its end.
+    case liveRooms(LiveRoomList)
 
     /// Number of things observed.
     public var itemCount: Int {
         switch self {
         case .mrConcurrency: return 1
+        case .liveRooms(let list): return list.rooms.count
         }
     }
 }

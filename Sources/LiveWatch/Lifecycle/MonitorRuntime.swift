@@ -25,7 +25,12 @@ public struct MonitorRuntime: Sendable {
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
                     monitor: polyv.name, residualWarning: polyv.residualWarning, residualCritical: polyv.residualCritical))
-        case .tencentChat, .metaStudio, .volcengine:
+        case .tencentChat(let tencent):
+            // One monitor per configured monitor: its rate limiter and UserSig cache live across polls.
+            return MonitorRuntime(
+                configuration: configuration, monitor: TencentChatMonitor(configuration: tencent, transport: transport, clock: clock),
+                evaluator: NoAlerts())
+        case .metaStudio, .volcengine:
             // Replaced vendor by vendor as their monitors land.
             return MonitorRuntime(
                 configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),
@@ -48,7 +53,7 @@ struct PendingVendorMonitor: Monitor {
     }
 }
 
-/// An evaluator with no rules.
+/// An evaluator with no rules (the Tencent Chat room list only feeds history and reports).
 struct NoAlerts: AlertEvaluator {
     func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation { AlertEvaluation() }
 }

@@ -3,12 +3,24 @@ import Foundation
 /// Holds request starts to a rate: at most `perSecond` starts in any
 /// one-second window, spread evenly (one every `1/perSecond` seconds, plus a
 /// small margin so network jitter cannot bunch two starts at the server).
+///
+/// A client that reports each answer with `complete()` gets a guarantee that
+/// holds whatever the latency: a request starts at least one second after the
+/// answer to the request `perSecond` places before it arrived. The server saw
+/// that earlier request before it answered, and sees this one after it
+/// starts, so no one-second window at the server holds more than `perSecond`
+/// of them (for requests sent one after the other, as a paging crawl does).
 public actor RateLimiter {
     /// Requests per second.
     public let perSecond: Double
     /// Seconds between two starts.
     public let spacing: Double
+    /// How many starts a one-second window may hold.
+    public let window: Int
     private var nextStart: Date?
+    /// The last `window` completion times, oldest at `oldest`.
+    private var completions: [Date] = []
+    private var oldest = 0
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Double) async throws -> Void
 
@@ -23,6 +35,7 @@ public actor RateLimiter {
     ) {
         self.perSecond = max(0.001, perSecond)
         self.spacing = (1 / max(0.001, perSecond)) * (1 + max(0, margin))
+        self.window = max(1, Int(max(0.001, perSecond).rounded(.down)))
         self.now = now
         self.sleep = sleep
     }
@@ -30,11 +43,26 @@ public actor RateLimiter {
     /// Waits for the next free start slot. Throws `CancellationError` if cancelled while waiting.
     public func acquire() async throws {
         let current = now()
-        let slot = max(current, nextStart ?? current)
+        var slot = max(current, nextStart ?? current)
+        if completions.count == window {
+            // One millisecond more than a second, so a half-open window cannot hold both ends.
+            slot = max(slot, completions[oldest].addingTimeInterval(1.001))
+        }
         nextStart = slot.addingTimeInterval(spacing)
         let wait = slot.timeIntervalSince(current)
         if wait > 0 { try await sleep(wait) }
         try Task.checkCancellation()
+    }
+
+    /// Records that the answer to the latest request has arrived (or that it failed).
+    public func complete() {
+        let current = now()
+        if completions.count < window {
+            completions.append(current)
+        } else {
+            completions[oldest] = current
+            oldest = (oldest + 1) % window
+        }
     }
 
     /// Pushes the next start at least `seconds` away (a vendor said "too frequent").

@@ -57,6 +57,8 @@ public enum ObservationWriter {
             for channelID in concurrency.channelIDs {
                 try channel.execute(monitor, observedAt, channelID)
             }
+        case .liveRooms(let list):
+            try insertLiveRooms(list, monitor: monitor, at: date, in: database)
         }
     }
 

@@ -46,6 +46,8 @@ public struct Retention: Sendable {
         let timeColumn: String
         let extraCondition: String
         let keep: Kind
+        /// A hand-written batch delete (`?1` is the cutoff), for tables aged through another one.
+        var customDelete: String? = nil
     }
 
     /// Which retention applies to a table.
@@ -56,7 +58,17 @@ public struct Retention: Sendable {
     static let targets: [Target] = [
         Target(table: "mr_concurrency", timeColumn: "observed_at", extraCondition: "", keep: .observations),
         Target(table: "mr_channels", timeColumn: "observed_at", extraCondition: "", keep: .observations),
-        Target(table: "live_room_samples", timeColumn: "observed_at", extraCondition: "", keep: .observations),
+        // Room samples are aged by their crawl (Tencent's compact layout): samples first, then the crawls.
+        Target(
+            table: "live_room_sample_data", timeColumn: "crawl", extraCondition: "", keep: .observations,
+            customDelete: """
+                DELETE FROM live_room_sample_data WHERE (crawl, room_key) IN (
+                    SELECT crawl, room_key FROM live_room_sample_data
+                    WHERE crawl < (SELECT coalesce(min(crawl), (SELECT coalesce(max(crawl), 0) + 1 FROM live_room_crawls))
+                                   FROM live_room_crawls WHERE observed_at >= ?1)
+                    LIMIT \(batchLimit))
+                """),
+        Target(table: "live_room_crawls", timeColumn: "observed_at", extraCondition: "", keep: .observations),
         Target(table: "live_rooms", timeColumn: "last_seen", extraCondition: "", keep: .observations),
         Target(table: "platform_authorizations", timeColumn: "observed_at", extraCondition: "", keep: .observations),
         Target(table: "viewing_restrictions", timeColumn: "observed_at", extraCondition: "", keep: .observations),
@@ -138,7 +150,15 @@ public struct Retention: Sendable {
 
     /// `DELETE` of at most `batchSize` old rows, by rowid or, for a `WITHOUT ROWID` table, by its primary key.
     /// Nil when the table does not exist (a relation may be a view).
+    /// Rows per batch of the hand-written deletes.
+    static let batchLimit = 2_000
+
     static func deleteStatement(for target: Target, batchSize: Int, in database: Database) throws -> String? {
+        if let custom = target.customDelete {
+            guard try database.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table]) != nil
+            else { return nil }
+            return custom.replacingOccurrences(of: "LIMIT \(batchLimit)", with: "LIMIT \(batchSize)")
+        }
         guard let row = try database.first(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table]),
             let sql = row.string("sql")

@@ -9,6 +9,7 @@ public enum Schema {
     public static let migrator = Migrator(migrations: [
         Migrator.Migration(name: "initial relations", sql: version1),
         Migrator.Migration(name: "rollups", sql: rollups),
+        Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
     ])
 
     static let version1 = """

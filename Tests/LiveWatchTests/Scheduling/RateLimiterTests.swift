@@ -36,3 +36,30 @@ import Testing
         #expect(time.now().timeIntervalSince1970 - 1_800_000_000 == 60)
     }
 }
+
+@Suite struct RateLimiterWindowTests {
+    @Test func aStartWaitsASecondAfterTheAnswerToTheRequestRateTimesEarlier() async throws {
+        let time = RateLimiterTests.VirtualTime()
+        let limiter = RateLimiter(perSecond: 10, now: time.now, sleep: time.sleep)
+        var starts: [Double] = []
+        for _ in 0..<30 {
+            try await limiter.acquire()
+            starts.append(time.now().timeIntervalSince1970 - 1_800_000_000)
+            try await time.sleep(0.05)  // a slow answer: 50 ms
+            await limiter.complete()
+        }
+        // Spacing alone (102 ms) would put start 10 at 1.02 s; the answer to start 0 came at 0.05 s, so start 10
+        // waits until 1.051 s: whatever the latency, the server cannot see 11 starts within one second.
+        #expect(abs(starts[10] - 1.051) < 1e-6)
+        for index in 10..<starts.count {
+            #expect(starts[index] - (starts[index - 10] + 0.05) >= 1.001 - 1e-6)
+        }
+    }
+
+    @Test func withoutCompletionsOnlyTheSpacingApplies() async throws {
+        let time = RateLimiterTests.VirtualTime()
+        let limiter = RateLimiter(perSecond: 10, now: time.now, sleep: time.sleep)
+        for _ in 0..<11 { try await limiter.acquire() }
+        #expect(abs(time.now().timeIntervalSince1970 - 1_800_000_000 - 10 * 0.102) < 1e-6)
+    }
+}

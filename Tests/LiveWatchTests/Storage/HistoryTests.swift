@@ -40,16 +40,16 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let nowSeconds = Int64(now.timeIntervalSince1970)
         try store.writeSynchronously { database in
-            for day in 0..<30 {
+            for day in (0..<30).reversed() {  // oldest first, as time goes
                 for sample in 0..<200 {
                     let at = now.addingTimeInterval(-Double(day) * 86_400 - Double(sample))
                     try ObservationWriter.insertObservation(
                         .mrConcurrency(MRConcurrency(total: 5, used: 1, residual: 4, channelIDs: ["a-long-channel-id-\(sample)"])),
                         monitor: "p", at: at, in: database)
                 }
-                try database.run(
-                    "INSERT INTO live_room_samples (monitor, observed_at, room_id, activity_status, view_count) VALUES ('t', ?, 'r', 1, 5)",
-                    [nowSeconds - Int64(day) * 86_400])
+                try ObservationWriter.insertLiveRooms(
+                    LiveRoomList(rooms: [LiveRoom(roomID: "r", activityStatus: 1, viewCount: 5), LiveRoom(roomID: "day-\(day)")], pages: 1),
+                    monitor: "t", at: now.addingTimeInterval(-Double(day) * 86_400), in: database)
                 try database.run(
                     """
                     INSERT INTO polls (monitor, vendor, started_at, finished_at, ok, requests, items) VALUES ('p', 'polyv', ?, ?, 1, 1, 1)
@@ -68,15 +68,20 @@ import Testing
                 try database.scalarInt("SELECT count(*) FROM mr_channels") ?? 0,
                 try database.scalarInt("SELECT count(*) FROM live_room_samples") ?? 0,
                 try database.scalarInt("SELECT count(*) FROM polls") ?? 0,
+                try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? 0,
+                try database.scalarInt("SELECT count(*) FROM live_rooms") ?? 0,
                 try database.scalarInt("SELECT count(*) FROM mr_concurrency_rollups WHERE period = 'day'") ?? 0
             )
         }
         #expect(remaining.0 >= nowSeconds - 7 * 86_400)
         #expect(remaining.1 == 8 * 200 - 199)
-        #expect(remaining.2 == 8)
+        #expect(remaining.2 == 16)
         #expect(remaining.3 == 21)
+        #expect(remaining.4 == 8)
+        // Rooms not seen within the retention are gone; "r" and the last 8 days' rooms stay.
+        #expect(remaining.5 == 9)
         // Rollups outlive the raw samples.
-        #expect(remaining.4 >= 30)
+        #expect(remaining.6 >= 30)
         #expect(summary.pagesFreed > 0)
         let pagesAfter = try store.accessSynchronously { try $0.scalarInt("PRAGMA page_count") ?? 0 }
         #expect(pagesAfter < pagesBefore)

@@ -15,30 +15,16 @@ enum HistorySeed {
                     .mrConcurrency(MRConcurrency(total: 5, used: used, residual: 5 - used, channelIDs: (0..<used).map { "ch\($0)" })),
                     monitor: "polyv-main", at: at, in: database)
             }
-            // Rooms: three crawls.
-            for crawl in 0..<3 {
-                let at = nowSeconds - Int64(crawl) * 3_600
-                var viewSum: Int64 = 0
-                for room in 1...4 {
-                    let views = Int64(room * 100 + (3 - crawl) * room * 10)
-                    viewSum += views
-                    try database.run(
-                        "INSERT INTO live_room_samples (monitor, observed_at, room_id, activity_status, view_count) VALUES (?, ?, ?, ?, ?)",
-                        ["tim-sg", at, "room-\(room)", room == 4 ? 0 : 1, views])
-                    if crawl == 0 {
-                        try database.run(
-                            """
-                            INSERT INTO live_rooms (monitor, room_id, room_name, owner_account, cover_url, categories, create_time,
-                                                    activity_status, view_count, first_seen, last_seen)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                            ["tim-sg", "room-\(room)", "Room \(room)", "owner\(room)", "https://cdn/\(room).png", "[1,2]",
-                             nowSeconds - 86_400, room == 4 ? 0 : 1, views, nowSeconds - 7_200, at])
-                    }
+            // Rooms: three crawls, oldest first, through the real writer (samples and rollups).
+            for crawl in (0..<3).reversed() {
+                let at = now.addingTimeInterval(-Double(crawl) * 3_600)
+                let rooms = (1...4).map { room in
+                    LiveRoom(
+                        roomID: "room-\(room)", roomName: "Room \(room)", ownerAccount: "owner\(room)",
+                        coverURL: "https://cdn/\(room).png", categories: "[1,2]", createTime: nowSeconds - 86_400,
+                        activityStatus: room == 4 ? 0 : 1, viewCount: Int64(room * 100 + (3 - crawl) * room * 10))
                 }
-                try RollupWriter.addRoomCrawl(
-                    monitor: "tim-sg", at: at, roomsSeen: 4, liveRooms: 3, viewCountMax: Int64(400 + (3 - crawl) * 40),
-                    viewCountSum: viewSum, in: database)
+                try ObservationWriter.insertLiveRooms(LiveRoomList(rooms: rooms, pages: 1), monitor: "tim-sg", at: at, in: database)
             }
             for (index, days) in [3.0, 0.5, 30].enumerated() {
                 try database.run(

@@ -1,0 +1,242 @@
+import Foundation
+import VendorSigning
+
+/// Talks to Tencent Cloud Chat's `get_room_list`: builds one page's request
+/// (UserSig, random, JSON body) and maps every kind of answer to a page, a
+/// vendor error code, or a `PollFailure`.
+public struct TencentChatClient: Sendable {
+    /// The API path, relative to the endpoint.
+    public static let roomListPath = "/v4/live_engine_http_srv/get_room_list"
+
+    /// The monitor's settings (app, identifier, key, endpoint, page size).
+    public let configuration: TencentChatMonitorConfiguration
+    /// Where the UserSig comes from (cached, renewed before expiry).
+    public let userSigs: TencentUserSigCache
+    let transport: any HTTPTransport
+    let random: @Sendable () -> UInt32
+
+    /// - Parameters:
+    ///   - random: the `random` query parameter of each request.
+    public init(
+        configuration: TencentChatMonitorConfiguration, transport: any HTTPTransport, userSigs: TencentUserSigCache,
+        random: @escaping @Sendable () -> UInt32 = { UInt32.random(in: .min ... .max) }
+    ) {
+        self.configuration = configuration
+        self.transport = transport
+        self.userSigs = userSigs
+        self.random = random
+    }
+
+    /// One page of the room list.
+    public struct Page: Sendable, Equatable {
+        /// The cursor of the next page; "" when the list is complete.
+        public var next: String
+        /// The rooms on this page, in the vendor's order.
+        public var rooms: [LiveRoom]
+    }
+
+    /// What one request produced.
+    public enum Answer: Sendable, Equatable {
+        /// `ActionStatus: OK`, a page.
+        case page(Page)
+        /// `ActionStatus: FAIL` (or a non-zero `ErrorCode`): the vendor's code and its scrubbed `ErrorInfo`.
+        case vendorError(code: Int64, info: String)
+        /// No usable answer: transport, HTTP without a Tencent body, unreadable body.
+        case failure(PollFailure)
+    }
+
+    /// One request and its answer.
+    public struct Exchange: Sendable {
+        /// The HTTP status, if a response arrived.
+        public var httpStatus: Int?
+        /// Tencent's `RequestId`, if the body had one.
+        public var requestID: String?
+        /// What the answer meant.
+        public var answer: Answer
+    }
+
+    /// The POST for one page, with the UserSig and `random` in the query.
+    public func makeRequest(next: String, userSig: String, random: UInt32, timeout: Double) -> OutgoingRequest {
+        let query = [
+            ("sdkappid", String(configuration.sdkAppID)), ("identifier", configuration.identifier),
+            ("usersig", userSig), ("random", String(random)), ("contenttype", "json"),
+        ]
+        .map { "\($0.0)=\(Self.percentEncode($0.1))" }
+        .joined(separator: "&")
+        let url = Self.join(configuration.endpoint, Self.roomListPath) + "?" + query
+        let body = "{\"Next\":\(Self.jsonString(next)),\"Count\":\(configuration.pageSize)}"
+        return OutgoingRequest(
+            method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+            body: Array(body.utf8), timeout: timeout)
+    }
+
+    /// Fetches the page after `next` ("" for the first).
+    public func fetchPage(next: String, timeout: Double) async -> Exchange {
+        let userSig: String
+        do {
+            userSig = try userSigs.current()
+        } catch {
+            return Exchange(answer: .failure(PollFailure(kind: .local, code: "usersig", message: "\(error)")))
+        }
+        let request = makeRequest(next: next, userSig: userSig, random: random(), timeout: timeout)
+        let redact = Redactor([configuration.secretKey.reveal(), userSig])
+        let response: IncomingResponse
+        do {
+            response = try await transport.perform(request)
+        } catch {
+            let code: String
+            switch error {
+            case .timedOut: code = "timeout"
+            case .bodyTooLarge: code = "body_too_large"
+            case .cancelled: code = "cancelled"
+            default: code = "transport"
+            }
+            return Exchange(answer: .failure(PollFailure(kind: .transport, code: code, message: redact(error.description))))
+        }
+        var exchange = Self.parse(response)
+        switch exchange.answer {
+        case .page: break
+        case .vendorError(let code, let info): exchange.answer = .vendorError(code: code, info: redact(info))
+        case .failure(var failure):
+            failure.message = redact(failure.message)
+            exchange.answer = .failure(failure)
+        }
+        exchange.requestID = exchange.requestID.map(redact.callAsFunction)
+        return exchange
+    }
+
+    /// Maps a response to a page, a vendor error or a failure. The HTTP status
+    /// matters only when the body is not a Tencent answer: errors are keyed on
+    /// `ActionStatus`/`ErrorCode`.
+    public static func parse(_ response: IncomingResponse) -> Exchange {
+        let data = Data(response.body)
+        let envelope: TencentChatEnvelope
+        do {
+            envelope = try JSONDecoder().decode(TencentChatEnvelope.self, from: data)
+        } catch {
+            // The status fields may still be readable when `Response` is not.
+            let status = try? JSONDecoder().decode(TencentChatStatusOnly.self, from: data)
+            if let status, let failed = vendorError(status.actionStatus, status.errorCode, status.errorInfo) {
+                return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
+            }
+            return Exchange(
+                httpStatus: response.status, requestID: status?.requestID,
+                answer: .failure(unreadable(response, reason: status == nil ? nil : "its Response cannot be read")))
+        }
+        if let failed = vendorError(envelope.actionStatus, envelope.errorCode, envelope.errorInfo) {
+            return Exchange(httpStatus: response.status, requestID: envelope.requestID, answer: failed)
+        }
+        guard envelope.actionStatus == "OK" else {
+            return Exchange(
+                httpStatus: response.status, requestID: envelope.requestID,
+                answer: .failure(unreadable(response, reason: envelope.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
+        }
+        guard let page = envelope.response, let next = page.next else {
+            return Exchange(
+                httpStatus: response.status, requestID: envelope.requestID,
+                answer: .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "Tencent Chat answer lacks Response.Next")))
+        }
+        var rooms: [LiveRoom] = []
+        rooms.reserveCapacity(page.roomList?.count ?? 0)
+        for (index, entry) in (page.roomList ?? []).enumerated() {
+            guard let roomID = entry.roomID, !roomID.isEmpty else {
+                return Exchange(
+                    httpStatus: response.status, requestID: envelope.requestID,
+                    answer: .failure(PollFailure(
+                        kind: .invalidResponse, code: "missing_field", message: "Tencent Chat RoomList[\(index)] has no RoomId")))
+            }
+            rooms.append(LiveRoom(
+                roomID: roomID, roomName: entry.roomName, ownerAccount: entry.ownerAccount, coverURL: entry.coverURL,
+                categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
+                viewCount: entry.viewCount))
+        }
+        return Exchange(httpStatus: response.status, requestID: envelope.requestID, answer: .page(Page(next: next, rooms: rooms)))
+    }
+
+    static func vendorError(_ actionStatus: String?, _ errorCode: Int64?, _ errorInfo: String?) -> Answer? {
+        let code = errorCode ?? 0
+        guard actionStatus == "FAIL" || code != 0 else { return nil }
+        let info = String((errorInfo ?? "").prefix(300))
+        return .vendorError(code: code, info: info)
+    }
+
+    static func unreadable(_ response: IncomingResponse, reason: String?) -> PollFailure {
+        if !(200..<300).contains(response.status) {
+            let excerpt = response.bodyExcerpt()
+            return PollFailure(
+                kind: .http, code: "http_\(response.status)",
+                message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"))
+        }
+        let what: String
+        if let reason {
+            what = "a Tencent answer, but \(reason)"
+        } else if response.body.isEmpty {
+            what = "an empty body"
+        } else {
+            what = "a body that is not Tencent JSON"
+        }
+        return PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Tencent Chat sent \(what)")
+    }
+
+    /// What to do about a vendor error code.
+    public enum ErrorHandling: Sendable, Equatable {
+        /// Too frequent (60007, 60011, 60018, 60019): wait, then retry the same page.
+        case retryAfterBackoff
+        /// 70050: UserSig checks rate-limited, retry after a minute.
+        case retryAfterMinute
+        /// 100001: internal error, retry.
+        case retryInternal
+        /// 70001: the UserSig expired; generate a new one and retry once.
+        case renewUserSig
+        /// Anything else: the poll fails with the code.
+        case fail(PollFailure.Kind)
+    }
+
+    /// The handling of each code (SIGNING.md section 2 and the API page).
+    public static func handling(of code: Int64) -> ErrorHandling {
+        switch code {
+        case 60007, 60011, 60018, 60019: return .retryAfterBackoff
+        case 70050: return .retryAfterMinute
+        case 100001: return .retryInternal
+        case 70001: return .renewUserSig
+        case 60004, 60005, 60010, 70003, 70009, 70013, 70014, 70016, 70020, 70051, 70107: return .fail(.authentication)
+        default: return .fail(.vendor)
+        }
+    }
+
+    /// A JSON string literal (quotes, backslash and control characters escaped).
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// `base` + `path` with exactly one slash between them.
+    static func join(_ base: URL, _ path: String) -> String {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return text + path
+    }
+
+    /// Percent-encodes a query value: RFC 3986 unreserved characters and `*`
+    /// (the UserSig alphabet is `A-Za-z0-9*-_`) are kept.
+    static func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~*")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
