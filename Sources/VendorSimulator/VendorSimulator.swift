@@ -9,11 +9,14 @@ import Synchronization
 public final class VendorSimulator: Sendable {
     /// Polyv's MR concurrency API.
     public let polyv: PolyvSimulation
+    /// Volcengine livesaas: viewing restrictions and start links.
+    public let volcengine: VolcengineSimulation
     private let extraAPIs: Mutex<[any SimulatedAPI]>
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
     public init(clock: @escaping @Sendable () -> Date = Date.init) {
         self.polyv = PolyvSimulation(clock: clock)
+        self.volcengine = VolcengineSimulation(clock: clock)
         self.extraAPIs = Mutex([])
     }
 
@@ -62,6 +65,7 @@ public final class VendorSimulator: Sendable {
 
     func route(_ request: SimulatedRequest) -> SimulatedResponse {
         if polyv.matches(request) { return polyv.handle(request) }
+        if volcengine.matches(request) { return volcengine.handle(request) }
         let apis = extraAPIs.withLock { $0 }
         for api in apis where api.matches(request) {
             return api.handle(request)

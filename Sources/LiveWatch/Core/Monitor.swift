@@ -67,11 +67,14 @@ public enum PollOutcome: Sendable {
 /// What a successful poll saw, per vendor.
 public enum Observation: Sendable {
     case mrConcurrency(MRConcurrency)
+    /// Volcengine livesaas: viewing restrictions and start links of the watched activities.
+    case volcengine(VolcengineObservation)
 
     /// Number of things observed.
     public var itemCount: Int {
         switch self {
         case .mrConcurrency: return 1
+        case .volcengine(let observation): return observation.activityCount
         }
     }
 }

@@ -25,7 +25,14 @@ public struct MonitorRuntime: Sendable {
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
                     monitor: polyv.name, residualWarning: polyv.residualWarning, residualCritical: polyv.residualCritical))
-        case .tencentChat, .metaStudio, .volcengine:
+        case .volcengine(let volcengine):
+            // The limiters are made here, once per monitor, so they hold across polls and activities.
+            return MonitorRuntime(
+                configuration: configuration,
+                monitor: VolcengineMonitor(
+                    configuration: volcengine, transport: transport, limiters: VolcengineRateLimiters(), clock: clock),
+                evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
+        case .tencentChat, .metaStudio:
             // Replaced vendor by vendor as their monitors land.
             return MonitorRuntime(
                 configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),

@@ -56,6 +56,8 @@ public enum ObservationWriter {
             for channelID in concurrency.channelIDs {
                 try channel.run([monitor, observedAt, channelID])
             }
+        case .volcengine(let volcengine):
+            try insertVolcengine(volcengine, monitor: monitor, observedAt: observedAt, in: database)
         }
     }
 
