@@ -85,7 +85,7 @@ public final class VolcengineSimulation: SimulatedAPI {
         var arrivals: [String: [Date]] = [:]
         var recentByKey: [String: [Date]] = [:]
         var enforcesRateLimits = true
-        var lastAction: String?
+        var signatures: [String] = []
     }
 
     private let state = Mutex(State())
@@ -187,6 +187,9 @@ public final class VolcengineSimulation: SimulatedAPI {
         state.withLock { $0.arrivals[action] ?? [] }
     }
 
+    /// Every `Signature=` value received, oldest first (tests search logs and files for them).
+    public var receivedSignatures: [String] { state.withLock { $0.signatures } }
+
     /// A random hex token (64 characters), for SecretKeys and links.
     public static func randomToken() -> String {
         (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
@@ -212,7 +215,9 @@ public final class VolcengineSimulation: SimulatedAPI {
         state.withLock { state in
             state.counters.requests += 1
             state.arrivals[action, default: []].append(Date())
-            state.lastAction = action
+            if let signature = request.header("Authorization")?.components(separatedBy: "Signature=").last {
+                state.signatures.append(signature)
+            }
         }
         let normal = answer(request, action: action)
         let script = action == "GetDownloadLiveClient" ? linkFaults : faults
