@@ -164,13 +164,13 @@ public struct VolcengineEvaluator: AlertEvaluator {
         let at = AlertLine.rfc3339(Date(timeIntervalSince1970: TimeInterval(expireTime)))
         if Double(remaining) <= linkExpiryWarning {
             let when = remaining > 0
-                ? "expires in \(DurationParser.format(Double(remaining))) (\(at))"
-                : "expired \(DurationParser.format(Double(-remaining))) ago (\(at))"
+                ? "expires in \(DurationParser.format(Double(remaining))), at \(at)"
+                : "expired \(DurationParser.format(Double(-remaining))) ago, at \(at)"
             return .firing(
                 severity: .warning, message: "\(label) \(when)", value: Double(remaining), threshold: linkExpiryWarning)
         }
         return .clear(
-            message: "\(label) now expires in \(DurationParser.format(Double(remaining))) (\(at))", value: Double(remaining))
+            message: "\(label) now expires in \(DurationParser.format(Double(remaining))), at \(at)", value: Double(remaining))
     }
 
     static func linkLabel(_ link: LiveClientLink, temporary: Bool = false) -> String {

@@ -47,14 +47,14 @@ import Testing
             temporaryURLFingerprint: "sha256:t")
         #expect(evaluator.expiryCondition(for: link, now: 1_800_000_300) == .firing(
             severity: .warning,
-            message: "The host's temporary start link for activity 7 expired 5m ago (2027-01-15T08:00:00Z)",
+            message: "The host's temporary start link for activity 7 expired 5m ago, at 2027-01-15T08:00:00Z",
             value: -300, threshold: 7_200))
         #expect(evaluator.expiryCondition(for: link, now: 1_800_000_000 - 7_200) == .firing(
             severity: .warning,
-            message: "The host's temporary start link for activity 7 expires in 2h (2027-01-15T08:00:00Z)",
+            message: "The host's temporary start link for activity 7 expires in 2h, at 2027-01-15T08:00:00Z",
             value: 7_200, threshold: 7_200))
         #expect(evaluator.expiryCondition(for: link, now: 1_800_000_000 - 7_201) == .clear(
-            message: "The host's temporary start link for activity 7 now expires in 2h1s (2027-01-15T08:00:00Z)", value: 7_201))
+            message: "The host's temporary start link for activity 7 now expires in 2h1s, at 2027-01-15T08:00:00Z", value: 7_201))
     }
 
     @Test func anExpiringLinkNoLongerWatchedIsResolvedAndAFailedPollChangesNothing() throws {

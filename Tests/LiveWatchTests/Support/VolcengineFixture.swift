@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import LiveWatch
 import VendorSimulator
 
@@ -45,5 +46,25 @@ struct VolcengineFixture {
     func stop() async {
         await transport.shutdown()
         await simulator.shutdown()
+    }
+}
+
+/// A transport that notes when each request starts (by its `Action`) before
+/// handing it to the real one: the moments the rate limiters control.
+final class RecordingTransport: HTTPTransport {
+    let inner: any HTTPTransport
+    private let started = Mutex<[(action: String, at: Date)]>([])
+
+    init(_ inner: any HTTPTransport) { self.inner = inner }
+
+    func perform(_ request: OutgoingRequest) async throws(HTTPTransportError) -> IncomingResponse {
+        let action = URLComponents(string: request.url)?.queryItems?.first { $0.name == "Action" }?.value ?? ""
+        started.withLock { $0.append((action, Date())) }
+        return try await inner.perform(request)
+    }
+
+    /// When each request of `action` started, oldest first.
+    func starts(of action: String) -> [Date] {
+        started.withLock { $0.filter { $0.action == action }.map(\.at) }
     }
 }
