@@ -14,15 +14,18 @@ import SQLite
 ///
 /// The first observation of an activity or a link writes no notice.
 public struct VolcengineEvaluator: AlertEvaluator {
+    /// The monitor's name.
     public let monitor: String
     /// `link_expiry_warning`, in seconds.
     public let linkExpiryWarning: Double
 
+    /// Creates the evaluator of one monitor.
     public init(monitor: String, linkExpiryWarning: Double) {
         self.monitor = monitor
         self.linkExpiryWarning = linkExpiryWarning
     }
 
+    /// The notices and link-expiry conditions of one poll (nothing for a failed poll).
     public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
         guard case .observed(.volcengine(let observation)) = report.outcome else { return AlertEvaluation() }
         var evaluation = AlertEvaluation()

@@ -22,14 +22,21 @@ public final class VolcengineSimulation: SimulatedAPI {
 
     /// Counters of what arrived.
     public struct Counters: Sendable, Equatable {
+        /// Requests received.
         public var requests = 0
         /// Requests answered normally (a scripted fault may still have replaced the answer).
         public var accepted = 0
+        /// Restriction requests answered normally.
         public var acceptedRestrictions = 0
+        /// Link requests answered normally.
         public var acceptedLinks = 0
+        /// Rejected with 100003, 100005 or 100010.
         public var rejectedSignature = 0
+        /// Rejected with 100004 or 100006.
         public var rejectedTimestamp = 0
+        /// Rejected with 100009.
         public var rejectedAccessKey = 0
+        /// Rejected with HTTP 429 `FlowLimitExceeded`.
         public var rejectedRateLimit = 0
         /// Wrong method, version, parameter or activity.
         public var rejectedRequest = 0
@@ -39,11 +46,16 @@ public final class VolcengineSimulation: SimulatedAPI {
     public struct Restriction: Sendable, Equatable {
         /// 1 main, 2 secondary.
         public var type: Int
+        /// `CustomApp`.
         public var customApp: String
+        /// `CustomUrl`.
         public var customURL: String
+        /// `SecretKey`.
         public var secretKey: String
+        /// `ErrorRedirectUrl`.
         public var errorRedirectURL: String
 
+        /// Creates an entry.
         public init(type: Int, customApp: String, customURL: String, secretKey: String, errorRedirectURL: String) {
             self.type = type
             self.customApp = customApp
@@ -206,10 +218,12 @@ public final class VolcengineSimulation: SimulatedAPI {
         "GetDownloadLiveClient": ("2023-08-01", "POST", 10, 1),
     ]
 
+    /// True for `/` with a known `Action`.
     public func matches(_ request: SimulatedRequest) -> Bool {
         request.path == "/" && request.query("Action").map { Self.actions[$0] != nil } == true
     }
 
+    /// Verifies the request and answers it (or plays a scripted fault).
     public func handle(_ request: SimulatedRequest) -> SimulatedResponse {
         let action = request.query("Action") ?? ""
         state.withLock { state in

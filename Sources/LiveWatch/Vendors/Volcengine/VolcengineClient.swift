@@ -10,11 +10,13 @@ import VendorSigning
 /// is signed is byte for byte what arrives. Secrets (AK, SK, the signature,
 /// SecretKeys, start links) never reach a failure message.
 public struct VolcengineClient: Sendable {
-    /// The viewing-restriction action and its version.
+    /// The viewing-restriction action.
     public static let restrictionAction = "GetCustomViewingRestrictionInfoAPI"
+    /// The viewing-restriction API's version.
     public static let restrictionVersion = "2020-06-01"
-    /// The start-link action and its version.
+    /// The start-link action.
     public static let linkAction = "GetDownloadLiveClient"
+    /// The start-link API's version.
     public static let linkVersion = "2023-08-01"
     /// The signing service name.
     public static let service = "livesaas"
@@ -46,6 +48,7 @@ public struct VolcengineClient: Sendable {
         public var httpStatus: Int?
         /// The last `ResponseMetadata.RequestId`, if one arrived.
         public var requestID: String?
+        /// The value, or why there is none (never holding a secret).
         public var result: Result<Value, PollFailure>
     }
 

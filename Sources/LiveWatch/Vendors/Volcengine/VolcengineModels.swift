@@ -8,6 +8,7 @@ public struct VolcengineObservation: Sendable, Equatable {
     /// The host link and each guest link of each watched activity; nil when `live_client_links` is off.
     public var links: [LiveClientLink]?
 
+    /// Creates an observation.
     public init(restrictions: [ActivityViewingRestrictions]?, links: [LiveClientLink]?) {
         self.restrictions = restrictions
         self.links = links
@@ -24,6 +25,7 @@ public struct VolcengineObservation: Sendable, Equatable {
 
 /// An activity's custom viewing restrictions (`GetCustomViewingRestrictionInfoAPI`).
 public struct ActivityViewingRestrictions: Sendable, Equatable {
+    /// The activity (live room) id.
     public var activityID: Int64
     /// `MainViewingRestrictionButtonTitle`.
     public var mainButtonTitle: String?
@@ -32,6 +34,7 @@ public struct ActivityViewingRestrictions: Sendable, Equatable {
     /// Up to two entries (type 1 main, type 2 secondary); empty when the activity has none.
     public var entries: [ViewingRestriction]
 
+    /// Creates an activity's restrictions.
     public init(activityID: Int64, mainButtonTitle: String?, subButtonTitle: String?, entries: [ViewingRestriction]) {
         self.activityID = activityID
         self.mainButtonTitle = mainButtonTitle
@@ -44,12 +47,16 @@ public struct ActivityViewingRestrictions: Sendable, Equatable {
 public struct ViewingRestriction: Sendable, Equatable {
     /// `ViewingRestrictionType`: 1 main, 2 secondary.
     public var type: Int?
+    /// `CustomApp`: the account system's name.
     public var customApp: String?
+    /// `CustomUrl`: the login page of the account system.
     public var customURL: String?
+    /// `ErrorRedirectUrl`: where a failed check sends the viewer.
     public var errorRedirectURL: String?
     /// ``Secret/fingerprint(of:)`` of the SecretKey; nil when the vendor sent none.
     public var secretFingerprint: String?
 
+    /// Creates an entry.
     public init(type: Int?, customApp: String?, customURL: String?, errorRedirectURL: String?, secretFingerprint: String?) {
         self.type = type
         self.customApp = customApp
@@ -61,6 +68,7 @@ public struct ViewingRestriction: Sendable, Equatable {
 
 /// One start link as stored: fingerprints and the temporary link's expiry, never the link.
 public struct LiveClientLink: Sendable, Equatable {
+    /// The activity (live room) id.
     public var activityID: Int64
     /// 0 host, 1 guest.
     public var loginType: Int
@@ -73,6 +81,7 @@ public struct LiveClientLink: Sendable, Equatable {
     /// Fingerprint of `TmpUrl`, if one was sent.
     public var temporaryURLFingerprint: String?
 
+    /// Creates a link row.
     public init(
         activityID: Int64, loginType: Int, userName: String?, expireTime: Int64?, urlFingerprint: String,
         temporaryURLFingerprint: String?
@@ -105,6 +114,7 @@ public struct StartLink: Sendable {
     /// `ExpireTime` of `TmpUrl`, unix seconds.
     public var expireTime: Int64?
 
+    /// Creates a link.
     public init(url: Secret, temporaryURL: Secret?, expireTime: Int64?) {
         self.url = url
         self.temporaryURL = temporaryURL

@@ -8,7 +8,9 @@ public struct VolcengineRateLimiters: Sendable {
     /// `GetDownloadLiveClient`: 10 requests per second per user.
     public static let linksPerSecond = 10.0
 
+    /// The limiter of `GetCustomViewingRestrictionInfoAPI` requests.
     public let restrictions: RateLimiter
+    /// The limiter of `GetDownloadLiveClient` requests.
     public let links: RateLimiter
 
     /// Limiters at the documented rates (or the given ones).
@@ -28,10 +30,13 @@ public struct VolcengineRateLimiters: Sendable {
 /// activity after another. Any failed request fails the whole poll (and stores
 /// nothing but the `polls` row), so a snapshot is always complete.
 public struct VolcengineMonitor: Monitor {
+    /// The client that signs, sends and parses.
     public let client: VolcengineClient
+    /// The monitor's limiters, shared by all its polls.
     public let limiters: VolcengineRateLimiters
     let clock: @Sendable () -> Date
 
+    /// Creates the monitor; `limiters` default to the documented rates.
     public init(
         configuration: VolcengineMonitorConfiguration, transport: any HTTPTransport,
         limiters: VolcengineRateLimiters = VolcengineRateLimiters(), clock: @escaping @Sendable () -> Date = Date.init
@@ -41,7 +46,9 @@ public struct VolcengineMonitor: Monitor {
         self.clock = clock
     }
 
+    /// The monitor's name.
     public var name: String { client.configuration.name }
+    /// `volcengine`.
     public var vendor: String { "volcengine" }
 
     /// What one API's lane of requests produced.
@@ -60,6 +67,7 @@ public struct VolcengineMonitor: Monitor {
         }
     }
 
+    /// Polls every watched activity once; never throws.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
         let end = ContinuousClock.now.advanced(by: .milliseconds(Int64(max(0, deadline) * 1_000)))
