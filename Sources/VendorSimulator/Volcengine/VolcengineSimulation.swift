@@ -95,7 +95,7 @@ public final class VolcengineSimulation: SimulatedAPI {
         var activities: [Int64: Activity] = [:]
         var counters = Counters()
         var arrivals: [String: [Date]] = [:]
-        var recentByKey: [String: [Date]] = [:]
+        var buckets: [String: (tokens: Double, updated: Date)] = [:]
         var enforcesRateLimits = true
         var signatures: [String] = []
     }
@@ -316,7 +316,10 @@ public final class VolcengineSimulation: SimulatedAPI {
         return .success(scope[0])
     }
 
-    /// HTTP 429 `FlowLimitExceeded` when this key has used the action's quota (real time).
+    /// HTTP 429 `FlowLimitExceeded` when this key has used the action's quota: a
+    /// token bucket per key and action holding `perWindow` tokens, refilled at
+    /// `perWindow / window` per second of real time (so network jitter that
+    /// bunches a few arrivals is tolerated, a sustained excess is not).
     private func throttle(
         accessKey: String, action: String, spec: (version: String, method: String, perWindow: Int, window: Double), reply: Reply
     ) -> SimulatedResponse? {
@@ -324,15 +327,14 @@ public final class VolcengineSimulation: SimulatedAPI {
         let limited: Bool = state.withLock { state in
             guard state.enforcesRateLimits else { return false }
             let key = accessKey + "/" + action
-            var recent = state.recentByKey[key, default: []].filter { now.timeIntervalSince($0) < spec.window }
-            guard recent.count < spec.perWindow else {
-                state.counters.rejectedRateLimit += 1
-                state.recentByKey[key] = recent
-                return true
-            }
-            recent.append(now)
-            state.recentByKey[key] = recent
-            return false
+            let capacity = Double(spec.perWindow)
+            var bucket = state.buckets[key] ?? (tokens: capacity, updated: now)
+            bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * capacity / spec.window)
+            bucket.updated = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 } else { state.counters.rejectedRateLimit += 1 }
+            state.buckets[key] = bucket
+            return !allowed
         }
         guard limited else { return nil }
         return reply.error(429, codeN: 100018, code: "FlowLimitExceeded", message: "Request was denied due to request throttling.")
