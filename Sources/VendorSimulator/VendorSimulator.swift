@@ -11,12 +11,17 @@ public final class VendorSimulator: Sendable {
     public let polyv: PolyvSimulation
     /// Tencent Cloud Chat's live room list API.
     public let tencentChat: TencentChatSimulation
+
+    /// Volcengine livesaas: viewing restrictions and start links.
+    public let volcengine: VolcengineSimulation
     private let extraAPIs: Mutex<[any SimulatedAPI]>
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
     public init(clock: @escaping @Sendable () -> Date = Date.init) {
         self.polyv = PolyvSimulation(clock: clock)
         self.tencentChat = TencentChatSimulation(clock: clock)
+
+        self.volcengine = VolcengineSimulation(clock: clock)
         self.extraAPIs = Mutex([])
     }
 
@@ -66,6 +71,8 @@ public final class VendorSimulator: Sendable {
     func route(_ request: SimulatedRequest) -> SimulatedResponse {
         if polyv.matches(request) { return polyv.handle(request) }
         if tencentChat.matches(request) { return tencentChat.handle(request) }
+
+        if volcengine.matches(request) { return volcengine.handle(request) }
         let apis = extraAPIs.withLock { $0 }
         for api in apis where api.matches(request) {
             return api.handle(request)

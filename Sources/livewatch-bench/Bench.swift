@@ -12,7 +12,8 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch-bench",
         abstract: "Prints livewatch's speed and memory figures.",
-        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self])
+        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self]
+            + volcengineBenchmarks)
 }
 
 /// CPU time of this process (user + system), in seconds.
@@ -41,10 +42,10 @@ final class ChildSimulator {
     let process = Process()
     let baseURL: String
 
-    init() throws {
+    init(command: String = "serve") throws {
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["serve"]
+        process.arguments = [command]
         process.standardOutput = pipe
         try process.run()
         var buffer = Data()

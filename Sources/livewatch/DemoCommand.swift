@@ -31,6 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
         let configPath = folder + "/livewatch.yaml"
         let tencent = try TencentChatDemo.make(simulator: simulator, folder: folder, database: folder + "/livewatch.db")
+        let volcengine = try VolcengineDemo.configure(simulator, folder: folder, database: folder + "/livewatch.db")
         let yaml = """
             daemon:
               database: \(folder)/livewatch.db
@@ -50,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
                 residual_warning: 1
                 residual_critical: 0
 
-            """ + tencent.yaml
+            """ + tencent.yaml + volcengine.yaml
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
@@ -59,6 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
         print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
         print(tencent.introduction + "\n")
+        print(volcengine.introduction + "\n")
 
         let polls = PollCounter()
         let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
@@ -68,13 +70,14 @@ struct DemoCommand: AsyncParsableCommand {
         let running = Task { try await daemon.run(signals: signals) }
         let tail = AlertTail(path: configuration.daemon.alertLog)
 
-        let story: [(Double, String, @Sendable () -> Void)] = [
+        let polyvStory: [(Double, String, @Sendable () -> Void)] = [
             (0.15, "streams start: residual 1", { simulator.polyv.setResidual(appID: appID, residual: 1) }),
             (0.30, "every stream taken: residual 0", { simulator.polyv.setResidual(appID: appID, residual: 0) }),
             (0.45, "shows end: residual 4", { simulator.polyv.setResidual(appID: appID, residual: 4) }),
             (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
             (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
-        ].merging(tencent.story)
+        ]
+        let story = (polyvStory.merging(tencent.story) + volcengine.story).sorted { $0.0 < $1.0 }
         let start = Date()
         var next = 0
         while Date().timeIntervalSince(start) < total {
@@ -102,7 +105,7 @@ struct DemoCommand: AsyncParsableCommand {
               sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
               sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
               cat \(configuration.daemon.alertLog)
-            """ + tencent.lookAround.map { "\n  " + $0 }.joined())
+            """ + (tencent.lookAround + volcengine.lookAround).map { "\n  " + $0 }.joined())
     }
 }
 

@@ -12,7 +12,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         version: LiveWatchVersion.current,
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, DatabaseCommand.self,
-            DemoCommand.self,
+            LinkCommand.self, DemoCommand.self,
         ]
     )
 }

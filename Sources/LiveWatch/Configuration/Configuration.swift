@@ -108,7 +108,8 @@ public enum MonitorConfiguration: Sendable, Equatable {
         switch self {
         case .tencentChat(let configuration): return configuration.crawlBudget
         case .metaStudio(let configuration): return max(configuration.poll.timeout, configuration.poll.timeout * Double(min(configuration.maxPages, 10)))
-        case .polyv, .volcengine: return poll.timeout
+        case .volcengine(let configuration): return configuration.pollDeadline
+        case .polyv: return poll.timeout
         }
     }
 
@@ -246,6 +247,16 @@ public struct VolcengineMonitorConfiguration: Sendable, Equatable {
         self.guestNames = guestNames
         self.linkExpiryWarning = linkExpiryWarning
         self.poll = poll
+    }
+}
+
+extension VolcengineMonitorConfiguration {
+    /// `timeout`, plus the time the rate limits need to spread one poll's
+    /// requests: 0.5 s per restriction request (120/min), 0.1 s per link request (10/s).
+    public var pollDeadline: Double {
+        let restrictionRequests = viewingRestrictions ? Double(activityIDs.count) : 0
+        let linkRequests = liveClientLinks ? Double(activityIDs.count * (1 + guestNames.count)) : 0
+        return poll.timeout + max(restrictionRequests * 0.5, linkRequests * 0.1)
     }
 }
 

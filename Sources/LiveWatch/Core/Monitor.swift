@@ -70,11 +70,16 @@ public enum Observation: Sendable {
     /// A Tencent Cloud Chat live room list, crawled to its end.
     case liveRooms(LiveRoomList)
 
+    /// Volcengine livesaas: viewing restrictions and start links of the watched activities.
+    case volcengine(VolcengineObservation)
+
     /// Number of things observed.
     public var itemCount: Int {
         switch self {
         case .mrConcurrency: return 1
         case .liveRooms(let list): return list.rooms.count
+
+        case .volcengine(let observation): return observation.activityCount
         }
     }
 }

@@ -30,7 +30,14 @@ public struct MonitorRuntime: Sendable {
             return MonitorRuntime(
                 configuration: configuration, monitor: TencentChatMonitor(configuration: tencent, transport: transport, clock: clock),
                 evaluator: NoAlerts())
-        case .metaStudio, .volcengine:
+        case .volcengine(let volcengine):
+            // The limiters are made here, once per monitor, so they hold across polls and activities.
+            return MonitorRuntime(
+                configuration: configuration,
+                monitor: VolcengineMonitor(
+                    configuration: volcengine, transport: transport, limiters: VolcengineRateLimiters(), clock: clock),
+                evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
+        case .metaStudio:
             // Replaced vendor by vendor as their monitors land.
             return MonitorRuntime(
                 configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),

@@ -59,6 +59,9 @@ public enum ObservationWriter {
             }
         case .liveRooms(let list):
             try insertLiveRooms(list, monitor: monitor, at: date, in: database)
+
+        case .volcengine(let volcengine):
+            try insertVolcengine(volcengine, monitor: monitor, observedAt: observedAt, in: database)
         }
     }
 

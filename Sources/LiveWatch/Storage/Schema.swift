@@ -10,7 +10,19 @@ public enum Schema {
         Migrator.Migration(name: "initial relations", sql: version1),
         Migrator.Migration(name: "rollups", sql: rollups),
         Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
+
+        Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
     ])
+
+    /// Volcengine: each restriction and link row names the `polls` row that
+    /// observed it, so "the last observation" of an activity is exactly the
+    /// rows of its latest poll, even when two polls share a second.
+    static let volcengineSnapshots = """
+        ALTER TABLE viewing_restrictions ADD COLUMN poll_id INTEGER;
+        CREATE INDEX viewing_restrictions_by_activity ON viewing_restrictions (monitor, activity_id, poll_id);
+        ALTER TABLE live_client_links ADD COLUMN poll_id INTEGER;
+        CREATE INDEX live_client_links_by_link ON live_client_links (monitor, activity_id, login_type, user_name, poll_id);
+        """
 
     static let version1 = """
         CREATE TABLE polls (

@@ -104,7 +104,7 @@ import VendorSimulator
     }
 
     @Test func failedCrawlsStoreOnlyTheirPollsRowAndLeaveThePreviousSnapshotIntact() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 120, rateLimit: 100, pageSize: 4, maxPages: 80, crawlBudget: 2)
+        let fixture = try await TencentChatFixture.start(rooms: 120, rateLimit: 100, pageSize: 4, maxPages: 80, crawlBudget: 6)
         // One room in four falls behind the cursor after each page of four: about 40 pages a crawl.
         fixture.tencent.setDrift(roomsPerPage: 1)
         let harness = try Harness.make(fixture: fixture)

@@ -130,6 +130,8 @@ public struct TencentChatMonitor: Monitor {
             crawl.requestID = exchange.requestID
             switch exchange.answer {
             case .failure(var failure):
+                // A request cut short because the budget ran out is the budget's failure, not the request's.
+                if failure.code == "timeout", let overrun = budgetFailure(crawl) { return overrun }
                 failure.message = "page \(pageNumber): " + failure.message
                 return .failed(failure)
             case .vendorError(let code, let info):

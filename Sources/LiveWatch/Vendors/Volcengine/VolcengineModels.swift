@@ -1,0 +1,146 @@
+import Foundation
+
+/// What one successful Volcengine livesaas poll saw. Secrets (restriction
+/// SecretKeys, start links) are only present as fingerprints.
+public struct VolcengineObservation: Sendable, Equatable {
+    /// One entry per watched activity, in configuration order; nil when `viewing_restrictions` is off.
+    public var restrictions: [ActivityViewingRestrictions]?
+    /// The host link and each guest link of each watched activity; nil when `live_client_links` is off.
+    public var links: [LiveClientLink]?
+
+    /// Creates an observation.
+    public init(restrictions: [ActivityViewingRestrictions]?, links: [LiveClientLink]?) {
+        self.restrictions = restrictions
+        self.links = links
+    }
+
+    /// Distinct activities observed (`polls.items`).
+    public var activityCount: Int {
+        var ids = Set<Int64>()
+        for restriction in restrictions ?? [] { ids.insert(restriction.activityID) }
+        for link in links ?? [] { ids.insert(link.activityID) }
+        return ids.count
+    }
+}
+
+/// An activity's custom viewing restrictions (`GetCustomViewingRestrictionInfoAPI`).
+public struct ActivityViewingRestrictions: Sendable, Equatable {
+    /// The activity (live room) id.
+    public var activityID: Int64
+    /// `MainViewingRestrictionButtonTitle`.
+    public var mainButtonTitle: String?
+    /// `SubViewingRestrictionButtonTitle`.
+    public var subButtonTitle: String?
+    /// Up to two entries (type 1 main, type 2 secondary); empty when the activity has none.
+    public var entries: [ViewingRestriction]
+
+    /// Creates an activity's restrictions.
+    public init(activityID: Int64, mainButtonTitle: String?, subButtonTitle: String?, entries: [ViewingRestriction]) {
+        self.activityID = activityID
+        self.mainButtonTitle = mainButtonTitle
+        self.subButtonTitle = subButtonTitle
+        self.entries = entries
+    }
+}
+
+/// One `CustomViewingRestriction` entry, its SecretKey reduced to a fingerprint.
+public struct ViewingRestriction: Sendable, Equatable {
+    /// `ViewingRestrictionType`: 1 main, 2 secondary.
+    public var type: Int?
+    /// `CustomApp`: the account system's name.
+    public var customApp: String?
+    /// `CustomUrl`: the login page of the account system.
+    public var customURL: String?
+    /// `ErrorRedirectUrl`: where a failed check sends the viewer.
+    public var errorRedirectURL: String?
+    /// ``Secret/fingerprint(of:)`` of the SecretKey; nil when the vendor sent none.
+    public var secretFingerprint: String?
+
+    /// Creates an entry.
+    public init(type: Int?, customApp: String?, customURL: String?, errorRedirectURL: String?, secretFingerprint: String?) {
+        self.type = type
+        self.customApp = customApp
+        self.customURL = customURL
+        self.errorRedirectURL = errorRedirectURL
+        self.secretFingerprint = secretFingerprint
+    }
+}
+
+/// One start link as stored: fingerprints and the temporary link's expiry, never the link.
+public struct LiveClientLink: Sendable, Equatable {
+    /// The activity (live room) id.
+    public var activityID: Int64
+    /// 0 host, 1 guest.
+    public var loginType: Int
+    /// The guest's name (nil for the host link).
+    public var userName: String?
+    /// `ExpireTime` of the temporary link (unix seconds); nil when there is none (guest links).
+    public var expireTime: Int64?
+    /// Fingerprint of the permanent `Url`.
+    public var urlFingerprint: String
+    /// Fingerprint of `TmpUrl`, if one was sent.
+    public var temporaryURLFingerprint: String?
+
+    /// Creates a link row.
+    public init(
+        activityID: Int64, loginType: Int, userName: String?, expireTime: Int64?, urlFingerprint: String,
+        temporaryURLFingerprint: String?
+    ) {
+        self.activityID = activityID
+        self.loginType = loginType
+        self.userName = userName
+        self.expireTime = expireTime
+        self.urlFingerprint = urlFingerprint
+        self.temporaryURLFingerprint = temporaryURLFingerprint
+    }
+
+    /// The alert subject: the activity id, or `activity:guest` for a guest link.
+    public var subject: String { Self.subject(activityID: activityID, userName: userName) }
+
+    /// The alert subject of a link.
+    public static func subject(activityID: Int64, userName: String?) -> String {
+        if let userName { return "\(activityID):\(userName)" }
+        return String(activityID)
+    }
+}
+
+/// A start link as `GetDownloadLiveClient` returned it. The links log a host
+/// in without a password: they are kept as ``Secret``s, which print as `<redacted>`.
+public struct StartLink: Sendable {
+    /// The permanent `Url`.
+    public var url: Secret
+    /// `TmpUrl`, for the host link only.
+    public var temporaryURL: Secret?
+    /// `ExpireTime` of `TmpUrl`, unix seconds.
+    public var expireTime: Int64?
+
+    /// Creates a link.
+    public init(url: Secret, temporaryURL: Secret?, expireTime: Int64?) {
+        self.url = url
+        self.temporaryURL = temporaryURL
+        self.expireTime = expireTime
+    }
+}
+
+/// Which start link to fetch: the host's (`LoginType` 0) or a guest's (`LoginType` 1 with a name).
+public enum StartLinkKind: Sendable, Equatable {
+    case host
+    case guest(String)
+
+    /// `LoginType`.
+    public var loginType: Int {
+        if case .guest = self { return 1 }
+        return 0
+    }
+
+    /// The guest's name, if any.
+    public var userName: String? {
+        if case .guest(let name) = self { return name }
+        return nil
+    }
+
+    /// Whether `name` is an acceptable guest name: 1 to 15 characters, as the API documents.
+    public static func isValidGuestName(_ name: String) -> Bool {
+        (1...15).contains(name.count)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+@testable import LiveWatch
+import VendorSimulator
+
+/// `livewatch link`, run as the built binary against a simulator started here.
+@Suite struct LinkCommandTests {
+    static let activity: Int64 = 1_776_000_089_138
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    struct Setup {
+        let folder: TemporaryFolder
+        let simulator: VendorSimulator
+        let configPath: String
+
+        var databasePath: String { folder.file("livewatch.db") }
+
+        static func make(secretKey: String = VolcengineFixture.secretKey, monitors: Int = 1) async throws -> Setup {
+            let folder = try TemporaryFolder()
+            let simulator = VendorSimulator()
+            try await simulator.start()
+            simulator.volcengine.addAccount(accessKey: VolcengineFixture.accessKey, secretKey: VolcengineFixture.secretKey)
+            simulator.volcengine.addActivity(LinkCommandTests.activity)
+            for (name, value) in [("ak", VolcengineFixture.accessKey), ("sk", secretKey)] {
+                try Data(value.utf8).write(to: URL(fileURLWithPath: folder.file(name)))
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.file(name))
+            }
+            var yaml = """
+                daemon:
+                  database: \(folder.file("livewatch.db"))
+                  alert_log: \(folder.file("alerts.log"))
+                volcengine:
+
+                """
+            for index in 1...monitors {
+                yaml += """
+                      - name: volc-\(index)
+                        access_key: { file: \(folder.file("ak")) }
+                        secret_key: { file: \(folder.file("sk")) }
+                        endpoint: \(simulator.baseURL)
+                        activity_ids: [\(LinkCommandTests.activity)]
+                        live_client_links: true
+
+                    """
+            }
+            let configPath = folder.file("livewatch.yaml")
+            try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
+            return Setup(folder: folder, simulator: simulator, configPath: configPath)
+        }
+
+        func run(_ arguments: [String]) async throws -> Run {
+            try await LinkCommandTests.runLivewatch(["link", "--config", configPath] + arguments)
+        }
+
+        func finish() async {
+            await simulator.shutdown()
+            folder.remove()
+        }
+    }
+
+    /// The `livewatch` executable built next to this test bundle.
+    static func executable() throws -> URL {
+        var candidates: [URL] = []
+        if let bundle = Bundle.main.executableURL { candidates.append(bundle.deletingLastPathComponent()) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for directory in candidates {
+            let binary = directory.appendingPathComponent("livewatch")
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+        }
+        throw RequireError(message: "the livewatch executable is not built next to the tests (swift build --build-tests)")
+    }
+
+    /// Runs the binary and waits (at most 30 s) for it to exit.
+    static func runLivewatch(_ arguments: [String]) async throws -> Run {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "LIVEWATCH_CONFIG")
+        process.environment = environment
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning {
+            guard Date() < deadline else {
+                process.terminate()
+                throw WaitTimeout()
+            }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            stderr: String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test func printsTheHostsPermanentLinkAndNothingElse() async throws {
+        let setup = try await Setup.make()
+        let run = try await setup.run(["--activity", String(Self.activity)])
+        let link = try #require(setup.simulator.volcengine.hostLink(activityID: Self.activity))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == link.url + "\n")
+        #expect(run.stderr.isEmpty, "\(run.stderr)")
+        #expect(setup.simulator.volcengine.counters.acceptedLinks == 1)
+        #expect(!FileManager.default.fileExists(atPath: setup.databasePath), "link stores nothing")
+        #expect(!FileManager.default.fileExists(atPath: setup.folder.file("alerts.log")))
+        await setup.finish()
+    }
+
+    @Test func printsAGuestsLinkOrTheTemporaryLink() async throws {
+        let setup = try await Setup.make(monitors: 2)
+        let guest = try await setup.run(["--monitor", "volc-2", "--activity", String(Self.activity), "--guest", "嘉宾A"])
+        #expect(guest.status == 0, "\(guest.stderr)")
+        let guestURL = try #require(setup.simulator.volcengine.guestLink(activityID: Self.activity, name: "嘉宾A"))
+        #expect(guest.stdout == guestURL + "\n")
+
+        let temporary = try await setup.run(["--monitor", "volc-1", "--activity", String(Self.activity), "--temporary"])
+        let link = try #require(setup.simulator.volcengine.hostLink(activityID: Self.activity))
+        #expect(temporary.status == 0, "\(temporary.stderr)")
+        #expect(temporary.stdout == link.temporaryURL + "\n")
+        #expect(temporary.stderr.hasPrefix("the temporary link expires at "))
+        #expect(!temporary.stderr.contains(link.temporaryURL))
+        await setup.finish()
+    }
+
+    @Test func badArgumentsExitWith2AndPrintNothing() async throws {
+        let setup = try await Setup.make(monitors: 2)
+        let cases: [([String], String)] = [
+            (["--monitor", "volc-1", "--activity", String(Self.activity), "--guest", String(repeating: "客", count: 16)],
+             "error: --guest must be 1-15 characters (got 16)"),
+            (["--activity", String(Self.activity)], "volcengine monitors: name one with --monitor"),
+            (["--monitor", "nope", "--activity", String(Self.activity)], "error: --monitor nope: no volcengine monitor of that name"),
+            (["--monitor", "volc-1", "--activity", String(Self.activity), "--guest", "A", "--temporary"],
+             "error: --temporary: only the host's link has a temporary form"),
+        ]
+        for (arguments, message) in cases {
+            let run = try await setup.run(arguments)
+            #expect(run.status == 2, "\(arguments)")
+            #expect(run.stdout.isEmpty, "\(arguments)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        #expect(setup.simulator.volcengine.counters.requests == 0)
+        await setup.finish()
+    }
+
+    @Test func aRejectedCallExitsWith1AndLeaksNothing() async throws {
+        let wrongSecret = "wrong-secret-\(UUID().uuidString)"
+        let setup = try await Setup.make(secretKey: wrongSecret)
+        let run = try await setup.run(["--activity", String(Self.activity)])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.hasPrefix("error: volc-1: authentication error 100010: GetDownloadLiveClient for activity \(Self.activity): "))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(!run.stderr.contains(wrongSecret))
+        #expect(!run.stderr.contains(VolcengineFixture.accessKey))
+        for signature in setup.simulator.volcengine.receivedSignatures {
+            #expect(!run.stderr.contains(signature))
+        }
+        await setup.finish()
+    }
+}
