@@ -9,11 +9,14 @@ import Synchronization
 public final class VendorSimulator: Sendable {
     /// Polyv's MR concurrency API.
     public let polyv: PolyvSimulation
+    /// Huawei MetaStudio's live platform listing, behind a simulated API gateway.
+    public let metaStudio: MetaStudioSimulation
     private let extraAPIs: Mutex<[any SimulatedAPI]>
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
     public init(clock: @escaping @Sendable () -> Date = Date.init) {
         self.polyv = PolyvSimulation(clock: clock)
+        self.metaStudio = MetaStudioSimulation(clock: clock)
         self.extraAPIs = Mutex([])
     }
 
@@ -62,6 +65,7 @@ public final class VendorSimulator: Sendable {
 
     func route(_ request: SimulatedRequest) -> SimulatedResponse {
         if polyv.matches(request) { return polyv.handle(request) }
+        if metaStudio.matches(request) { return metaStudio.handle(request) }
         let apis = extraAPIs.withLock { $0 }
         for api in apis where api.matches(request) {
             return api.handle(request)

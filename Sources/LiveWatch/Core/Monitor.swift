@@ -67,11 +67,14 @@ public enum PollOutcome: Sendable {
 /// What a successful poll saw, per vendor.
 public enum Observation: Sendable {
     case mrConcurrency(MRConcurrency)
+    /// Huawei MetaStudio: every live platform of a project.
+    case livePlatforms(LivePlatformListing)
 
     /// Number of things observed.
     public var itemCount: Int {
         switch self {
         case .mrConcurrency: return 1
+        case .livePlatforms(let listing): return listing.platforms.count
         }
     }
 }

@@ -25,7 +25,14 @@ public struct MonitorRuntime: Sendable {
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
                     monitor: polyv.name, residualWarning: polyv.residualWarning, residualCritical: polyv.residualCritical))
-        case .tencentChat, .metaStudio, .volcengine:
+        case .metaStudio(let metaStudio):
+            return MonitorRuntime(
+                configuration: configuration,
+                monitor: MetaStudioMonitor(configuration: metaStudio, transport: transport, clock: clock),
+                evaluator: MetaStudioEvaluator(
+                    monitor: metaStudio.name, expiryWarning: metaStudio.expiryWarning,
+                    expiryCritical: metaStudio.expiryCritical))
+        case .tencentChat, .volcengine:
             // Replaced vendor by vendor as their monitors land.
             return MonitorRuntime(
                 configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),

@@ -56,6 +56,8 @@ public enum ObservationWriter {
             for channelID in concurrency.channelIDs {
                 try channel.run([monitor, observedAt, channelID])
             }
+        case .livePlatforms(let listing):
+            try insertPlatformAuthorizations(listing, monitor: monitor, observedAt: observedAt, in: database)
         }
     }
 

@@ -7,8 +7,15 @@ import SQLite
 public enum Schema {
     /// Every migration, oldest first. Never edit a released one: append.
     public static let migrator = Migrator(migrations: [
-        Migrator.Migration(name: "initial relations", sql: version1)
+        Migrator.Migration(name: "initial relations", sql: version1),
+        Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
     ])
+
+    /// MetaStudio: the platforms' callback configuration (URLs are not secrets; the
+    /// auth key is, and only its fingerprint is stored), so changes can be noticed.
+    static let metaStudioCallbacks = """
+        ALTER TABLE platform_authorizations ADD COLUMN callback_urls TEXT;
+        """
 
     static let version1 = """
         CREATE TABLE polls (
