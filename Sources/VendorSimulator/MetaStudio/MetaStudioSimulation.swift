@@ -106,6 +106,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
         var counters = Counters()
         var lastQuery: String?
         var lastSignedHeaders: String?
+        var lastSignature: String?
         var throttleNext = 0
         var neverEnding = false
     }
@@ -139,6 +140,11 @@ public final class MetaStudioSimulation: SimulatedAPI {
     /// Accepts this IAM token.
     public func addToken(_ token: String) {
         state.withLock { _ = $0.tokens.insert(token) }
+    }
+
+    /// Stops accepting this IAM token (it expired or was revoked).
+    public func removeToken(_ token: String) {
+        state.withLock { _ = $0.tokens.remove(token) }
     }
 
     /// Replaces a project's platforms.
@@ -202,6 +208,9 @@ public final class MetaStudioSimulation: SimulatedAPI {
 
     /// The `SignedHeaders` of the last AK/SK request.
     public var lastSignedHeaders: String? { state.withLock { $0.lastSignedHeaders } }
+
+    /// The `Signature` of the last AK/SK request (for tests that search for leaks).
+    public var lastSignature: String? { state.withLock { $0.lastSignature } }
 
     /// True while the AK is locked after too many failures.
     public func isLocked(_ accessKey: String) -> Bool {
@@ -300,7 +309,10 @@ public final class MetaStudioSimulation: SimulatedAPI {
                 401, "APIG.0301", "Incorrect IAM authentication information: Authorization header or X-Auth-Token missing",
                 requestID: requestID)
         }
-        state.withLock { $0.lastSignedHeaders = parsed.signedHeaders }
+        state.withLock { state in
+            state.lastSignedHeaders = parsed.signedHeaders
+            state.lastSignature = parsed.signature
+        }
         let now = clock()
         let key = state.withLock { $0.keys[parsed.accessKey] }
         guard let key else {
