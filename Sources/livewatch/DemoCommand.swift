@@ -29,6 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
         let secretPath = folder + "/polyv.secret"
         try Data(secret.utf8).write(to: URL(fileURLWithPath: secretPath))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
+        let metaStudio = try MetaStudioDemo.prepare(simulator: simulator, folder: folder)
         let configPath = folder + "/livewatch.yaml"
         let yaml = """
             daemon:
@@ -49,14 +50,15 @@ struct DemoCommand: AsyncParsableCommand {
                 residual_warning: 1
                 residual_critical: 0
 
-            """
+            """ + metaStudio.yaml
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
         LoggingBootstrap.once(level: .error)
         let logger = Logger(label: "livewatch-demo")
         print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
-        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.\n")
+        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
+        print(metaStudio.introduction + "\n")
 
         let polls = PollCounter()
         let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
@@ -66,13 +68,14 @@ struct DemoCommand: AsyncParsableCommand {
         let running = Task { try await daemon.run(signals: signals) }
         let tail = AlertTail(path: configuration.daemon.alertLog)
 
-        let story: [(Double, String, @Sendable () -> Void)] = [
+        var story: [(Double, String, @Sendable () -> Void)] = [
             (0.15, "streams start: residual 1", { simulator.polyv.setResidual(appID: appID, residual: 1) }),
             (0.30, "every stream taken: residual 0", { simulator.polyv.setResidual(appID: appID, residual: 0) }),
             (0.45, "shows end: residual 4", { simulator.polyv.setResidual(appID: appID, residual: 4) }),
             (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
             (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
         ]
+        story = (story + metaStudio.story).sorted { $0.0 < $1.0 }
         let start = Date()
         var next = 0
         while Date().timeIntervalSince(start) < total {
@@ -99,6 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
             Look around:
               sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
               sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
+              sqlite3 \(configuration.daemon.database) 'SELECT platform_name, authorize_state, datetime(expire_time, "unixepoch") FROM platform_authorizations ORDER BY observed_at DESC LIMIT 3'
               cat \(configuration.daemon.alertLog)
             """)
     }

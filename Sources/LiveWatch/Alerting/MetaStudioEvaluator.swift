@@ -74,7 +74,9 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             if remaining <= expiryWarning {
                 return .firing(severity: .warning, message: "\(subject) \(when)", value: remaining, threshold: expiryWarning)
             }
-            return .clear(message: "\(subject) now \(when)", value: remaining)
+            return .clear(
+                message: "\(subject) now expires \(AlertLine.rfc3339(expiry)), in \(Self.span(remaining))",
+                value: remaining)
         }
     }
 
@@ -146,13 +148,15 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         return id
     }
 
-    /// `expires in 12h`, `expires in 1d6h`, `expired 2h ago`: rounded to the hour above a
-    /// day, to the minute above an hour.
+    /// `expires in 12h`, `expires in 1d6h`, `expired 2h ago`.
     static func relative(_ seconds: Double) -> String {
+        seconds < 0 ? "expired \(span(seconds)) ago" : "expires in \(span(seconds))"
+    }
+
+    /// The length of `seconds` (sign ignored), rounded to the hour above a day, to the minute above an hour: `1d6h`.
+    static func span(_ seconds: Double) -> String {
         let magnitude = abs(seconds)
         let step: Double = magnitude >= 86_400 ? 3_600 : (magnitude >= 3_600 ? 60 : 1)
-        let rounded = (magnitude / step).rounded() * step
-        let text = DurationParser.format(rounded)
-        return seconds < 0 ? "expired \(text) ago" : "expires in \(text)"
+        return DurationParser.format((magnitude / step).rounded() * step)
     }
 }
