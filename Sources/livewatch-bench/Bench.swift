@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch-bench",
         abstract: "Prints livewatch's speed and memory figures.",
-        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self])
+        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, MetaStudioPoll.self, ServeMetaStudio.self])
 }
 
 /// CPU time of this process (user + system), in seconds.
@@ -41,10 +41,10 @@ final class ChildSimulator {
     let process = Process()
     let baseURL: String
 
-    init() throws {
+    init(arguments: [String] = ["serve"]) throws {
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["serve"]
+        process.arguments = arguments
         process.standardOutput = pipe
         try process.run()
         var buffer = Data()
