@@ -15,6 +15,7 @@ import SQLite
 ///   is not HTTPS appears, including at a platform's first observation, since it needs no
 ///   previous state to be wrong.
 public struct MetaStudioEvaluator: AlertEvaluator {
+    /// The monitor's name (the alerts' `monitor`).
     public let monitor: String
     /// Seconds before expiry at which the warning fires.
     public let expiryWarning: Double
@@ -27,6 +28,7 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         self.expiryCritical = expiryCritical
     }
 
+    /// Conditions for every listed platform and every open alert of a platform no longer listed, and notices.
     public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
         // A failed poll says nothing about any platform: every alert stays as it is.
         guard case .observed(.livePlatforms(let listing)) = report.outcome else { return AlertEvaluation() }

@@ -29,13 +29,17 @@ public struct LivePlatform: Sendable, Equatable {
         }
     }
 
+    /// `platform_id`: the alerts' subject.
     public var platformID: String
+    /// The platform's display name.
     public var name: String?
     /// `MEITUAN_OFFICIAL` or `MSS_STANDARD`.
     public var accessType: String?
     /// `AUTHORIZED` or `UNAUTHORIZED`; nil when the platform has no `authorization_info`.
     public var authorizeState: String?
+    /// `authorization_info.authorized_time`, as read.
     public var authorizedTime: TimeField
+    /// `authorization_info.expire_time`, as read.
     public var expireTime: TimeField
     /// The authorized account (for Meituan, the opBizCode).
     public var account: String?
@@ -71,6 +75,7 @@ public struct LivePlatform: Sendable, Equatable {
 public struct PlatformCallback: Sendable, Equatable, Comparable {
     /// `PRODUCT_QUERY` or `LIVE_EVENT_CALLBACK`.
     public var apiType: String
+    /// The callback URL (not a secret).
     public var url: String
 
     public init(apiType: String, url: String) {
@@ -81,6 +86,7 @@ public struct PlatformCallback: Sendable, Equatable, Comparable {
     /// True when the URL is HTTPS, the only scheme MetaStudio documents.
     public var isHTTPS: Bool { url.lowercased().hasPrefix("https://") }
 
+    /// Orders by API type, then URL.
     public static func < (lhs: PlatformCallback, rhs: PlatformCallback) -> Bool {
         (lhs.apiType, lhs.url) < (rhs.apiType, rhs.url)
     }

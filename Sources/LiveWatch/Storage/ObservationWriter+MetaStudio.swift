@@ -3,8 +3,11 @@ import SQLite
 
 /// What the last stored listing said about one platform: what change notices compare with.
 public struct StoredPlatform: Sendable, Equatable {
+    /// `platform_id`.
     public var platformID: String
+    /// `platform_name`, for messages about a platform that left the listing.
     public var name: String?
+    /// `auth_key_fingerprint`.
     public var authKeyFingerprint: String?
     /// The callbacks as stored (`callback_urls`), nil for rows written before that column existed.
     public var callbacks: [PlatformCallback]?

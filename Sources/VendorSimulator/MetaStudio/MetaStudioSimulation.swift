@@ -27,7 +27,9 @@ public final class MetaStudioSimulation: SimulatedAPI {
 
     /// One callback configuration (`StandardPlatformApiConfig`).
     public struct Callback: Sendable, Equatable {
+        /// `PRODUCT_QUERY` or `LIVE_EVENT_CALLBACK`.
         public var apiType: String
+        /// The callback URL.
         public var url: String
 
         public init(apiType: String, url: String) {
@@ -38,8 +40,11 @@ public final class MetaStudioSimulation: SimulatedAPI {
 
     /// One live platform of a project.
     public struct Platform: Sendable, Equatable {
+        /// `platform_id`.
         public var id: String
+        /// `name`.
         public var name: String
+        /// `MSS_STANDARD` or `MEITUAN_OFFICIAL`.
         public var accessType: String
         /// `AUTHORIZED`, `UNAUTHORIZED`; nil leaves `authorization_info` out.
         public var state: String?
@@ -47,10 +52,13 @@ public final class MetaStudioSimulation: SimulatedAPI {
         public var expiresIn: Double?
         /// Seconds since the authorization; nil leaves `authorized_time` out.
         public var authorizedAgo: Double?
+        /// How both times are written.
         public var timeFormat: TimeFormat
+        /// `authorization_info.account`.
         public var account: String?
         /// `auth_config.key`: a secret the client must never store.
         public var authKey: String?
+        /// `callback_config`.
         public var callbacks: [Callback]
 
         public init(
@@ -73,21 +81,29 @@ public final class MetaStudioSimulation: SimulatedAPI {
 
     /// Counters of what arrived and how it was judged.
     public struct Counters: Sendable, Equatable {
+        /// Every request that reached this API.
         public var requests = 0
         /// Listings answered (any authentication).
         public var accepted = 0
+        /// Listings answered to a verified AK/SK signature.
         public var acceptedSigned = 0
+        /// Listings answered to a known token.
         public var acceptedToken = 0
         /// AK/SK requests whose signature did not verify (wrong SK, wrong canonical form).
         public var rejectedSignature = 0
+        /// AK/SK requests with an AK the gateway does not know.
         public var rejectedUnknownKey = 0
+        /// Requests with an unknown token.
         public var rejectedToken = 0
         /// `X-Sdk-Date` more than 15 minutes from the simulator's clock.
         public var rejectedClockSkew = 0
         /// Requests refused because the AK was locked.
         public var rejectedLocked = 0
+        /// Requests with neither a token nor an `Authorization` header.
         public var rejectedMissingAuthentication = 0
+        /// Requests with a bad project, offset, limit or access_type.
         public var rejectedParameters = 0
+        /// Requests answered with HTTP 429 `APIG.0308`.
         public var throttled = 0
 
         public init() {}
@@ -109,6 +125,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
         var lastSignature: String?
         var throttleNext = 0
         var neverEnding = false
+        var ignoresOffset = false
     }
 
     /// The gateway's `X-Sdk-Date` tolerance.
@@ -200,6 +217,11 @@ public final class MetaStudioSimulation: SimulatedAPI {
         state.withLock { $0.neverEnding = value }
     }
 
+    /// When true, `offset` is ignored: every request gets the first page again.
+    public func setIgnoresOffset(_ value: Bool) {
+        state.withLock { $0.ignoresOffset = value }
+    }
+
     /// What has arrived so far.
     public var counters: Counters { state.withLock { $0.counters } }
 
@@ -223,11 +245,13 @@ public final class MetaStudioSimulation: SimulatedAPI {
     static let pathPrefix = "/v1/"
     static let pathSuffix = "/live-platforms/platforms"
 
+    /// True for `GET /v1/{project_id}/live-platforms/platforms`.
     public func matches(_ request: SimulatedRequest) -> Bool {
         request.path.hasPrefix(Self.pathPrefix) && request.path.hasSuffix(Self.pathSuffix)
             && request.path.count > Self.pathPrefix.count + Self.pathSuffix.count
     }
 
+    /// Authenticates, pages and answers like the gateway and MetaStudio would (or with a scripted fault).
     public func handle(_ request: SimulatedRequest) -> SimulatedResponse {
         state.withLock { state in
             state.counters.requests += 1
@@ -261,7 +285,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
                 "The throttling threshold has been reached: policy user over ratelimit, limit:5, time:1 second",
                 requestID: requestID)
         }
-        let (platforms, neverEnding) = state.withLock { ($0.projects[projectID], $0.neverEnding) }
+        let (platforms, neverEnding, ignoresOffset) = state.withLock { ($0.projects[projectID], $0.neverEnding, $0.ignoresOffset) }
         guard let platforms else {
             state.withLock { $0.counters.rejectedParameters += 1 }
             return Self.error(400, "MSS.00000003", "Invalid parameter: project_id", requestID: requestID)
@@ -269,7 +293,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
         let offsetText = request.query("offset") ?? "0"
         let limitText = request.query("limit") ?? "10"
         let accessType = request.query("access_type")
-        guard let offset = Int(offsetText), (0...2_147_483_647).contains(offset),
+        guard let requestedOffset = Int(offsetText), (0...2_147_483_647).contains(requestedOffset),
               let limit = Int(limitText), (1...100).contains(limit),
               accessType.map({ ["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains($0) }) ?? true
         else {
@@ -277,6 +301,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
             return Self.error(400, "MSS.00000003", "Invalid parameter", requestID: requestID)
         }
         state.withLock { $0.counters.accepted += 1 }
+        let offset = ignoresOffset ? 0 : requestedOffset
         let now = clock()
         let page: [Platform]
         if neverEnding {

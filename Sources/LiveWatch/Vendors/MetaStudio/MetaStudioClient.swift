@@ -23,6 +23,7 @@ public struct MetaStudioExchange: Sendable {
     public var status: Int?
     /// `X-Request-Id`, or the error body's `request_id`.
     public var requestID: String?
+    /// The page, or why there is none.
     public var result: Result<MetaStudioPage, PollFailure>
 
     public init(status: Int?, requestID: String?, result: Result<MetaStudioPage, PollFailure>) {
@@ -42,6 +43,7 @@ public struct MetaStudioClient: Sendable {
     /// for 5 minutes after more than 5 consecutive failures.
     public static let authenticationPause: Double = 300
 
+    /// The monitor's settings: project, endpoint, credentials, filter, time zone.
     public let configuration: MetaStudioMonitorConfiguration
     let transport: any HTTPTransport
     let timeParser: MetaStudioTimeParser

@@ -8,6 +8,7 @@ public struct MetaStudioMonitor: Monitor {
     /// Throttled (HTTP 429 / `APIG.0308`) requests retried within one poll before it fails.
     public static let throttleRetries = 2
 
+    /// Builds, sends and reads each page's request.
     public let client: MetaStudioClient
     let clock: @Sendable () -> Date
     let sleep: @Sendable (Double) async throws -> Void
@@ -31,9 +32,12 @@ public struct MetaStudioMonitor: Monitor {
         self.logger = logger
     }
 
+    /// The monitor's unique name.
     public var name: String { client.configuration.name }
+    /// `metastudio`, as stored in `polls.vendor`.
     public var vendor: String { "metastudio" }
 
+    /// Lists every page within `deadline` seconds; the report holds the whole listing or the failure.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
         let configuration = client.configuration
@@ -85,6 +89,13 @@ public struct MetaStudioMonitor: Monitor {
                 return finish(.failed(failure))
             }
             warnings += result.warnings
+            let newPlatforms = result.platforms.filter { positions[$0.platformID] == nil }.count
+            if page > 0, result.count >= MetaStudioClient.pageSize, !result.platforms.isEmpty, newPlatforms == 0 {
+                return finish(.failed(PollFailure(
+                    kind: .invalidResponse, code: "listing_repeats",
+                    message: "page \(page + 1) of the listing (offset \(offset)) repeats platforms already listed;"
+                        + " the listing would never end, nothing was stored")))
+            }
             for platform in result.platforms {
                 if let position = positions[platform.platformID] {
                     // Listed twice (the listing shifted while paging): the later entry wins.

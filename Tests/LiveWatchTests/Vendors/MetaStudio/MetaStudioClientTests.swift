@@ -231,6 +231,17 @@ import VendorSimulator
         #expect(report.requests == 3)
     }
 
+    @Test func aServerThatIgnoresTheOffsetFailsOnTheFirstRepeatedPage() async throws {
+        let fixture = try await MetaStudioFixture.start(platforms: 250)
+        defer { Task { await fixture.stop() } }
+        fixture.metaStudio.setIgnoresOffset(true)
+        let report = await fixture.monitor().poll(deadline: 5)
+        let failure = try #require(report.failure)
+        #expect(failure.code == "listing_repeats")
+        #expect(failure.message.hasPrefix("page 2 of the listing (offset 100) repeats platforms already listed"))
+        #expect(report.requests == 2)
+    }
+
     @Test func aPollThatRunsOutOfTimeBetweenPagesFails() async throws {
         let fixture = try await MetaStudioFixture.start(platforms: 300)
         defer { Task { await fixture.stop() } }
