@@ -257,8 +257,16 @@ public struct MetaStudioClient: Sendable {
 
     /// At most `limit` characters, control characters replaced by spaces.
     static func sanitize(_ text: String, limit: Int) -> String {
-        let cleaned = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
-        return String(cleaned.prefix(limit))
+        // Control characters (category Cc) are exactly U+0000...U+001F and U+007F...U+009F.
+        func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
+        guard text.unicodeScalars.contains(where: isControl) else {
+            return text.count <= limit ? text : String(text.prefix(limit))
+        }
+        var cleaned = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            cleaned.append(isControl(scalar) ? " " : scalar)
+        }
+        return String(String(cleaned).prefix(limit))
     }
 
     static func quoted(_ text: String) -> String {

@@ -86,6 +86,8 @@ public struct MetaStudioMonitor: Monitor {
                         continue
                     }
                 }
+                // The failing request's id (none for a transport failure), not an earlier page's.
+                report.requestID = exchange.requestID
                 return finish(.failed(failure))
             }
             warnings += result.warnings

@@ -280,6 +280,8 @@ import VendorSimulator
         #expect(failure.kind == kind, "\(fault): \(failure)")
         #expect(failure.code == code, "\(fault): \(failure)")
         #expect(report.requests == 2)
+        // The first page's request id is not the failure's: these answers carry none.
+        #expect(report.requestID == nil)
         if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
         // The next poll, without the fault, works: nothing is left broken.
         let next = await fixture.monitor().poll(deadline: 5)
@@ -319,6 +321,12 @@ import VendorSimulator
             #expect(failure.message.hasPrefix(message), "\(status): \(failure.message)")
             #expect(exchange.requestID == "rid-\(status)")
         }
+    }
+
+    @Test func textFromTheVendorLosesControlCharactersAndIsBounded() {
+        #expect(MetaStudioClient.sanitize("a\nb\u{7F}c\u{85}d", limit: 10) == "a b c d")
+        #expect(MetaStudioClient.sanitize("平台名称", limit: 2) == "平台")
+        #expect(MetaStudioClient.sanitize("plain", limit: 10) == "plain")
     }
 
     @Test func theBodysRequestIDIsUsedWithoutTheHeader() {
