@@ -98,9 +98,12 @@ public struct MetaStudioEvaluator: AlertEvaluator {
     func notices(for platform: LivePlatform, previous: StoredPlatform?) -> [AlertNotice] {
         var notices: [AlertNotice] = []
         let name = "MetaStudio platform \(platform.displayName)"
+        // Same text, same callbacks: the stored JSON is decoded only when something changed.
+        let callbacksUnchanged = previous?.callbackURLs == ObservationWriter.callbackJSON(platform.callbacks)
+        let previousCallbacks = callbacksUnchanged ? nil : previous?.callbacks
         let insecure = platform.callbacks.filter { !$0.isHTTPS }
-        let previouslyInsecure = (previous?.callbacks ?? []).filter { !$0.isHTTPS }
-        if !insecure.isEmpty, previous?.callbacks == nil || insecure != previouslyInsecure {
+        if !insecure.isEmpty, !callbacksUnchanged,
+           previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS }) {
             let list = insecure.map { "\($0.apiType) \($0.url)" }.joined(separator: ", ")
             notices.append(AlertNotice(
                 key: key(.platformCallbackInsecure, platform), severity: .warning,
@@ -117,7 +120,7 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             }
             notices.append(AlertNotice(key: key(.platformConfigChanged, platform), severity: .warning, message: message))
         }
-        if let old = previous.callbacks, old != platform.callbacks {
+        if !callbacksUnchanged, let old = previousCallbacks, old != platform.callbacks {
             notices.append(AlertNotice(
                 key: key(.platformConfigChanged, platform), severity: .info,
                 message: "\(name) callback URLs changed: " + Self.describeChange(from: old, to: platform.callbacks)))

@@ -9,14 +9,19 @@ public struct StoredPlatform: Sendable, Equatable {
     public var name: String?
     /// `auth_key_fingerprint`.
     public var authKeyFingerprint: String?
-    /// The callbacks as stored (`callback_urls`), nil for rows written before that column existed.
-    public var callbacks: [PlatformCallback]?
+    /// `callback_urls` as stored (JSON), nil for rows written before that column existed.
+    public var callbackURLs: String?
 
-    public init(platformID: String, name: String?, authKeyFingerprint: String?, callbacks: [PlatformCallback]?) {
+    public init(platformID: String, name: String?, authKeyFingerprint: String?, callbackURLs: String?) {
         self.platformID = platformID
         self.name = name
         self.authKeyFingerprint = authKeyFingerprint
-        self.callbacks = callbacks
+        self.callbackURLs = callbackURLs
+    }
+
+    /// The stored callbacks, decoded; nil when there are none stored or they cannot be read.
+    public var callbacks: [PlatformCallback]? {
+        callbackURLs.flatMap(ObservationWriter.callbacks(fromJSON:))
     }
 }
 
@@ -55,12 +60,12 @@ extension ObservationWriter {
             guard let id = row.string("platform_id") else { continue }
             platforms[id] = StoredPlatform(
                 platformID: id, name: row.string("platform_name"), authKeyFingerprint: row.string("auth_key_fingerprint"),
-                callbacks: row.string("callback_urls").flatMap(callbacks(fromJSON:)))
+                callbackURLs: row.string("callback_urls"))
         }
         return platforms
     }
 
-    private struct StoredCallback: Codable {
+    private struct StoredCallback: Decodable {
         var apiType: String
         var url: String
 
@@ -70,13 +75,10 @@ extension ObservationWriter {
         }
     }
 
-    /// `[{"api_type":"…","url":"…"}]`, in the listing's (sorted) order.
-    static func callbackJSON(_ callbacks: [PlatformCallback]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let stored = callbacks.map { StoredCallback(apiType: $0.apiType, url: $0.url) }
-        guard let data = try? encoder.encode(stored) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
+    /// `[{"api_type":"…","url":"…"}]`, in the listing's (sorted) order: the same callbacks always give the same text.
+    public static func callbackJSON(_ callbacks: [PlatformCallback]) -> String {
+        "[" + callbacks.map { "{\"api_type\":\(AlertLine.quote($0.apiType)),\"url\":\(AlertLine.quote($0.url))}" }
+            .joined(separator: ",") + "]"
     }
 
     static func callbacks(fromJSON text: String) -> [PlatformCallback]? {

@@ -30,7 +30,7 @@ public struct MetaStudioTimeParser: Sendable {
 
     /// True for the values that mean "no time": empty (after trimming) or a numeric zero.
     public static func isUnset(_ text: String) -> Bool {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingBlanks(text)
         if trimmed.isEmpty { return true }
         if let number = Double(trimmed), trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), number == 0 {
             return true
@@ -40,13 +40,23 @@ public struct MetaStudioTimeParser: Sendable {
 
     /// The moment `text` denotes, or nil when it is unset or not a format listed above.
     public func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = Self.trimmingBlanks(text)
         guard !Self.isUnset(trimmed), trimmed.utf8.count <= 64 else { return nil }
         let bytes = Array(trimmed.utf8)
         if bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }) {
             return Self.parseNumber(trimmed)
         }
         return parseCalendarTime(bytes)
+    }
+
+    /// `text` without leading and trailing spaces and tabs (cheaper than Foundation's trimming, which matters per platform).
+    static func trimmingBlanks(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        if first == bytes.startIndex, last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
     }
 
     static func parseNumber(_ text: String) -> Date? {
