@@ -14,6 +14,9 @@ public final class VendorSimulator: Sendable {
 
     /// Volcengine livesaas: viewing restrictions and start links.
     public let volcengine: VolcengineSimulation
+
+    /// Huawei MetaStudio's live platform listing, behind a simulated API gateway.
+    public let metaStudio: MetaStudioSimulation
     private let extraAPIs: Mutex<[any SimulatedAPI]>
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
@@ -22,6 +25,8 @@ public final class VendorSimulator: Sendable {
         self.tencentChat = TencentChatSimulation(clock: clock)
 
         self.volcengine = VolcengineSimulation(clock: clock)
+
+        self.metaStudio = MetaStudioSimulation(clock: clock)
         self.extraAPIs = Mutex([])
     }
 
@@ -73,6 +78,8 @@ public final class VendorSimulator: Sendable {
         if tencentChat.matches(request) { return tencentChat.handle(request) }
 
         if volcengine.matches(request) { return volcengine.handle(request) }
+
+        if metaStudio.matches(request) { return metaStudio.handle(request) }
         let apis = extraAPIs.withLock { $0 }
         for api in apis where api.matches(request) {
             return api.handle(request)

@@ -69,7 +69,7 @@ struct VolcenginePollCPU: AsyncParsableCommand {
     @Option var polls = 500
 
     func run() async throws {
-        let child = try ChildSimulator(command: "serve-volcengine")
+        let child = try ChildSimulator(arguments: ["serve-volcengine"])
         defer { child.stop() }
         guard let endpoint = URL(string: child.baseURL) else { throw ValidationError("bad simulator URL") }
         let folder = try temporaryFolder()

@@ -12,8 +12,10 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch-bench",
         abstract: "Prints livewatch's speed and memory figures.",
-        subcommands: [PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self]
-            + volcengineBenchmarks)
+        subcommands: [
+            PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self,
+            MetaStudioPoll.self, ServeMetaStudio.self,
+        ] + volcengineBenchmarks)
 }
 
 /// CPU time of this process (user + system), in seconds.
@@ -42,10 +44,10 @@ final class ChildSimulator {
     let process = Process()
     let baseURL: String
 
-    init(command: String = "serve") throws {
+    init(arguments: [String] = ["serve"]) throws {
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = [command]
+        process.arguments = arguments
         process.standardOutput = pipe
         try process.run()
         var buffer = Data()

@@ -29,6 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
         let secretPath = folder + "/polyv.secret"
         try Data(secret.utf8).write(to: URL(fileURLWithPath: secretPath))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
+        let metaStudio = try MetaStudioDemo.prepare(simulator: simulator, folder: folder)
         let configPath = folder + "/livewatch.yaml"
         let tencent = try TencentChatDemo.make(simulator: simulator, folder: folder, database: folder + "/livewatch.db")
         let volcengine = try VolcengineDemo.configure(simulator, folder: folder, database: folder + "/livewatch.db")
@@ -51,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
                 residual_warning: 1
                 residual_critical: 0
 
-            """ + tencent.yaml + volcengine.yaml
+            """ + tencent.yaml + volcengine.yaml + metaStudio.yaml
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
@@ -61,6 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
         print(tencent.introduction + "\n")
         print(volcengine.introduction + "\n")
+        print(metaStudio.introduction + "\n")
 
         let polls = PollCounter()
         let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
@@ -77,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
             (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
             (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
         ]
-        let story = (polyvStory.merging(tencent.story) + volcengine.story).sorted { $0.0 < $1.0 }
+        let story = (polyvStory.merging(tencent.story) + volcengine.story + metaStudio.story).sorted { $0.0 < $1.0 }
         let start = Date()
         var next = 0
         while Date().timeIntervalSince(start) < total {
@@ -104,6 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
             Look around:
               sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
               sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
+              sqlite3 \(configuration.daemon.database) 'SELECT platform_name, authorize_state, datetime(expire_time, "unixepoch") FROM platform_authorizations ORDER BY observed_at DESC LIMIT 3'
               cat \(configuration.daemon.alertLog)
             """ + (tencent.lookAround + volcengine.lookAround).map { "\n  " + $0 }.joined())
     }

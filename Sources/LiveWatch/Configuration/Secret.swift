@@ -16,9 +16,13 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
 
     /// The fingerprint of any secret text (INTERFACES section 4).
     public static func fingerprint(of text: String) -> String {
-        let digest = SHA256.hash(data: Data(text.utf8))
-        let hex = digest.map { String(format: "%02x", $0) }.joined()
-        return "sha256:" + hex.prefix(16)
+        let digits = Array("0123456789abcdef".utf8)
+        var result = Array("sha256:".utf8)
+        for byte in SHA256.hash(data: Data(text.utf8)).prefix(8) {
+            result.append(digits[Int(byte >> 4)])
+            result.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     public var description: String { "<redacted>" }

@@ -73,6 +73,9 @@ public enum Observation: Sendable {
     /// Volcengine livesaas: viewing restrictions and start links of the watched activities.
     case volcengine(VolcengineObservation)
 
+    /// Huawei MetaStudio: every live platform of a project.
+    case livePlatforms(LivePlatformListing)
+
     /// Number of things observed.
     public var itemCount: Int {
         switch self {
@@ -80,6 +83,8 @@ public enum Observation: Sendable {
         case .liveRooms(let list): return list.rooms.count
 
         case .volcengine(let observation): return observation.activityCount
+
+        case .livePlatforms(let listing): return listing.platforms.count
         }
     }
 }

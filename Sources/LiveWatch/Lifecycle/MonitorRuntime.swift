@@ -37,26 +37,14 @@ public struct MonitorRuntime: Sendable {
                 monitor: VolcengineMonitor(
                     configuration: volcengine, transport: transport, limiters: VolcengineRateLimiters(), clock: clock),
                 evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
-        case .metaStudio:
-            // Replaced vendor by vendor as their monitors land.
+        case .metaStudio(let metaStudio):
             return MonitorRuntime(
-                configuration: configuration, monitor: PendingVendorMonitor(name: configuration.name, vendor: configuration.vendor, clock: clock),
-                evaluator: NoAlerts())
+                configuration: configuration,
+                monitor: MetaStudioMonitor(configuration: metaStudio, transport: transport, clock: clock),
+                evaluator: MetaStudioEvaluator(
+                    monitor: metaStudio.name, expiryWarning: metaStudio.expiryWarning,
+                    expiryCritical: metaStudio.expiryCritical))
         }
-    }
-}
-
-/// TEMPORARY: a vendor whose monitor has not landed yet; every poll fails saying so.
-struct PendingVendorMonitor: Monitor {
-    let name: String
-    let vendor: String
-    let clock: @Sendable () -> Date
-
-    func poll(deadline: Double) async -> PollReport {
-        let now = clock()
-        return PollReport(
-            monitor: name, vendor: vendor, startedAt: now, finishedAt: now, requests: 0, httpStatus: nil, requestID: nil,
-            outcome: .failed(PollFailure(kind: .local, code: "unsupported", message: "\(vendor) monitors are not implemented yet")))
     }
 }
 

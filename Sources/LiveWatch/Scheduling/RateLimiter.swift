@@ -50,7 +50,14 @@ public actor RateLimiter {
         }
         nextStart = slot.addingTimeInterval(spacing)
         let wait = slot.timeIntervalSince(current)
-        if wait > 0 { try await sleep(wait) }
+        if wait > 0 {
+            try await sleep(wait)
+            // A sleep that ran late must not let the next start come sooner than `spacing` after this one.
+            let started = now()
+            if let reserved = nextStart, started.addingTimeInterval(spacing) > reserved {
+                nextStart = started.addingTimeInterval(spacing)
+            }
+        }
         try Task.checkCancellation()
     }
 

@@ -62,6 +62,9 @@ public enum ObservationWriter {
 
         case .volcengine(let volcengine):
             try insertVolcengine(volcengine, monitor: monitor, observedAt: observedAt, in: database)
+
+        case .livePlatforms(let listing):
+            try insertPlatformAuthorizations(listing, monitor: monitor, observedAt: observedAt, in: database)
         }
     }
 

@@ -12,7 +12,14 @@ public enum Schema {
         Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
 
         Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
+        Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
     ])
+
+    /// MetaStudio: the platforms' callback configuration (URLs are not secrets; the
+    /// auth key is, and only its fingerprint is stored), so changes can be noticed.
+    static let metaStudioCallbacks = """
+        ALTER TABLE platform_authorizations ADD COLUMN callback_urls TEXT;
+        """
 
     /// Volcengine: each restriction and link row names the `polls` row that
     /// observed it, so "the last observation" of an activity is exactly the

@@ -60,7 +60,7 @@ import VendorSimulator
         (.truncatedJSON, .invalidResponse, "invalid_response"),
         (.emptyBody, .invalidResponse, "invalid_response"),
         (.wrongContentType, .invalidResponse, "invalid_response"),
-        (.slow(seconds: 3), .transport, "timeout"),
+        (.slow(seconds: 5), .transport, "timeout"),
         (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
         (.connectionReset, .transport, "transport"),
         (.rateLimited(retryAfter: 42), .rateLimited, "429"),
@@ -69,16 +69,17 @@ import VendorSimulator
     @Test(arguments: 0..<faults.count)
     func mapsEveryFault(index: Int) async throws {
         let (fault, kind, code) = Self.faults[index]
-        let fixture = try await PolyvFixture.start(timeout: 1)
+        // Generous deadlines: these cases run at once with the rest of a parallel test run.
+        let fixture = try await PolyvFixture.start(timeout: 2.5)
         defer { Task { await fixture.stop() } }
         fixture.simulator.polyv.faults.inject(fault)
-        let report = await fixture.monitor().poll(deadline: 1)
+        let report = await fixture.monitor().poll(deadline: 2.5)
         let failure = try #require(report.failure, "\(fault) was not a failure")
         #expect(failure.kind == kind, "\(fault): \(failure)")
         #expect(failure.code == code, "\(fault): \(failure)")
         if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
         // The next poll, without the fault, works: nothing is left broken.
-        let next = await fixture.monitor().poll(deadline: 2)
+        let next = await fixture.monitor().poll(deadline: 5)
         #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
     }
 

@@ -1,0 +1,167 @@
+import Foundation
+import SQLite
+
+/// The alerts of a MetaStudio monitor, per platform (subject = platform_id):
+///
+/// - `platform_authorization_expiring`: warning when `expire_time - now <= expiry_warning`,
+///   critical within `expiry_critical` (or already expired); resolves when the expiry moves
+///   out of the window or the platform no longer has an expiry. An unreadable expiry says nothing.
+/// - `platform_unauthorized`: critical while `authorize_state` is not `AUTHORIZED`; a platform
+///   without `authorization_info` says nothing.
+/// - A platform that left the listing resolves its open alerts, saying so.
+/// - Notices, compared with the monitor's latest stored listing (none for a platform's first
+///   observation): `platform_config_changed` when the auth key fingerprint (warning) or the
+///   callback URLs (info) change; `platform_callback_insecure` (warning) when a callback URL that
+///   is not HTTPS appears, including at a platform's first observation, since it needs no
+///   previous state to be wrong.
+public struct MetaStudioEvaluator: AlertEvaluator {
+    /// The monitor's name (the alerts' `monitor`).
+    public let monitor: String
+    /// Seconds before expiry at which the warning fires.
+    public let expiryWarning: Double
+    /// Seconds before expiry at which it becomes critical.
+    public let expiryCritical: Double
+
+    public init(monitor: String, expiryWarning: Double, expiryCritical: Double) {
+        self.monitor = monitor
+        self.expiryWarning = expiryWarning
+        self.expiryCritical = expiryCritical
+    }
+
+    /// Conditions for every listed platform and every open alert of a platform no longer listed, and notices.
+    public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
+        // A failed poll says nothing about any platform: every alert stays as it is.
+        guard case .observed(.livePlatforms(let listing)) = report.outcome else { return AlertEvaluation() }
+        let now = report.finishedAt
+        let previous = try ObservationWriter.latestPlatforms(monitor: monitor, in: database)
+        var evaluation = AlertEvaluation()
+        var listed = Set<String>()
+        for platform in listing.platforms {
+            listed.insert(platform.platformID)
+            evaluation.conditions.append((key(.platformAuthorizationExpiring, platform), expiryCondition(platform, now: now)))
+            evaluation.conditions.append((key(.platformUnauthorized, platform), authorizationCondition(platform)))
+            evaluation.notices += notices(for: platform, previous: previous[platform.platformID])
+        }
+        let book = AlertBook(repeatInterval: 0)
+        for rule in [AlertRule.platformAuthorizationExpiring, .platformUnauthorized] {
+            for subject in try book.openSubjects(rule: rule, monitor: monitor, in: database) where !listed.contains(subject) {
+                let display = previous[subject].map { Self.displayName(id: subject, name: $0.name) } ?? subject
+                evaluation.conditions.append((
+                    AlertKey(rule: rule, monitor: monitor, subject: subject),
+                    .clear(message: "MetaStudio platform \(display) is no longer listed by the project, so its alert is resolved", value: nil)))
+            }
+        }
+        return evaluation
+    }
+
+    func key(_ rule: AlertRule, _ platform: LivePlatform) -> AlertKey {
+        AlertKey(rule: rule, monitor: monitor, subject: platform.platformID)
+    }
+
+    /// `platform_authorization_expiring` for one platform at `now`.
+    public func expiryCondition(_ platform: LivePlatform, now: Date) -> AlertCondition {
+        let subject = "MetaStudio platform \(platform.displayName) authorization"
+        switch platform.expireTime {
+        case .unreadable:
+            return .unknown
+        case .absent:
+            return .clear(message: "\(subject) no longer has an expiry time", value: nil)
+        case .parsed(let expiry):
+            let remaining = expiry.timeIntervalSince(now).rounded(.down)
+            let when = "\(Self.relative(remaining)) (\(AlertLine.rfc3339(expiry)))"
+            if remaining <= expiryCritical {
+                return .firing(
+                    severity: .critical, message: "\(subject) \(when)", value: remaining, threshold: expiryCritical)
+            }
+            if remaining <= expiryWarning {
+                return .firing(severity: .warning, message: "\(subject) \(when)", value: remaining, threshold: expiryWarning)
+            }
+            return .clear(
+                message: "\(subject) now expires \(AlertLine.rfc3339(expiry)), in \(Self.span(remaining))",
+                value: remaining)
+        }
+    }
+
+    /// `platform_unauthorized` for one platform.
+    public func authorizationCondition(_ platform: LivePlatform) -> AlertCondition {
+        guard let state = platform.authorizeState else { return .unknown }
+        if state == "AUTHORIZED" {
+            return .clear(message: "MetaStudio platform \(platform.displayName) is authorized again", value: nil)
+        }
+        return .firing(
+            severity: .critical,
+            message: "MetaStudio platform \(platform.displayName) is not authorized (authorize_state \(state.isEmpty ? "empty" : state))",
+            value: nil, threshold: nil)
+    }
+
+    /// Change and insecure-callback notices for one platform.
+    func notices(for platform: LivePlatform, previous: StoredPlatform?) -> [AlertNotice] {
+        var notices: [AlertNotice] = []
+        let name = "MetaStudio platform \(platform.displayName)"
+        // Same text, same callbacks: the stored JSON is decoded only when something changed.
+        let callbacksUnchanged = previous?.callbackURLs == ObservationWriter.callbackJSON(platform.callbacks)
+        let previousCallbacks = callbacksUnchanged ? nil : previous?.callbacks
+        let insecure = platform.callbacks.filter { !$0.isHTTPS }
+        if !insecure.isEmpty, !callbacksUnchanged,
+           previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS }) {
+            let list = insecure.map { "\($0.apiType) \($0.url)" }.joined(separator: ", ")
+            notices.append(AlertNotice(
+                key: key(.platformCallbackInsecure, platform), severity: .warning,
+                message: "\(name) has a callback URL that is not HTTPS, which MetaStudio does not support: \(list)"))
+        }
+        guard let previous else { return notices }
+        if previous.authKeyFingerprint != platform.authKeyFingerprint {
+            let message: String
+            switch (previous.authKeyFingerprint, platform.authKeyFingerprint) {
+            case (nil, let new?): message = "\(name) auth key was set (\(new))"
+            case (let old?, nil): message = "\(name) auth key was removed (was \(old))"
+            default:
+                message = "\(name) auth key changed (\(previous.authKeyFingerprint ?? "") → \(platform.authKeyFingerprint ?? ""))"
+            }
+            notices.append(AlertNotice(key: key(.platformConfigChanged, platform), severity: .warning, message: message))
+        }
+        if !callbacksUnchanged, let old = previousCallbacks, old != platform.callbacks {
+            notices.append(AlertNotice(
+                key: key(.platformConfigChanged, platform), severity: .info,
+                message: "\(name) callback URLs changed: " + Self.describeChange(from: old, to: platform.callbacks)))
+        }
+        return notices
+    }
+
+    /// `LIVE_EVENT_CALLBACK https://a → https://b; PRODUCT_QUERY removed (https://c)`.
+    static func describeChange(from old: [PlatformCallback], to new: [PlatformCallback]) -> String {
+        let types = Set(old.map(\.apiType)).union(new.map(\.apiType)).sorted()
+        var parts: [String] = []
+        for type in types {
+            let before = old.filter { $0.apiType == type }.map(\.url)
+            let after = new.filter { $0.apiType == type }.map(\.url)
+            guard before != after else { continue }
+            let label = type.isEmpty ? "(no api_type)" : type
+            if before.isEmpty {
+                parts.append("\(label) added (\(after.joined(separator: ", ")))")
+            } else if after.isEmpty {
+                parts.append("\(label) removed (was \(before.joined(separator: ", ")))")
+            } else {
+                parts.append("\(label) \(before.joined(separator: ", ")) → \(after.joined(separator: ", "))")
+            }
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    static func displayName(id: String, name: String?) -> String {
+        if let name, !name.isEmpty { return "\(name) (\(id))" }
+        return id
+    }
+
+    /// `expires in 12h`, `expires in 1d6h`, `expired 2h ago`.
+    static func relative(_ seconds: Double) -> String {
+        seconds < 0 ? "expired \(span(seconds)) ago" : "expires in \(span(seconds))"
+    }
+
+    /// The length of `seconds` (sign ignored), rounded to the hour above a day, to the minute above an hour: `1d6h`.
+    static func span(_ seconds: Double) -> String {
+        let magnitude = abs(seconds)
+        let step: Double = magnitude >= 86_400 ? 3_600 : (magnitude >= 3_600 ? 60 : 1)
+        return DurationParser.format((magnitude / step).rounded() * step)
+    }
+}
