@@ -10,7 +10,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         commandName: "livewatch",
         abstract: "Watches live-streaming vendor accounts (Polyv, Tencent Cloud Chat, Huawei MetaStudio, Volcengine) and alerts before something runs out.",
         version: LiveWatchVersion.current,
-        subcommands: [RunCommand.self, PollCommand.self, CheckConfigCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, PollCommand.self, CheckConfigCommand.self, AlertsCommand.self, DemoCommand.self]
     )
 }
 

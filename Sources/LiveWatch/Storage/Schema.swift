@@ -7,7 +7,8 @@ import SQLite
 public enum Schema {
     /// Every migration, oldest first. Never edit a released one: append.
     public static let migrator = Migrator(migrations: [
-        Migrator.Migration(name: "initial relations", sql: version1)
+        Migrator.Migration(name: "initial relations", sql: version1),
+        Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
     ])
 
     static let version1 = """
@@ -137,5 +138,50 @@ public enum Schema {
             line TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
+        """
+
+    /// Notification outbox and the alert lifecycle (`for`, `keep_firing_for`).
+    static let notifications = """
+        CREATE TABLE notification_outbox (
+            id INTEGER PRIMARY KEY,
+            notifier TEXT NOT NULL,
+            line TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_error TEXT
+        );
+        CREATE INDEX notification_outbox_by_notifier ON notification_outbox (notifier, id);
+
+        CREATE TABLE notified_alerts (
+            notifier TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            monitor TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            PRIMARY KEY (notifier, rule, monitor, subject)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE notifier_stats (
+            notifier TEXT PRIMARY KEY,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            given_up INTEGER NOT NULL DEFAULT 0,
+            last_delivered_at INTEGER,
+            last_failed_at INTEGER,
+            last_error TEXT
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alert_pending (
+            rule TEXT NOT NULL,
+            monitor TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            PRIMARY KEY (rule, monitor, subject)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE alerts ADD COLUMN clear_since INTEGER;
+        CREATE INDEX alerts_by_key ON alerts (rule, monitor, subject);
         """
 }
