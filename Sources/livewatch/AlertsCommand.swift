@@ -19,19 +19,25 @@ struct AlertsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: table or json.")
     var format: String = "table"
 
-    func validate() throws {
-        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
-        if let since, DurationParser.seconds(since) == nil {
-            throw ValidationError("--since must be a duration such as 30m, 24h or 7d")
-        }
-    }
-
     func run() async throws {
+        // Bad arguments exit with 2, as `livewatch report` does.
+        guard ["table", "json"].contains(format) else {
+            Console.error("error: --format must be table or json")
+            throw ExitCode(2)
+        }
+        var window: Double?
+        if let since {
+            guard let seconds = DurationParser.seconds(since), seconds > 0 else {
+                Console.error("error: --since must be a duration such as 30m, 24h or 7d")
+                throw ExitCode(2)
+            }
+            window = seconds
+        }
         let configuration = try options.load()
         let history: AlertHistory
         do {
             history = try AlertHistory.load(
-                databasePath: configuration.daemon.database, since: since.flatMap(DurationParser.seconds), monitors: monitor,
+                databasePath: configuration.daemon.database, since: window, monitors: monitor,
                 silences: configuration.silences, notifierNames: configuration.notifiers.map(\.name), now: Date())
         } catch {
             Console.error("error: \(error)")

@@ -99,13 +99,16 @@ import VendorSimulator
         let log: CapturedLog
         let clock: ManualClock
 
-        static func start(_ configuration: Configuration, world: World) async throws -> Running {
+        static func start(
+            _ configuration: Configuration, world: World, reload: (@Sendable () throws -> Configuration)? = nil
+        ) async throws -> Running {
             let polls = EventRecorder()
             let notifications = NotificationEventRecorder()
             let log = CapturedLog()
             let daemon = Daemon(
                 configuration: configuration, logger: log.logger, clock: world.clock, transport: world.transport,
-                random: { 0 }, observer: polls.observer, notificationObserver: notifications.observer)
+                reloadConfiguration: reload, random: { 0 }, observer: polls.observer,
+                notificationObserver: notifications.observer)
             let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
             let task = Task { try await daemon.run(signals: signals) }
             let running = Running(task: task, control: control, polls: polls, notifications: notifications, log: log, clock: world.clock)
@@ -269,6 +272,40 @@ import VendorSimulator
         #expect(lines.last?["time"] as? String == AlertLine.rfc3339(restartedAt))
         #expect((lines.last?["message"] as? String)?.hasSuffix("(fired for 1h)") == true)
         #expect(webhookBodies(world).map(\.status) == ["firing", "resolved"])
+        try await running.stop()
+        await world.finish()
+    }
+
+    @Test func sighupAddsANotifierWithoutARestart() async throws {
+        let world = try await World()
+        let slack = """
+              - name: team-slack
+                type: slack
+                url: \(world.receiver.url(.slack, baseURL: "http://127.0.0.1:\(world.receiverPort.value)"))
+                timeout: 500ms
+            """
+        let file = SendableBox(world.yaml(notifier: world.webhookNotifier()))
+        let running = try await Running.start(try world.configuration(file.value), world: world, reload: {
+            try world.configuration(file.value)
+        })
+        world.setResidual(0)
+        try await running.advance(seconds: 10)
+        #expect(webhookBodies(world).map(\.status) == ["firing"])
+        #expect(world.receiver.received(.slack).isEmpty)
+
+        // Add Slack; the unchanged monitor keeps polling on its rhythm.
+        file.mutate { $0 = world.yaml(notifier: world.webhookNotifier() + "\n" + slack) }
+        running.control.yield(.reload)
+        try await running.log.waitFor("SIGHUP: configuration reloaded")
+        world.setResidual(4)
+        try await running.advance(seconds: 10)
+        #expect(webhookBodies(world).map(\.status) == ["firing", "resolved"])
+        // Slack was not told of the firing, so it is not told of the resolution either; its next firing it gets.
+        #expect(world.receiver.received(.slack).isEmpty)
+        world.setResidual(0)
+        try await running.advance(seconds: 10)
+        #expect(world.receiver.received(.slack).map(\.accepted) == [true])
+        #expect(running.pollStarts.count == 4)
         try await running.stop()
         await world.finish()
     }

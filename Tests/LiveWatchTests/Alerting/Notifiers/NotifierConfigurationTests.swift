@@ -135,3 +135,42 @@ import Testing
         #expect(silence.hasEnded(at: start + 3_600))
     }
 }
+
+/// The commented `rules:`, `notifiers:` and `silences:` examples in etc/livewatch.yaml, uncommented, are valid.
+@Suite struct ShippedNotifierExampleTests {
+    @Test func theCommentedExamplesAreValidOnceUncommented() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let credentials = [
+            "polyv-app-secret": "a", "tim-secret-key": "b", "huawei-ak": "c", "huawei-sk": "d", "volc-ak": "e", "volc-sk": "f",
+            "dingtalk-webhook": "https://oapi.dingtalk.com/robot/send?access_token=abc", "dingtalk-secret": "SECxyz",
+        ]
+        for (name, value) in credentials {
+            try Data(value.utf8).write(to: URL(fileURLWithPath: folder.file(name)))
+        }
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("etc/livewatch.yaml")
+        let text = try String(contentsOf: example, encoding: .utf8)
+        var uncommented: [String] = []
+        var inExample = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if ["# rules:", "# notifiers:", "# silences:"].contains(line) {
+                inExample = true
+                uncommented.append(String(line.dropFirst(2)))
+            } else if inExample, line.hasPrefix("#   ") {
+                uncommented.append(String(line.dropFirst(2)))
+            } else {
+                inExample = false
+                uncommented.append(String(line))
+            }
+        }
+        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path])
+            .parse(uncommented.joined(separator: "\n"))
+        #expect(configuration.notifiers.map(\.name) == ["ops-webhook", "fleet-am", "oncall-dingtalk"])
+        #expect(configuration.silences.map(\.name) == ["nightly-maintenance", "vendor-upgrade"])
+        #expect(configuration.rules[.mrConcurrencyExhausted] == AlertRuleSettings(pendingFor: 120, keepFiringFor: 300))
+        // Only the plain-http Alertmanager (an example host) is warned about.
+        #expect(configuration.warnings.map(\.key) == ["url"], "\(configuration.warnings)")
+    }
+}

@@ -123,3 +123,14 @@ final class SendableBox<Value: Sendable>: Sendable {
     var value: Value { storage.withLock { $0 } }
     func mutate(_ body: (inout Value) -> Void) { storage.withLock { body(&$0) } }
 }
+
+extension CapturedLog {
+    /// Waits (up to `timeout` real seconds) until the log holds `text`.
+    func waitFor(_ text: String, timeout: Double = 10) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !self.text.contains(text) {
+            guard Date() < deadline else { throw WaitTimeout() }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+}
