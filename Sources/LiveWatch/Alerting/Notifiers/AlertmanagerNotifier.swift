@@ -25,11 +25,11 @@ public struct AlertmanagerNotifier: Notifier {
         return base + "/api/v2/alerts"
     }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         post(payload(for: notification, now: now))
     }
 
-    public func resendRequest(firing: [Notification], now: Date) -> OutgoingRequest? {
+    public func resendRequest(firing: [AlertNotification], now: Date) -> OutgoingRequest? {
         guard !firing.isEmpty else { return nil }
         return post(.array(firing.map { alert($0, severity: $0.line.severity, endsAt: validUntil(now)) }))
     }
@@ -41,7 +41,7 @@ public struct AlertmanagerNotifier: Notifier {
     /// The alerts posted for one line. Severity is a label, so a changed severity is a
     /// different Alertmanager alert: every other severity of the same alert is sent as
     /// ended, and a resolution ends all of them.
-    public func payload(for notification: Notification, now: Date) -> JSONValue {
+    public func payload(for notification: AlertNotification, now: Date) -> JSONValue {
         let line = notification.line
         let ended = AlertLine.rfc3339(line.time)
         switch line.state {
@@ -56,7 +56,7 @@ public struct AlertmanagerNotifier: Notifier {
         }
     }
 
-    func alert(_ notification: Notification, severity: Severity, endsAt: String) -> JSONValue {
+    func alert(_ notification: AlertNotification, severity: Severity, endsAt: String) -> JSONValue {
         .object([
             ("labels", .sortedStrings(WebhookNotifier.labels(of: notification.line, severity: severity))),
             ("annotations", .sortedStrings(WebhookNotifier.annotations(of: notification.line))),

@@ -16,7 +16,7 @@ public struct DingTalkNotifier: Notifier {
 
     public var name: String { configuration.name }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         var url = configuration.url.reveal()
         if let secret = configuration.secret {
             let timestamp = Int64((now.timeIntervalSince1970 * 1_000).rounded(.down))
@@ -33,7 +33,7 @@ public struct DingTalkNotifier: Notifier {
     }
 
     /// `{"msgtype":"markdown","markdown":{"title":...,"text":...}}`.
-    public func payload(for notification: Notification) -> JSONValue {
+    public func payload(for notification: AlertNotification) -> JSONValue {
         let text = "### \(notification.headline)\n\n" + notification.details.joined(separator: "\n\n")
         return .object([
             ("msgtype", .string("markdown")),

@@ -16,7 +16,7 @@ public struct FeishuNotifier: Notifier {
 
     public var name: String { configuration.name }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         OutgoingRequest(
             method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
             body: payload(for: notification, now: now).bytes, timeout: configuration.timeout)
@@ -28,7 +28,7 @@ public struct FeishuNotifier: Notifier {
     }
 
     /// `{"timestamp":...,"sign":...,"msg_type":"text","content":{"text":...}}` (no timestamp and sign without a secret).
-    public func payload(for notification: Notification, now: Date) -> JSONValue {
+    public func payload(for notification: AlertNotification, now: Date) -> JSONValue {
         var members: [(String, JSONValue)] = []
         if let secret = configuration.secret {
             let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))

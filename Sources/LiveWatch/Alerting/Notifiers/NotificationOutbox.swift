@@ -16,8 +16,8 @@ public enum NotificationOutbox {
         public var attempts: Int
 
         /// The notification, or nil when the stored line cannot be read back.
-        public var notification: Notification? {
-            AlertLine(json: line).map { Notification(line: $0, startedAt: Date(timeIntervalSince1970: Double(startedAt))) }
+        public var notification: AlertNotification? {
+            AlertLine(json: line).map { AlertNotification(line: $0, startedAt: Date(timeIntervalSince1970: Double(startedAt))) }
         }
     }
 
@@ -160,7 +160,7 @@ public enum NotificationOutbox {
     }
 
     /// The firing alerts `notifier` was told about, as notifications (for Alertmanager's re-sends).
-    public static func firing(toldTo notifier: String, in database: Database) throws -> [Notification] {
+    public static func firing(toldTo notifier: String, in database: Database) throws -> [AlertNotification] {
         try database.query(
             """
             SELECT a.rule, a.monitor, a.subject, a.severity, a.started_at, a.last_written_at, a.message, a.last_value, a.threshold
@@ -176,7 +176,7 @@ public enum NotificationOutbox {
                 time: Date(timeIntervalSince1970: Double(row.int64("last_written_at") ?? started)), state: .firing,
                 severity: severity, rule: rule, monitor: monitor, subject: subject, message: row.string("message") ?? "",
                 value: row.double("last_value"), threshold: row.double("threshold"))
-            return Notification(line: line, startedAt: Date(timeIntervalSince1970: Double(started)))
+            return AlertNotification(line: line, startedAt: Date(timeIntervalSince1970: Double(started)))
         }
     }
 

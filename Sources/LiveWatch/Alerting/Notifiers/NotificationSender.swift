@@ -248,7 +248,7 @@ public final class NotificationSender: Sendable {
         return nil
     }
 
-    private func giveUp(_ row: NotificationOutbox.Row, error: String, notification: Notification?) async {
+    private func giveUp(_ row: NotificationOutbox.Row, error: String, notification: AlertNotification?) async {
         let now = clock.now()
         do {
             try await store.write { database in try NotificationOutbox.giveUp(row, error: error, at: now, in: database) }
@@ -297,7 +297,7 @@ public final class NotificationSender: Sendable {
         return min(delay, max(maximum, firstRetry))
     }
 
-    private func metadata(_ notifier: String, _ notification: Notification, attempts: Int) -> Logger.Metadata {
+    private func metadata(_ notifier: String, _ notification: AlertNotification, attempts: Int) -> Logger.Metadata {
         [
             "notifier": "\(notifier)", "state": "\(notification.line.state.rawValue)", "rule": "\(notification.line.rule.rawValue)",
             "monitor": "\(notification.line.monitor)", "subject": "\(notification.line.subject)", "attempts": "\(attempts)",

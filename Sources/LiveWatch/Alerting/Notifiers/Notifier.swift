@@ -6,22 +6,22 @@ public protocol Notifier: Sendable {
     /// The notifier's configured name.
     var name: String { get }
     /// The request that delivers `notification`, built at `now` (signatures use it).
-    func request(for notification: Notification, now: Date) -> OutgoingRequest
+    func request(for notification: AlertNotification, now: Date) -> OutgoingRequest
     /// nil when `response` means delivered; otherwise why not.
     func check(_ response: IncomingResponse) -> NotifierError?
     /// How often firing alerts are sent again (Alertmanager), or nil.
     var resendInterval: Double? { get }
     /// The request that re-sends the still-firing alerts (Alertmanager), or nil.
-    func resendRequest(firing: [Notification], now: Date) -> OutgoingRequest?
+    func resendRequest(firing: [AlertNotification], now: Date) -> OutgoingRequest?
 }
 
 extension Notifier {
     public var resendInterval: Double? { nil }
 
-    public func resendRequest(firing: [Notification], now: Date) -> OutgoingRequest? { nil }
+    public func resendRequest(firing: [AlertNotification], now: Date) -> OutgoingRequest? { nil }
 
     /// Sends `notification`; throws why it was not delivered.
-    public func send(_ notification: Notification, now: Date, transport: any HTTPTransport) async throws(NotifierError) {
+    public func send(_ notification: AlertNotification, now: Date, transport: any HTTPTransport) async throws(NotifierError) {
         try await deliver(request(for: notification, now: now), transport: transport)
     }
 

@@ -14,7 +14,7 @@ public struct SlackNotifier: Notifier {
 
     public var name: String { configuration.name }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         OutgoingRequest(
             method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
             body: payload(for: notification).bytes, timeout: configuration.timeout)
@@ -30,7 +30,7 @@ public struct SlackNotifier: Notifier {
     }
 
     /// `{"text": "*headline*\n..."}`.
-    public func payload(for notification: Notification) -> JSONValue {
+    public func payload(for notification: AlertNotification) -> JSONValue {
         let text = "*\(notification.headline)*\n" + notification.details.joined(separator: "\n")
         return .object([("text", .string(NotifierSupport.truncated(text, bytes: 36_000)))])
     }

@@ -16,7 +16,7 @@ public struct WeComNotifier: Notifier {
 
     public var name: String { configuration.name }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         OutgoingRequest(
             method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
             body: payload(for: notification).bytes, timeout: configuration.timeout)
@@ -27,7 +27,7 @@ public struct WeComNotifier: Notifier {
     }
 
     /// `{"msgtype":"markdown","markdown":{"content":...}}`; the headline is coloured by state.
-    public func payload(for notification: Notification) -> JSONValue {
+    public func payload(for notification: AlertNotification) -> JSONValue {
         let color: String
         switch notification.line.state {
         case .firing: color = notification.line.severity == .critical ? "warning" : "comment"

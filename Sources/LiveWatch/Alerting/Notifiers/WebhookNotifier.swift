@@ -13,7 +13,7 @@ public struct WebhookNotifier: Notifier {
 
     public var name: String { configuration.name }
 
-    public func request(for notification: Notification, now: Date) -> OutgoingRequest {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         OutgoingRequest(
             method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
             body: payload(for: notification).bytes, timeout: configuration.timeout)
@@ -24,7 +24,7 @@ public struct WebhookNotifier: Notifier {
     }
 
     /// The webhook body (Alertmanager's `template.Data` with `version`, `groupKey`, `truncatedAlerts`).
-    public func payload(for notification: Notification) -> JSONValue {
+    public func payload(for notification: AlertNotification) -> JSONValue {
         let line = notification.line
         let status = line.state == .resolved ? "resolved" : "firing"
         let labels = Self.labels(of: line)
@@ -67,7 +67,7 @@ public struct WebhookNotifier: Notifier {
 
     /// `summary` (the message), `description` (rule, target and message), `state`, and `value`/`threshold` when present.
     static func annotations(of line: AlertLine) -> [String: String] {
-        let name = Notification(line: line, startedAt: line.time).alertName
+        let name = AlertNotification(line: line, startedAt: line.time).alertName
         var annotations = ["summary": line.message, "description": "\(name): \(line.message)", "state": line.state.rawValue]
         if let value = line.value { annotations["value"] = AlertLine.number(value) }
         if let threshold = line.threshold { annotations["threshold"] = AlertLine.number(threshold) }

@@ -7,20 +7,20 @@ import VendorSimulator
 enum SampleNotifications {
     static let firedAt = Date(timeIntervalSince1970: 1_795_311_000)  // 2026-11-22T01:30:00Z
 
-    static let firing = Notification(
+    static let firing = AlertNotification(
         line: AlertLine(
             time: firedAt, state: .firing, severity: .critical, rule: .mrConcurrencyExhausted, monitor: "polyv-main",
             subject: "polyv-main", message: "Polyv MR concurrency exhausted: 0 of 5 left", value: 0, threshold: 0),
         startedAt: firedAt)
 
-    static let resolved = Notification(
+    static let resolved = AlertNotification(
         line: AlertLine(
             time: firedAt.addingTimeInterval(300), state: .resolved, severity: .critical, rule: .mrConcurrencyExhausted,
             monitor: "polyv-main", subject: "polyv-main",
             message: "Polyv MR concurrency available again: 4 of 5 left (fired for 5m)", value: 4),
         startedAt: firedAt)
 
-    static let notice = Notification(
+    static let notice = AlertNotification(
         line: AlertLine(
             time: firedAt, state: .notice, severity: .warning, rule: .viewingRestrictionChanged, monitor: "volc-events",
             subject: "175980616", message: "viewing restriction of 175980616 changed: custom_url"),

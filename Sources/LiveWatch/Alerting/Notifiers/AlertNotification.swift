@@ -2,7 +2,7 @@ import Foundation
 
 /// One alert-log line on its way to a notifier, with the start of its episode:
 /// everything a payload builder needs.
-public struct Notification: Sendable, Equatable {
+public struct AlertNotification: Sendable, Equatable {
     /// The line as it was written to the alert log.
     public var line: AlertLine
     /// When the episode started firing (the line's own time for a notice).
