@@ -310,6 +310,24 @@ import VendorSimulator
         await world.finish()
     }
 
+    @Test func livewatchPollDeliversWhatItQueuedAndLeavesFailuresForTheDaemon() async throws {
+        let world = try await World()
+        let configuration = try world.configuration(world.yaml(notifier: world.webhookNotifier()))
+        world.setResidual(0)
+        let log = CapturedLog()
+        _ = try await Daemon.pollOnce(configuration: configuration, names: [], logger: log.logger, transport: world.transport)
+        #expect(webhookBodies(world).map(\.status) == ["firing"])
+        await world.receiverDown()
+        world.setResidual(5)
+        _ = try await Daemon.pollOnce(configuration: configuration, names: [], logger: log.logger, transport: world.transport)
+        #expect(webhookBodies(world).map(\.status) == ["firing"])
+        #expect(log.text.contains("notification not delivered; will retry"))
+        let store = try Store(path: world.folder.file("livewatch.db"))
+        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM notification_outbox") } == 1)
+        store.close()
+        await world.finish()
+    }
+
     @Test func signedDingTalkDeliveriesAndFailuresLeakNoTokenSecretOrSignature() async throws {
         let secret = "SECdingtalk-known-secret-31f7"
         let world = try await World(dingTalkSecret: secret)
