@@ -11,8 +11,8 @@ struct LiveWatchCommand: AsyncParsableCommand {
         abstract: "Watches live-streaming vendor accounts (Polyv, Tencent Cloud Chat, Huawei MetaStudio, Volcengine) and alerts before something runs out.",
         version: LiveWatchVersion.current,
         subcommands: [
-            RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, DatabaseCommand.self,
-            LinkCommand.self, DemoCommand.self,
+            RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
+            DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
         ]
     )
 }

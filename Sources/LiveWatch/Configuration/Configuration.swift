@@ -10,15 +10,25 @@ public struct Configuration: Sendable {
     public var monitors: [MonitorConfiguration]
     /// Accepted but questionable settings (literal secrets, plain-http endpoints, ...).
     public var warnings: [ConfigurationProblem]
+    /// Where alert lines are pushed (section `notifiers`), in file order.
+    public var notifiers: [NotifierConfiguration]
+    /// When matching lines reach no notifier (section `silences`).
+    public var silences: [Silence]
+    /// Per-rule `for` and `keep_firing_for` (section `rules`).
+    public var rules: [AlertRule: AlertRuleSettings]
 
     public init(
         daemon: DaemonSettings = DaemonSettings(), defaults: PollSettings = PollSettings(),
-        monitors: [MonitorConfiguration] = [], warnings: [ConfigurationProblem] = []
+        monitors: [MonitorConfiguration] = [], warnings: [ConfigurationProblem] = [],
+        notifiers: [NotifierConfiguration] = [], silences: [Silence] = [], rules: [AlertRule: AlertRuleSettings] = [:]
     ) {
         self.daemon = daemon
         self.defaults = defaults
         self.monitors = monitors
         self.warnings = warnings
+        self.notifiers = notifiers
+        self.silences = silences
+        self.rules = rules
     }
 }
 

@@ -97,6 +97,14 @@ public struct ConfigurationLoader: Sendable {
                 }
             }
         }
+        let monitorNames = Set(names.keys)
+        if let node = top.value("rules") { configuration.rules = readRules(node, collector: collector) }
+        if let node = top.value("notifiers") {
+            configuration.notifiers = readNotifiers(node, monitorNames: monitorNames, collector: collector)
+        }
+        if let node = top.value("silences") {
+            configuration.silences = readSilences(node, monitorNames: monitorNames, now: Date(), collector: collector)
+        }
         top.finish()
         if configuration.monitors.isEmpty, collector.problems.isEmpty {
             collector.warning(root, owner: nil, key: "", "no monitors are configured")

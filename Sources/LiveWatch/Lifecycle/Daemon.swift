@@ -13,9 +13,10 @@ public enum DaemonSignal: Sendable {
 /// shuts down in reverse order.
 ///
 /// Start order: database (migrated), alert log (pending lines flushed),
-/// HTTP client, monitors, timers. Stop order: timers, in-flight polls
-/// (finished or abandoned within `shutdown_timeout`), alert log flush, HTTP
-/// client, database last.
+/// HTTP client, notification sender, monitors, timers. Stop order: timers,
+/// in-flight polls (finished or abandoned within `shutdown_timeout`), alert log
+/// flush, notification sender (its last pass bounded by `shutdown_timeout`),
+/// HTTP client, database last.
 public final class Daemon: Sendable {
     public let configuration: Configuration
     let logger: Logger
@@ -25,19 +26,22 @@ public final class Daemon: Sendable {
     let random: @Sendable () -> Double
     let notifier: SystemdNotifier
     let reloadConfiguration: (@Sendable () throws -> Configuration)?
+    let notificationObserver: @Sendable (NotificationEvent) -> Void
 
     /// - Parameters:
     ///   - transport: nil for the production AsyncHTTPClient transport (owned and shut down by the daemon).
     ///   - notifier: systemd notification (READY, RELOADING, STOPPING, WATCHDOG); disabled by default.
     ///   - reloadConfiguration: reads the configuration again on SIGHUP; nil keeps the first one.
     ///   - observer: told of every poll's start and finish.
+    ///   - notificationObserver: told of every notification delivered, retried or given up.
     public init(
         configuration: Configuration, logger: Logger, clock: any SchedulerClock = DispatchSchedulerClock(),
         transport: (any HTTPTransport)? = nil,
         notifier: SystemdNotifier = SystemdNotifier(environment: [:]),
         reloadConfiguration: (@Sendable () throws -> Configuration)? = nil,
         random: @escaping @Sendable () -> Double = { Double.random(in: -1...1) },
-        observer: @escaping @Sendable (SchedulerEvent) -> Void = { _ in }
+        observer: @escaping @Sendable (SchedulerEvent) -> Void = { _ in },
+        notificationObserver: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -47,17 +51,22 @@ public final class Daemon: Sendable {
         self.reloadConfiguration = reloadConfiguration
         self.random = random
         self.observer = observer
+        self.notificationObserver = notificationObserver
     }
 
     /// Runs until `signals` yields `.stop` (or ends).
     public func run(signals: AsyncStream<DaemonSignal>) async throws {
         let store = try Store(path: configuration.daemon.database)
         let alertLog = AlertLog(path: configuration.daemon.alertLog)
-        await makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon).flushAlertLog()
+        let policy = AlertPolicyBox(AlertPolicy(configuration: configuration))
+        await makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon, policy: policy).flushAlertLog()
         let ownedTransport = transport == nil ? AsyncHTTPTransport() : nil
         let http: any HTTPTransport = transport ?? ownedTransport ?? AsyncHTTPTransport()
+        let sender = NotificationSender(
+            store: store, transport: http, clock: clock, policy: policy, logger: logger, observer: notificationObserver)
+        sender.start()
         var running = configuration
-        var jobs = makeJobs(running, store: store, alertLog: alertLog, transport: http)
+        var jobs = makeJobs(running, store: store, alertLog: alertLog, transport: http, policy: policy, sender: sender)
         let scheduler = MonitorScheduler(clock: clock, jobs: jobs, random: random, observer: observer)
         scheduler.start()
         let heartbeat = startWatchdog(scheduler)
@@ -67,14 +76,16 @@ public final class Daemon: Sendable {
             "livewatch started",
             metadata: [
                 "version": "\(LiveWatchVersion.current)", "monitors": "\(jobs.count)",
-                "database": "\(configuration.daemon.database)",
+                "database": "\(configuration.daemon.database)", "notifiers": "\(configuration.notifiers.count)",
             ])
         for await signal in signals {
             if case .stop = signal { break }
             notifier.reloading()
             alertLog.reopen()
             if let next = reloaded(from: running) {
-                let nextJobs = makeJobs(next, store: store, alertLog: alertLog, transport: http)
+                policy.update(AlertPolicy(configuration: next))
+                sender.wake()
+                let nextJobs = makeJobs(next, store: store, alertLog: alertLog, transport: http, policy: policy, sender: sender)
                 apply(nextJobs, replacing: jobs, old: running, new: next, scheduler: scheduler)
                 running = next
                 jobs = nextJobs
@@ -90,22 +101,26 @@ public final class Daemon: Sendable {
         if !abandoned.isEmpty {
             logger.warning("abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
         }
-        await makeRecorder(store: store, alertLog: alertLog, settings: running.daemon).flushAlertLog()
+        await makeRecorder(store: store, alertLog: alertLog, settings: running.daemon, policy: policy).flushAlertLog()
+        await sender.stop(deadline: running.daemon.shutdownTimeout)
         await ownedTransport?.shutdown()
         store.close()
         logger.info("livewatch stopped")
     }
 
-    func makeRecorder(store: Store, alertLog: AlertLog, settings: DaemonSettings) -> PollRecorder {
+    func makeRecorder(store: Store, alertLog: AlertLog, settings: DaemonSettings, policy: AlertPolicyBox) -> PollRecorder {
         PollRecorder(
             store: store, alertLog: alertLog, repeatInterval: settings.repeatInterval,
-            failureThreshold: settings.failureThreshold, logger: logger)
+            failureThreshold: settings.failureThreshold, logger: logger, policy: policy)
     }
 
-    func makeJobs(_ configuration: Configuration, store: Store, alertLog: AlertLog, transport: any HTTPTransport) -> [ScheduledJob] {
+    func makeJobs(
+        _ configuration: Configuration, store: Store, alertLog: AlertLog, transport: any HTTPTransport,
+        policy: AlertPolicyBox, sender: NotificationSender
+    ) -> [ScheduledJob] {
         let clock = self.clock
         let now: @Sendable () -> Date = { clock.now() }
-        let recorder = makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon)
+        let recorder = makeRecorder(store: store, alertLog: alertLog, settings: configuration.daemon, policy: policy)
         let pipeline = PollPipeline(recorder: recorder, logger: logger, clock: now)
         return configuration.monitors.map { monitorConfiguration in
             let runtime = MonitorRuntime.make(monitorConfiguration, transport: transport, clock: now)
@@ -116,7 +131,10 @@ public final class Daemon: Sendable {
                     interval: poll.interval, jitter: poll.jitter, maximumBackoff: configuration.daemon.maxBackoff),
                 timeout: monitorConfiguration.pollDeadline
             ) { deadline in
-                await pipeline.run(runtime, deadline: deadline).2
+                let (_, lines, result) = await pipeline.run(runtime, deadline: deadline)
+                // New lines may mean new notifications: the sender runs on its own timer, never in the poll's way.
+                if !lines.isEmpty { sender.wake() }
+                return result
             }
         }
     }
@@ -244,10 +262,11 @@ public final class Daemon: Sendable {
         }
         let store = try Store(path: configuration.daemon.database)
         defer { store.close() }
+        let policy = AlertPolicyBox(AlertPolicy(configuration: configuration))
         let recorder = PollRecorder(
             store: store, alertLog: AlertLog(path: configuration.daemon.alertLog),
             repeatInterval: configuration.daemon.repeatInterval,
-            failureThreshold: configuration.daemon.failureThreshold, logger: logger)
+            failureThreshold: configuration.daemon.failureThreshold, logger: logger, policy: policy)
         await recorder.flushAlertLog()
         let ownedTransport = transport == nil ? AsyncHTTPTransport() : nil
         let http: any HTTPTransport = transport ?? ownedTransport ?? AsyncHTTPTransport()
@@ -263,6 +282,12 @@ public final class Daemon: Sendable {
             var collected: [(Int, PollReport)] = []
             for await item in group { collected.append(item) }
             reports = collected.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        if !configuration.notifiers.isEmpty {
+            // Deliver what these polls (or earlier runs) queued; what fails stays queued for the daemon.
+            let sender = NotificationSender(
+                store: store, transport: http, clock: DispatchSchedulerClock(), policy: policy, logger: logger)
+            await sender.drainOnce()
         }
         await ownedTransport?.shutdown()
         return reports

@@ -7,29 +7,39 @@ import SQLite
 ///
 /// Lines go through the `alert_log_outbox` table, committed with the alert
 /// state, and are deleted once written; a crash between commit and write
-/// loses nothing: the next start writes them.
+/// loses nothing: the next start writes them. Each line also becomes a
+/// `notification_outbox` row per notifier that wants it, in the same
+/// transaction; a silenced line is written with `"silenced":true` and queued nowhere.
 public struct PollRecorder: Sendable {
     public let store: Store
     public let alertLog: AlertLog
     public let book: AlertBook
     public let failureThreshold: Int
+    /// Rule settings, silences and notifiers, read at each poll (SIGHUP replaces them).
+    public let policy: AlertPolicyBox
     let logger: Logger
 
-    public init(store: Store, alertLog: AlertLog, repeatInterval: Double, failureThreshold: Int, logger: Logger) {
+    public init(
+        store: Store, alertLog: AlertLog, repeatInterval: Double, failureThreshold: Int, logger: Logger,
+        policy: AlertPolicyBox = AlertPolicyBox()
+    ) {
         self.store = store
         self.alertLog = alertLog
         self.book = AlertBook(repeatInterval: repeatInterval)
         self.failureThreshold = failureThreshold
+        self.policy = policy
         self.logger = logger
     }
 
     /// Records `report`, evaluates alerts with `evaluator`, and writes any alert lines. Returns those lines.
     @discardableResult
     public func record(_ report: PollReport, evaluator: any AlertEvaluator) async throws -> [AlertLine] {
-        let book = self.book
+        let policy = self.policy.current
+        let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
         let lines = try await store.write { database in
-            try Self.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: threshold, in: database)
+            try Self.recordInTransaction(
+                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy, in: database)
         }
         // Nothing new in the outbox: nothing to write (lines left by a failed write are retried at the next line or start).
         if !lines.isEmpty { await flushAlertLog() }
@@ -37,7 +47,8 @@ public struct PollRecorder: Sendable {
     }
 
     static func recordInTransaction(
-        _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int, in database: Database
+        _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
+        policy: AlertPolicy = AlertPolicy(), in database: Database
     ) throws -> [AlertLine] {
         let now = report.finishedAt
         try ObservationWriter.insertPoll(report, in: database)
@@ -57,21 +68,27 @@ public struct PollRecorder: Sendable {
         } else {
             evaluation.conditions.append((failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
-        var lines = try book.apply(evaluation.conditions, now: now, in: database)
+        var lines = try book.apply(
+            evaluation.conditions, now: now, in: database, pruningPendingOf: report.succeeded ? report.monitor : nil)
         lines += evaluation.notices.map { notice in
             AlertLine(
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
                 monitor: notice.key.monitor, subject: notice.key.subject, message: notice.message)
         }
-        try enqueue(lines, at: now, in: database)
+        try enqueue(lines, at: now, policy: policy, in: database)
         return lines
     }
 
-    /// Puts lines in the outbox (inside the caller's transaction).
-    public static func enqueue(_ lines: [AlertLine], at now: Date, in database: Database) throws {
+    /// Puts lines in the alert-log outbox, and in the notification outbox for every
+    /// notifier that wants them, unless a silence covers them (inside the caller's transaction).
+    public static func enqueue(_ lines: [AlertLine], at now: Date, policy: AlertPolicy = AlertPolicy(), in database: Database) throws {
         let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
         for line in lines {
-            try insert.run([line.json, ObservationWriter.unixSeconds(now)])
+            let silenced = policy.silence(for: line) != nil
+            try insert.run([line.json(silenced: silenced), ObservationWriter.unixSeconds(now)])
+            if !policy.notifiers.isEmpty {
+                try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)
+            }
         }
     }
 

@@ -13,6 +13,7 @@ public enum Schema {
 
         Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
         Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
+        Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
     ])
 
     /// MetaStudio: the platforms' callback configuration (URLs are not secrets; the
@@ -212,5 +213,51 @@ public enum Schema {
 
         CREATE INDEX polls_by_time ON polls (started_at);
         CREATE INDEX alerts_by_resolution ON alerts (resolved_at);
+        """
+
+
+    /// Notification outbox and the alert lifecycle (`for`, `keep_firing_for`).
+    static let notifications = """
+        CREATE TABLE notification_outbox (
+            id INTEGER PRIMARY KEY,
+            notifier TEXT NOT NULL,
+            line TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_error TEXT
+        );
+        CREATE INDEX notification_outbox_by_notifier ON notification_outbox (notifier, id);
+
+        CREATE TABLE notified_alerts (
+            notifier TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            monitor TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            PRIMARY KEY (notifier, rule, monitor, subject)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE notifier_stats (
+            notifier TEXT PRIMARY KEY,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            given_up INTEGER NOT NULL DEFAULT 0,
+            last_delivered_at INTEGER,
+            last_failed_at INTEGER,
+            last_error TEXT
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alert_pending (
+            rule TEXT NOT NULL,
+            monitor TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            PRIMARY KEY (rule, monitor, subject)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE alerts ADD COLUMN clear_since INTEGER;
+        CREATE INDEX alerts_by_key ON alerts (rule, monitor, subject);
         """
 }

@@ -1,0 +1,187 @@
+import Foundation
+import SQLite
+
+/// The `notification_outbox` table and its bookkeeping. Rows are written in the
+/// poll's transaction (with the alert state), and read and updated by the sender
+/// in short transactions of their own.
+public enum NotificationOutbox {
+    /// One queued notification, claimed for an attempt.
+    public struct Row: Sendable, Equatable {
+        public var id: Int64
+        public var notifier: String
+        public var line: String
+        public var startedAt: Int64
+        public var createdAt: Int64
+        /// Attempts so far, this one included.
+        public var attempts: Int
+
+        /// The notification, or nil when the stored line cannot be read back.
+        public var notification: AlertNotification? {
+            AlertLine(json: line).map { AlertNotification(line: $0, startedAt: Date(timeIntervalSince1970: Double(startedAt))) }
+        }
+    }
+
+    /// What the head of a notifier's queue looks like now.
+    public enum Head: Sendable, Equatable {
+        /// Nothing queued.
+        case empty
+        /// The oldest row waits (backoff, or another process's attempt) until this time.
+        case notDue(Date)
+        /// The oldest row, claimed: its attempt count is raised and others leave it alone until the lease ends.
+        case claimed(Row)
+    }
+
+    /// Queues `line` for every notifier that wants it (inside the caller's transaction).
+    ///
+    /// A firing or notice line goes to notifiers whose filters pass and whose `min_severity` it meets;
+    /// a notifier told of a firing episode also gets its later lines (a lower severity, the resolution),
+    /// so a resolution always follows its firing. A silenced line goes nowhere.
+    public static func enqueue(_ line: AlertLine, silenced: Bool, notifiers: [NotifierConfiguration], in database: Database) throws {
+        let now = ObservationWriter.unixSeconds(line.time)
+        let keyArguments: [any SQLiteBindable] = [line.rule.rawValue, line.monitor, line.subject]
+        var startedAt = now
+        if line.state != .notice, let started = try database.scalarInt(
+            "SELECT started_at FROM alerts WHERE rule = ? AND monitor = ? AND subject = ? ORDER BY id DESC LIMIT 1", keyArguments) {
+            startedAt = started
+        }
+        let json = line.json
+        for notifier in notifiers where notifier.accepts(rule: line.rule, monitor: line.monitor) {
+            var notified = false
+            if line.state != .notice {
+                let count = try database.scalarInt(
+                    "SELECT count(*) FROM notified_alerts WHERE notifier = ? AND rule = ? AND monitor = ? AND subject = ?",
+                    [notifier.name] + keyArguments)
+                notified = (count ?? 0) > 0
+            }
+            var send: Bool
+            switch line.state {
+            case .notice: send = line.severity >= notifier.minSeverity
+            case .firing: send = notified || line.severity >= notifier.minSeverity
+            case .resolved: send = notified
+            }
+            if silenced { send = false }
+            if line.state == .resolved, notified {
+                try database.run(
+                    "DELETE FROM notified_alerts WHERE notifier = ? AND rule = ? AND monitor = ? AND subject = ?",
+                    [notifier.name] + keyArguments)
+            }
+            guard send else { continue }
+            if line.state == .firing, !notified {
+                try database.run(
+                    "INSERT OR IGNORE INTO notified_alerts (notifier, rule, monitor, subject) VALUES (?, ?, ?, ?)",
+                    [notifier.name] + keyArguments)
+            }
+            try database.run(
+                """
+                INSERT INTO notification_outbox (notifier, line, started_at, created_at, attempts, next_attempt_at)
+                VALUES (?, ?, ?, ?, 0, ?)
+                """,
+                [notifier.name, json, startedAt, now, Double(now)])
+        }
+    }
+
+    /// Claims the oldest row of `notifier` if it is due at `now`, leasing it for `lease` seconds.
+    public static func claimHead(notifier: String, now: Date, lease: Double, in database: Database) throws -> Head {
+        guard let row = try database.first(
+            """
+            SELECT id, line, started_at, created_at, attempts, next_attempt_at FROM notification_outbox
+            WHERE notifier = ? ORDER BY id LIMIT 1
+            """, [notifier]),
+            let id = row.int64("id")
+        else { return .empty }
+        let nextAttempt = row.double("next_attempt_at") ?? 0
+        guard nextAttempt <= now.timeIntervalSince1970 else { return .notDue(Date(timeIntervalSince1970: nextAttempt)) }
+        let attempts = Int(row.int64("attempts") ?? 0) + 1
+        try database.run(
+            "UPDATE notification_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+            [attempts, now.timeIntervalSince1970 + lease, id])
+        return .claimed(Row(
+            id: id, notifier: notifier, line: row.string("line") ?? "", startedAt: row.int64("started_at") ?? 0,
+            createdAt: row.int64("created_at") ?? 0, attempts: attempts))
+    }
+
+    /// The row was delivered: it leaves the outbox and is counted.
+    public static func markDelivered(_ row: Row, at now: Date, in database: Database) throws {
+        try database.run("DELETE FROM notification_outbox WHERE id = ?", [row.id])
+        try database.run(
+            """
+            INSERT INTO notifier_stats (notifier, delivered, last_delivered_at) VALUES (?, 1, ?)
+            ON CONFLICT (notifier) DO UPDATE SET delivered = delivered + 1, last_delivered_at = excluded.last_delivered_at
+            """, [row.notifier, ObservationWriter.unixSeconds(now)])
+    }
+
+    /// The attempt failed: the row waits until `retryAt`.
+    public static func markFailed(_ row: Row, error: String, retryAt: Date, at now: Date, in database: Database) throws {
+        try database.run(
+            "UPDATE notification_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [retryAt.timeIntervalSince1970, error, row.id])
+        try countFailure(notifier: row.notifier, error: error, givenUp: false, at: now, in: database)
+    }
+
+    /// The row is given up: it leaves the outbox and is counted.
+    public static func giveUp(_ row: Row, error: String, at now: Date, in database: Database) throws {
+        try database.run("DELETE FROM notification_outbox WHERE id = ?", [row.id])
+        try countFailure(notifier: row.notifier, error: error, givenUp: true, at: now, in: database)
+    }
+
+    /// An attempt that was interrupted (shutdown): the row is due again at once, the attempt not counted.
+    public static func release(_ row: Row, at now: Date, in database: Database) throws {
+        try database.run(
+            "UPDATE notification_outbox SET attempts = max(0, attempts - 1), next_attempt_at = ? WHERE id = ?",
+            [now.timeIntervalSince1970, row.id])
+    }
+
+    static func countFailure(notifier: String, error: String, givenUp: Bool, at now: Date, in database: Database) throws {
+        try database.run(
+            """
+            INSERT INTO notifier_stats (notifier, failed_attempts, given_up, last_failed_at, last_error) VALUES (?, 1, ?, ?, ?)
+            ON CONFLICT (notifier) DO UPDATE SET failed_attempts = failed_attempts + 1, given_up = given_up + excluded.given_up,
+                last_failed_at = excluded.last_failed_at, last_error = excluded.last_error
+            """, [notifier, givenUp ? 1 : 0, ObservationWriter.unixSeconds(now), error])
+    }
+
+    /// Drops the rows of notifiers no longer configured; returns how many per notifier (each counted as given up).
+    public static func dropRows(notConfigured configured: Set<String>, at now: Date, in database: Database) throws -> [String: Int] {
+        var dropped: [String: Int] = [:]
+        for row in try database.query("SELECT notifier, count(*) AS n FROM notification_outbox GROUP BY notifier") {
+            guard let name = row.string("notifier"), !configured.contains(name) else { continue }
+            let count = Int(row.int64("n") ?? 0)
+            try database.run("DELETE FROM notification_outbox WHERE notifier = ?", [name])
+            try database.run("DELETE FROM notified_alerts WHERE notifier = ?", [name])
+            try database.run(
+                """
+                INSERT INTO notifier_stats (notifier, given_up, last_failed_at, last_error) VALUES (?, ?, ?, 'notifier removed from the configuration')
+                ON CONFLICT (notifier) DO UPDATE SET given_up = given_up + excluded.given_up, last_failed_at = excluded.last_failed_at,
+                    last_error = excluded.last_error
+                """, [name, count, ObservationWriter.unixSeconds(now)])
+            dropped[name] = count
+        }
+        return dropped
+    }
+
+    /// The firing alerts `notifier` was told about, as notifications (for Alertmanager's re-sends).
+    public static func firing(toldTo notifier: String, in database: Database) throws -> [AlertNotification] {
+        try database.query(
+            """
+            SELECT a.rule, a.monitor, a.subject, a.severity, a.started_at, a.last_written_at, a.message, a.last_value, a.threshold
+            FROM alerts a JOIN notified_alerts n ON n.rule = a.rule AND n.monitor = a.monitor AND n.subject = a.subject
+            WHERE n.notifier = ? AND a.state = 'firing' ORDER BY a.id
+            """, [notifier]
+        ).compactMap { row in
+            guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)), let monitor = row.string("monitor"),
+                  let subject = row.string("subject"), let severity = row.string("severity").flatMap(Severity.init(rawValue:)),
+                  let started = row.int64("started_at")
+            else { return nil }
+            let line = AlertLine(
+                time: Date(timeIntervalSince1970: Double(row.int64("last_written_at") ?? started)), state: .firing,
+                severity: severity, rule: rule, monitor: monitor, subject: subject, message: row.string("message") ?? "",
+                value: row.double("last_value"), threshold: row.double("threshold"))
+            return AlertNotification(line: line, startedAt: Date(timeIntervalSince1970: Double(started)))
+        }
+    }
+
+    /// Rows queued for `notifier`.
+    public static func pendingCount(notifier: String, in database: Database) throws -> Int {
+        Int(try database.scalarInt("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [notifier]) ?? 0)
+    }
+}

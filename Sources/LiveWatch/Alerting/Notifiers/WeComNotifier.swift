@@ -1,0 +1,44 @@
+import Foundation
+
+/// `type: wecom`: a WeCom (企业微信) group robot, `msgtype: markdown`. WeCom answers
+/// HTTP 200 with `errcode` in the body: anything but 0 is a failure.
+public struct WeComNotifier: Notifier {
+    /// WeCom's limit on markdown content, in bytes.
+    public static let contentLimit = 4_096
+
+    public let configuration: NotifierConfiguration
+    let redactor: Redactor
+
+    public init(configuration: NotifierConfiguration) {
+        self.configuration = configuration
+        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
+    }
+
+    public var name: String { configuration.name }
+
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
+        OutgoingRequest(
+            method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
+            body: payload(for: notification).bytes, timeout: configuration.timeout)
+    }
+
+    public func check(_ response: IncomingResponse) -> NotifierError? {
+        NotifierError.checkJSONCode(response, codeKeys: ["errcode"], messageKeys: ["errmsg"], redactor: redactor)
+    }
+
+    /// `{"msgtype":"markdown","markdown":{"content":...}}`; the headline is coloured by state.
+    public func payload(for notification: AlertNotification) -> JSONValue {
+        let color: String
+        switch notification.line.state {
+        case .firing: color = notification.line.severity == .critical ? "warning" : "comment"
+        case .resolved: color = "info"
+        case .notice: color = "comment"
+        }
+        let content = "<font color=\"\(color)\">**\(notification.headline)**</font>\n"
+            + notification.details.map { "> \($0)" }.joined(separator: "\n")
+        return .object([
+            ("msgtype", .string("markdown")),
+            ("markdown", .object([("content", .string(NotifierSupport.truncated(content, bytes: Self.contentLimit)))])),
+        ])
+    }
+}

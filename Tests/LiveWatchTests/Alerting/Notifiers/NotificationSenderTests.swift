@@ -1,0 +1,251 @@
+import Foundation
+import SQLite
+import Testing
+@testable import LiveWatch
+import VendorSimulator
+
+/// The outbox and its sender: a real SQLite file, a real receiver on loopback,
+/// time driven by a `ManualClock`.
+@Suite struct NotificationSenderTests {
+    struct Harness {
+        let folder: TemporaryFolder
+        let store: Store
+        let clock: ManualClock
+        let policy: AlertPolicyBox
+        let sender: NotificationSender
+        let events: NotificationEventRecorder
+        let log: CapturedLog
+        var fixture: ReceiverFixture
+
+        static func make(
+            notifiers: (ReceiverFixture) -> [NotifierConfiguration], silences: [Silence] = [], fixture: ReceiverFixture? = nil
+        ) async throws -> Harness {
+            let folder = try TemporaryFolder()
+            let clock = ManualClock(start: Date())
+            let fixture = if let fixture { fixture } else { try await ReceiverFixture.start(clock: { clock.now() }) }
+            let store = try Store(path: folder.file("livewatch.db"))
+            let policy = AlertPolicyBox(AlertPolicy(silences: silences, notifiers: notifiers(fixture)))
+            let events = NotificationEventRecorder()
+            let log = CapturedLog()
+            let sender = NotificationSender(
+                store: store, transport: fixture.transport, clock: clock, policy: policy, logger: log.logger,
+                observer: events.observer)
+            return Harness(folder: folder, store: store, clock: clock, policy: policy, sender: sender, events: events, log: log, fixture: fixture)
+        }
+
+        /// Applies `condition` to the polyv-main concurrency alert at `clock.now()` and queues the lines, as a poll would.
+        @discardableResult
+        func alert(_ condition: AlertCondition, subject: String = "polyv-main", rule: AlertRule = .mrConcurrencyExhausted) throws -> [AlertLine] {
+            let now = clock.now()
+            let policy = self.policy.current
+            return try store.writeSynchronously { database in
+                let lines = try AlertBook(repeatInterval: 6 * 3_600).apply(
+                    [(AlertKey(rule: rule, monitor: "polyv-main", subject: subject), condition)], now: now, in: database)
+                try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
+                return lines
+            }
+        }
+
+        /// Advances the clock and waits until the pass it starts (if any) has finished.
+        func advance(by seconds: Double) async throws {
+            let before = events.passes
+            let due = clock.pendingDelays.first.map { $0 <= seconds } ?? false
+            clock.advance(by: seconds)
+            if due { try await events.waitForPasses(before + 1) }
+            try await waitIdle()
+        }
+
+        func waitIdle() async throws {
+            let deadline = Date().addingTimeInterval(10)
+            while !sender.isIdle {
+                guard Date() < deadline else { throw WaitTimeout() }
+                try await Task.sleep(nanoseconds: 2_000_000)
+            }
+        }
+
+        func count(_ sql: String) throws -> Int64 { try store.accessSynchronously { try $0.scalarInt(sql) ?? -1 } }
+
+        func finish() async {
+            await sender.stop(deadline: 2)
+            store.close()
+            await fixture.stop()
+            folder.remove()
+        }
+    }
+
+    static func firing(_ severity: Severity, residual: Double) -> AlertCondition {
+        .firing(severity: severity, message: "Polyv MR concurrency: \(Int(residual)) of 5 left", value: residual, threshold: 0)
+    }
+
+    @Test func aReceiverThatIsDownGetsEverythingOnceAndInOrderWhenItComesBack() async throws {
+        var harness = try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 0.5, maxBackoff: 16)] })
+        await harness.fixture.goDown()
+        try harness.alert(Self.firing(.critical, residual: 0))
+        try harness.alert(Self.firing(.warning, residual: 1))
+        try harness.alert(.clear(message: "available again", value: 4))
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 3)
+
+        harness.sender.start()
+        try await harness.advance(by: 0)
+        // Backoff doubles from 2 s up to max_backoff (16 s); only the head row is tried.
+        var waits: [Double] = []
+        for _ in 0..<6 {
+            guard case .failed(_, _, _, let retryIn)? = harness.events.failed.last else { break }
+            waits.append(retryIn)
+            try await harness.advance(by: retryIn)
+        }
+        #expect(waits == [2, 4, 8, 16, 16, 16])
+        #expect(harness.fixture.receiver.received.isEmpty)
+
+        harness.fixture = try await harness.fixture.restarted()
+        // The next retry reaches it (under a loaded machine the first connection may still time out: then the one after).
+        for _ in 0..<5 where harness.events.delivered.count < 3 {
+            try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
+        }
+        let bodies = harness.fixture.receiver.received(.webhook).compactMap { $0.json as? [String: Any] }
+        let states = bodies.compactMap { (($0["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?["severity"] }
+        #expect(bodies.map { $0["status"] as? String } == ["firing", "firing", "resolved"])
+        #expect(states == ["critical", "warning", "warning"])
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
+        #expect(try harness.count("SELECT delivered FROM notifier_stats") == 3)
+        #expect(try harness.count("SELECT failed_attempts FROM notifier_stats") >= 7)
+        #expect(harness.log.text.contains("notification not delivered; will retry"))
+        await harness.finish()
+    }
+
+    @Test func aNotificationOlderThanGiveUpAfterIsGivenUpLoggedAndCountedAndTheQueueMovesOn() async throws {
+        var harness = try await Harness.make(notifiers: { [$0.configuration(.slack, timeout: 0.25, giveUpAfter: 60, maxBackoff: 30)] })
+        await harness.fixture.goDown()
+        try harness.alert(Self.firing(.critical, residual: 0))
+        harness.sender.start()
+        try await harness.advance(by: 0)
+        while harness.events.gaveUp.isEmpty, harness.clock.now().timeIntervalSince(Date()) < 600 {
+            try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
+        }
+        #expect(harness.events.gaveUp.count == 1)
+        #expect(harness.log.text.contains("notification given up"))
+        #expect(harness.log.text.contains("rule=mr_concurrency_exhausted"))
+        #expect(try harness.count("SELECT given_up FROM notifier_stats") == 1)
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
+
+        harness.fixture = try await harness.fixture.restarted()
+        try harness.alert(.clear(message: "available again", value: 4))
+        harness.sender.wake()
+        try await harness.advance(by: 0)
+        for _ in 0..<5 where harness.events.delivered.isEmpty {
+            try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
+        }
+        #expect(harness.fixture.receiver.received(.slack).map(\.accepted) == [true])
+        await harness.finish()
+    }
+
+    @Test func aRefusedPayloadIsGivenUpAtOnce() async throws {
+        let harness = try await Harness.make(notifiers: { [$0.configuration(.webhook)] })
+        harness.fixture.receiver.refusePayloads(1)
+        try harness.alert(Self.firing(.critical, residual: 0))
+        try harness.alert(.clear(message: "available again", value: 4))
+        harness.sender.start()
+        try await harness.advance(by: 0)
+        #expect(harness.events.gaveUp == [.gaveUp(notifier: "test-webhook", attempts: 1, error: #"HTTP 400: {"error":"invalid payload"}"#)])
+        #expect(harness.events.delivered.count == 1)
+        #expect(harness.fixture.receiver.received(.webhook).map(\.accepted) == [false, true])
+        await harness.finish()
+    }
+
+    @Test func minSeverityAndFiltersChooseNotifiersAndAResolutionFollowsItsFiring() async throws {
+        let harness = try await Harness.make(notifiers: { fixture in
+            var critical = fixture.configuration(.webhook, name: "critical-only", minSeverity: .critical)
+            critical.monitors = ["polyv-main"]
+            var failing = fixture.configuration(.webhook, name: "failing-only")
+            failing.rules = [.monitorFailing]
+            return [critical, failing]
+        })
+        try harness.alert(Self.firing(.warning, residual: 2))
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
+        try harness.alert(Self.firing(.critical, residual: 0))
+        try harness.alert(Self.firing(.warning, residual: 1))
+        try harness.alert(.clear(message: "available again", value: 4))
+        let rows = try harness.store.accessSynchronously { try $0.query("SELECT notifier, line FROM notification_outbox ORDER BY id") }
+        #expect(rows.map { $0.string("notifier") } == ["critical-only", "critical-only", "critical-only"])
+        #expect(rows.compactMap { $0.string("line").flatMap(AlertLine.init(json:)) }.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
+            == ["firing/critical", "firing/warning", "resolved/warning"])
+        #expect(try harness.count("SELECT count(*) FROM notified_alerts") == 0)
+        // An episode that never reached min_severity resolves quietly.
+        try harness.alert(Self.firing(.warning, residual: 2))
+        try harness.alert(.clear(message: "available again", value: 4))
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 3)
+        await harness.finish()
+    }
+
+    @Test func aSilencedLineIsLoggedMarkedAndReachesNoNotifier() async throws {
+        let silence = Silence(
+            name: "maintenance", monitors: ["polyv-main"],
+            window: .between(start: nil, end: Date().addingTimeInterval(3_600)))
+        let harness = try await Harness.make(notifiers: { [$0.configuration(.webhook)] }, silences: [silence])
+        try harness.alert(Self.firing(.critical, residual: 0))
+        try harness.alert(Self.firing(.critical, residual: 0), subject: "other", rule: .monitorFailing)
+        let logged = try harness.store.accessSynchronously { try $0.query("SELECT line FROM alert_log_outbox ORDER BY id") }
+            .compactMap { $0.string("line") }
+        #expect(logged.count == 2)
+        #expect(logged.allSatisfy { $0.hasSuffix(#","silenced":true}"#) })
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
+        // After the silence: the same alert's next line goes out (to a notifier it never reached, at min_severity).
+        harness.clock.advance(by: 3_601)
+        try harness.alert(.clear(message: "available again", value: 4))
+        try harness.alert(Self.firing(.critical, residual: 0))
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 1)
+        await harness.finish()
+    }
+
+    @Test func alertmanagerIsSentFiringAlertsAgainUntilTheyResolve() async throws {
+        let harness = try await Harness.make(notifiers: { [$0.configuration(.alertmanager)] })
+        try harness.alert(Self.firing(.critical, residual: 0))
+        harness.sender.start()
+        try await harness.advance(by: 0)
+        // The firing line, then the first re-send of everything firing (as after a restart).
+        #expect(harness.fixture.receiver.received(.alertmanager).count == 2)
+        #expect(harness.events.all.contains(.resent(notifier: "test-alertmanager", alerts: 1)))
+        try await harness.advance(by: 60)
+        let requests = harness.fixture.receiver.received(.alertmanager)
+        #expect(requests.count == 3)
+        let resent = try #require(requests.last?.json as? [[String: Any]])
+        #expect(resent.count == 1)
+        #expect((resent.first?["labels"] as? [String: String])?["severity"] == "critical")
+        let endsAtText = try #require(resent.first?["endsAt"] as? String)
+        let endsAt = try #require(AlertLine.parseRFC3339(endsAtText))
+        #expect(abs(endsAt.timeIntervalSince(harness.clock.now()) - 240) < 1)
+
+        try harness.alert(.clear(message: "available again", value: 4))
+        harness.sender.wake()
+        try await harness.advance(by: 0)
+        try await harness.advance(by: 60)
+        let after = harness.fixture.receiver.received(.alertmanager)
+        #expect(after.count == 4)
+        #expect((after.last?.json as? [[String: Any]])?.allSatisfy { $0["endsAt"] as? String != nil } == true)
+        #expect(try harness.count("SELECT count(*) FROM notified_alerts") == 0)
+        await harness.finish()
+    }
+
+    @Test func rowsOfANotifierNoLongerConfiguredAreDroppedAndCounted() async throws {
+        let harness = try await Harness.make(notifiers: { [$0.configuration(.webhook, name: "old"), $0.configuration(.slack, name: "kept", timeout: 0.25)] })
+        await harness.fixture.goDown()
+        try harness.alert(Self.firing(.critical, residual: 0))
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 2)
+        var policy = harness.policy.current
+        policy.notifiers.removeFirst()
+        harness.policy.update(policy)
+        await harness.sender.drainOnce()
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox WHERE notifier = 'old'") == 0)
+        #expect(try harness.count("SELECT given_up FROM notifier_stats WHERE notifier = 'old'") == 1)
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox WHERE notifier = 'kept'") == 1)
+        #expect(harness.log.text.contains("their notifier is no longer configured"))
+        await harness.finish()
+    }
+
+    @Test func backoffDoublesFromTheFirstRetryUpToTheMaximum() async throws {
+        let harness = try await Harness.make(notifiers: { _ in [] })
+        #expect((1...7).map { harness.sender.backoff(attempts: $0, maximum: 60) } == [2, 4, 8, 16, 32, 60, 60])
+        #expect(harness.sender.backoff(attempts: 1, maximum: 1) == 2)
+        await harness.finish()
+    }
+}
