@@ -189,22 +189,7 @@ struct InsertRate: AsyncParsableCommand {
         sqlite3_prepare_v2(
             database, "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
             -1, &insert, nil)
-        sqlite3_prepare_v2(
-            database,
-            """
-            INSERT INTO mr_concurrency_rollups (monitor, period, bucket_start, samples, residual_min, residual_max, residual_sum,
-                                                used_min, used_max, used_sum, total_max)
-            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5, ?6)
-            ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
-                samples = samples + 1,
-                residual_min = min(residual_min, excluded.residual_min),
-                residual_max = max(residual_max, excluded.residual_max),
-                residual_sum = residual_sum + excluded.residual_sum,
-                used_min = min(used_min, excluded.used_min),
-                used_max = max(used_max, excluded.used_max),
-                used_sum = used_sum + excluded.used_sum,
-                total_max = max(total_max, excluded.total_max)
-            """, -1, &rollup, nil)
+        sqlite3_prepare_v2(database, RollupWriter.concurrencyUpsert.description, -1, &rollup, nil)
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         let started = Date()
         for index in 0..<rows {

@@ -8,23 +8,26 @@ public enum RollupWriter {
         ["hour": unixSeconds - unixSeconds % 3_600, "day": unixSeconds - unixSeconds % 86_400]
     }
 
+    /// The upsert of one concurrency sample into a bucket (`?1` monitor, `?2` period, `?3` bucket start,
+    /// `?4` residual, `?5` used, `?6` total); public so the benchmark's C baseline runs the very same SQL.
+    public static let concurrencyUpsert: StaticString = """
+        INSERT INTO mr_concurrency_rollups (monitor, period, bucket_start, samples, residual_min, residual_max, residual_sum,
+                                            used_min, used_max, used_sum, total_max)
+        VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5, ?6)
+        ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
+            samples = samples + 1,
+            residual_min = min(residual_min, excluded.residual_min),
+            residual_max = max(residual_max, excluded.residual_max),
+            residual_sum = residual_sum + excluded.residual_sum,
+            used_min = min(used_min, excluded.used_min),
+            used_max = max(used_max, excluded.used_max),
+            used_sum = used_sum + excluded.used_sum,
+            total_max = max(total_max, excluded.total_max)
+        """
+
     /// Adds one MR concurrency sample.
     public static func addConcurrency(monitor: String, at unixSeconds: Int64, total: Int, used: Int, residual: Int, in database: Database) throws {
-        let upsert = try database.statement(
-            """
-            INSERT INTO mr_concurrency_rollups (monitor, period, bucket_start, samples, residual_min, residual_max, residual_sum,
-                                                used_min, used_max, used_sum, total_max)
-            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?5, ?5, ?5, ?6)
-            ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
-                samples = samples + 1,
-                residual_min = min(residual_min, excluded.residual_min),
-                residual_max = max(residual_max, excluded.residual_max),
-                residual_sum = residual_sum + excluded.residual_sum,
-                used_min = min(used_min, excluded.used_min),
-                used_max = max(used_max, excluded.used_max),
-                used_sum = used_sum + excluded.used_sum,
-                total_max = max(total_max, excluded.total_max)
-            """)
+        let upsert = try database.statement(concurrencyUpsert)
         for (period, start) in buckets(unixSeconds) {
             try upsert.execute(monitor, period, start, residual, used, total)
         }
