@@ -36,21 +36,10 @@ func livewatchExecutable() -> String? {
                 app_secret: { env: CRASH_SECRET }
                 endpoint: \(simulator.baseURL)
             """.utf8).write(to: URL(fileURLWithPath: config))
-        var generator = SystemRandomNumberGenerator()
-        for round in 0..<20 {
-            simulator.polyv.setUsed(appID: "crash-app", used: 100 + round)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["run", "--config", config, "--log-level", "error"]
-            process.environment = ["CRASH_SECRET": "crash-secret-value"]
-            process.standardError = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(nanoseconds: UInt64.random(in: 200_000_000...1_500_000_000, using: &generator))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal)
-
+        try await killRepeatedly(
+            executable: executable, config: config, environment: ["CRASH_SECRET": "crash-secret-value"],
+            before: { round in simulator.polyv.setUsed(appID: "crash-app", used: 100 + round) }
+        ) { round in
             let database = try Database(path: folder.file("crash.db"), options: .init(readOnly: true))
             #expect(try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
             // Every stored sample is whole: its channels are all there and its poll row says ok.
@@ -66,5 +55,89 @@ func livewatchExecutable() -> String? {
         let database = try Database(path: folder.file("crash.db"), options: .init(readOnly: true))
         #expect(try database.scalarInt("SELECT count(*) FROM mr_concurrency") ?? 0 > 0)
         await simulator.shutdown()
+    }
+
+    /// Crawls of 1,000 rooms (50 pages at up to 300 requests a second) every
+    /// second; the daemon is killed after 0.3 to 3 seconds, before, during or
+    /// between crawls. A crawl is stored whole or not at all: each
+    /// `live_room_crawls` row has exactly its 1,000 samples, an ok poll, and is
+    /// counted once in the rollups.
+    @Test func killingTheDaemonDuringTencentCrawlsNeverLeavesAPartialCrawl() async throws {
+        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let simulator = VendorSimulator()
+        try await simulator.start()
+        let rooms = 1_000
+        simulator.tencentChat.addApplication(sdkAppID: 1_400_000_123, secretKey: "crash-tim-key", administrator: "administrator")
+        simulator.tencentChat.setRooms(count: rooms)
+        simulator.tencentChat.setRateLimit(1_000)
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let config = folder.file("livewatch.yaml")
+        try Data("""
+            daemon:
+              database: \(folder.file("crawl.db"))
+              alert_log: \(folder.file("alerts.log"))
+            defaults:
+              interval: 1s
+              jitter: 0%
+            tencent_chat:
+              - name: crash-tim
+                sdk_app_id: 1400000123
+                identifier: administrator
+                secret_key: { env: CRASH_TIM_KEY }
+                endpoint: \(simulator.baseURL)
+                rate_limit: 300
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        try await killRepeatedly(
+            executable: executable, config: config, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
+            lifetime: 300_000_000...3_000_000_000
+        ) { round in
+            let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
+            #expect(try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
+            let partial = try database.query(
+                """
+                SELECT c.crawl, c.rooms, (SELECT count(*) FROM live_room_sample_data d WHERE d.crawl = c.crawl) AS stored
+                FROM live_room_crawls c
+                WHERE c.rooms <> \(rooms) OR stored <> c.rooms
+                   OR NOT EXISTS (SELECT 1 FROM polls p WHERE p.monitor = c.monitor AND p.ok = 1 AND p.finished_at = c.observed_at)
+                """)
+            #expect(partial.isEmpty, "round \(round): partial crawls \(partial.map { ($0[0], $0[1], $0[2]) })")
+            let crawls = try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? -1
+            let rolledUp = try database.scalarInt(
+                "SELECT coalesce(sum(crawls), 0) FROM room_activity_rollups WHERE period = 'hour'") ?? -2
+            #expect(rolledUp == crawls, "round \(round): \(crawls) crawls, \(rolledUp) in the hourly rollups")
+            let orphans = try database.scalarInt(
+                "SELECT count(*) FROM live_room_sample_data d WHERE NOT EXISTS (SELECT 1 FROM live_room_crawls c WHERE c.crawl = d.crawl)")
+            #expect(orphans == 0, "round \(round)")
+        }
+        let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
+        #expect(try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? 0 > 0, "no crawl completed in 20 runs")
+        #expect(simulator.tencentChat.counters.completedCrawls >= 5, "too few crawls to have been killed around")
+        await simulator.shutdown()
+    }
+
+    /// Starts `livewatch run` 20 times, kills it with SIGKILL after a random
+    /// `lifetime` nanoseconds (0.2 to 1.5 seconds), and runs `check` on what it left.
+    private func killRepeatedly(
+        executable: String, config: String, environment: [String: String],
+        lifetime: ClosedRange<UInt64> = 200_000_000...1_500_000_000, before: (Int) -> Void = { _ in },
+        check: (Int) throws -> Void
+    ) async throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<20 {
+            before(round)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["run", "--config", config, "--log-level", "error"]
+            process.environment = environment
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(nanoseconds: UInt64.random(in: lifetime, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            try check(round)
+        }
     }
 }
