@@ -2,7 +2,9 @@ import Foundation
 import SQLite
 
 extension ObservationWriter {
-    static let upsertLiveRoom = """
+    /// The upsert of one room's latest state (`RETURNING room_key`); public, with `insertRoomSample`,
+    /// so the history benchmark's C baseline runs the very same SQL.
+    public static let upsertLiveRoom = """
         INSERT INTO live_rooms (monitor, room_id, room_name, owner_account, cover_url, categories, create_time,
                                 activity_status, view_count, first_seen, last_seen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -12,6 +14,10 @@ extension ObservationWriter {
             activity_status = excluded.activity_status, view_count = excluded.view_count, last_seen = excluded.last_seen
         RETURNING room_key
         """
+
+    /// The insert of one room sample of a crawl.
+    public static let insertRoomSample =
+        "INSERT OR REPLACE INTO live_room_sample_data (crawl, room_key, activity_status, view_count) VALUES (?, ?, ?, ?)"
 
     /// Stores one whole crawl (inside the poll's transaction): each room's latest
     /// state in `live_rooms` (`first_seen` kept, `last_seen` moved), the crawl in
@@ -36,8 +42,7 @@ extension ObservationWriter {
             samples.append((key, room.activityStatus, room.viewCount))
         }
         samples.sort { $0.key < $1.key }
-        let insertSample = try database.cachedStatement(
-            "INSERT OR REPLACE INTO live_room_sample_data (crawl, room_key, activity_status, view_count) VALUES (?, ?, ?, ?)")
+        let insertSample = try database.cachedStatement(insertRoomSample)
         for sample in samples {
             try insertSample.run([crawl, sample.key, sample.activityStatus, sample.viewCount])
         }

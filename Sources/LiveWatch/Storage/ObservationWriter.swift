@@ -4,16 +4,17 @@ import SQLite
 /// Writes poll reports and observations with prepared, cached statements.
 /// Call inside a write transaction.
 public enum ObservationWriter {
+    /// The `polls` insert; public so the history benchmark's C baseline runs the very same SQL.
+    public static let insertPollSQL: StaticString = """
+        INSERT INTO polls (monitor, vendor, started_at, finished_at, ok, http_status, error_code, error_message,
+                           request_id, requests, items, duration_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Inserts the `polls` row.
     public static func insertPoll(_ report: PollReport, in database: Database) throws {
         let failure = report.failure
-        try database.statement(
-            """
-            INSERT INTO polls (monitor, vendor, started_at, finished_at, ok, http_status, error_code, error_message,
-                               request_id, requests, items, duration_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(
+        try database.statement(insertPollSQL).execute(
             report.monitor, report.vendor, unixSeconds(report.startedAt), unixSeconds(report.finishedAt),
             report.succeeded, report.httpStatus, failure?.code, failure?.message, report.requestID,
             report.requests, report.items,

@@ -33,25 +33,28 @@ public enum RollupWriter {
         }
     }
 
+    /// The upsert of one complete crawl's totals into a bucket (`?1` monitor, `?2` period, `?3` bucket start,
+    /// `?4` rooms seen, `?5` live rooms, `?6` largest view count, `?7` view count sum).
+    public static let roomCrawlUpsert: StaticString = """
+        INSERT INTO room_activity_rollups (monitor, period, bucket_start, crawls, rooms_seen_sum, rooms_seen_max,
+                                           live_rooms_sum, live_rooms_max, view_count_max, view_count_sum)
+        VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?5, ?6, ?7)
+        ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
+            crawls = crawls + 1,
+            rooms_seen_sum = rooms_seen_sum + excluded.rooms_seen_sum,
+            rooms_seen_max = max(rooms_seen_max, excluded.rooms_seen_max),
+            live_rooms_sum = live_rooms_sum + excluded.live_rooms_sum,
+            live_rooms_max = max(live_rooms_max, excluded.live_rooms_max),
+            view_count_max = max(view_count_max, excluded.view_count_max),
+            view_count_sum = view_count_sum + excluded.view_count_sum
+        """
+
     /// Adds one complete room crawl's totals.
     public static func addRoomCrawl(
         monitor: String, at unixSeconds: Int64, roomsSeen: Int, liveRooms: Int, viewCountMax: Int64, viewCountSum: Int64,
         in database: Database
     ) throws {
-        let upsert = try database.statement(
-            """
-            INSERT INTO room_activity_rollups (monitor, period, bucket_start, crawls, rooms_seen_sum, rooms_seen_max,
-                                               live_rooms_sum, live_rooms_max, view_count_max, view_count_sum)
-            VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?5, ?6, ?7)
-            ON CONFLICT (monitor, period, bucket_start) DO UPDATE SET
-                crawls = crawls + 1,
-                rooms_seen_sum = rooms_seen_sum + excluded.rooms_seen_sum,
-                rooms_seen_max = max(rooms_seen_max, excluded.rooms_seen_max),
-                live_rooms_sum = live_rooms_sum + excluded.live_rooms_sum,
-                live_rooms_max = max(live_rooms_max, excluded.live_rooms_max),
-                view_count_max = max(view_count_max, excluded.view_count_max),
-                view_count_sum = view_count_sum + excluded.view_count_sum
-            """)
+        let upsert = try database.statement(roomCrawlUpsert)
         for (period, start) in buckets(unixSeconds) {
             try upsert.execute(monitor, period, start, roomsSeen, liveRooms, viewCountMax, viewCountSum)
         }

@@ -135,7 +135,11 @@ import VendorSimulator
         for _ in 0..<5 where harness.events.delivered.isEmpty {
             try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
         }
-        #expect(harness.fixture.receiver.received(.slack).map(\.accepted) == [true])
+        // Delivery is at least once: on a loaded machine the 0.25 s timeout can expire after the receiver
+        // accepted, and the same resolution is sent again.
+        let received = harness.fixture.receiver.received(.slack)
+        #expect(!received.isEmpty && received.allSatisfy(\.accepted), "\(received.map(\.accepted))")
+        #expect(received.allSatisfy { $0.body.contains("available again") }, "\(received.map(\.body))")
         await harness.finish()
     }
 

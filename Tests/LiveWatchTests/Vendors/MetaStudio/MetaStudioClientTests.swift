@@ -210,7 +210,8 @@ import VendorSimulator
         defer { Task { await fixture.stop() } }
         fixture.metaStudio.throttle(count: 10)
         let sleeps = SleepRecorder()
-        let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 5)
+        // The pauses are recorded, not slept; a long deadline keeps a loaded machine from cutting the retries short.
+        let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 30)
         let failure = try #require(report.failure)
         #expect(failure.kind == .rateLimited)
         #expect(failure.code == "APIG.0308")

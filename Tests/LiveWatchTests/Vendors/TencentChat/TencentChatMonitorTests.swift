@@ -114,8 +114,10 @@ import VendorSimulator
             #expect(report.requestID?.hasPrefix("Id-") == true)
         }
         #expect(Date().timeIntervalSince(started) < 3)  // the budget is 2 s; margin for a loaded machine
-        // Waits doubled: 0.05, 0.1, 0.2, 0.4, 0.4 ... so only a handful of retries, not a hammering.
-        #expect((2...10).contains(report.requests), "\(report.requests) requests")
+        // Waits doubled: 0.05, 0.1, 0.2, 0.4, 0.4 ... so only a handful of retries, not a hammering
+        // (on a loaded machine the budget may end after the first page).
+        let expected = failure.code == "crawl_budget" ? 1...10 : 2...10
+        #expect(expected.contains(report.requests), "\(report.requests) requests")
     }
 
     @Test func a70050WaitsAMinuteOrFailsAskingTheSchedulerToWaitOne() async throws {
