@@ -69,30 +69,34 @@ public enum Reports {
                 """
         case .rooms:
             title = "Top rooms by view count growth"
+            // Growth = the room's latest views (live_rooms: the report's window always ends now) minus its views
+            // at the monitor's last crawl before the window; for a room absent from that crawl, at its first
+            // crawl (first_seen) when that is inside the window, else at the window's first crawl. Each is one
+            // primary-key lookup, so the cost is per room, not per sample.
             sql = """
-                WITH recent AS (
-                    SELECT monitor, room_id, observed_at FROM live_room_samples
-                    WHERE observed_at >= ?1 AND (?2 IS NULL OR monitor = ?2)
+                WITH edges AS (
+                    SELECT m.monitor,
+                           (SELECT c.crawl FROM live_room_crawls c WHERE c.monitor = m.monitor AND c.observed_at < ?1
+                            ORDER BY c.observed_at DESC LIMIT 1) AS baseline,
+                           (SELECT c.crawl FROM live_room_crawls c WHERE c.monitor = m.monitor AND c.observed_at >= ?1
+                            ORDER BY c.observed_at LIMIT 1) AS first_in
+                    FROM (SELECT DISTINCT monitor FROM live_room_crawls WHERE ?2 IS NULL OR monitor = ?2) m
                 ),
-                bounds AS (
-                    SELECT monitor, room_id, min(observed_at) AS first_in, max(observed_at) AS last_in FROM recent
-                    GROUP BY monitor, room_id
-                ),
-                baseline AS (
-                    SELECT s.monitor, s.room_id, max(s.observed_at) AS before_window
-                    FROM live_room_samples s JOIN bounds b ON b.monitor = s.monitor AND b.room_id = s.room_id
-                    WHERE s.observed_at < ?1 GROUP BY s.monitor, s.room_id
+                measured AS (
+                    SELECT r.monitor, r.room_id, r.room_name, r.owner_account, r.view_count AS views_end,
+                           coalesce(
+                               (SELECT d.view_count FROM live_room_sample_data d WHERE d.crawl = e.baseline AND d.room_key = r.room_key),
+                               (SELECT d.view_count FROM live_room_crawls c
+                                JOIN live_room_sample_data d ON d.crawl = c.crawl AND d.room_key = r.room_key
+                                WHERE r.first_seen >= ?1 AND c.monitor = r.monitor AND c.observed_at = r.first_seen),
+                               (SELECT d.view_count FROM live_room_sample_data d WHERE d.crawl = e.first_in AND d.room_key = r.room_key)
+                           ) AS views_start
+                    FROM live_rooms r JOIN edges e ON e.monitor = r.monitor
+                    WHERE r.last_seen >= ?1
                 )
-                SELECT b.monitor, b.room_id, r.room_name, r.owner_account, start.view_count AS views_start,
-                       finish.view_count AS views_end, finish.view_count - start.view_count AS growth
-                FROM bounds b
-                LEFT JOIN baseline base ON base.monitor = b.monitor AND base.room_id = b.room_id
-                JOIN live_room_samples start ON start.monitor = b.monitor AND start.room_id = b.room_id
-                     AND start.observed_at = coalesce(base.before_window, b.first_in)
-                JOIN live_room_samples finish ON finish.monitor = b.monitor AND finish.room_id = b.room_id
-                     AND finish.observed_at = b.last_in
-                LEFT JOIN live_rooms r ON r.monitor = b.monitor AND r.room_id = b.room_id
-                ORDER BY growth DESC, b.room_id LIMIT \(max(1, request.limit))
+                SELECT monitor, room_id, room_name, owner_account, views_start, views_end, views_end - views_start AS growth
+                FROM measured
+                ORDER BY growth IS NULL, growth DESC, room_id LIMIT \(max(1, request.limit))
                 """
         case .roomsLive:
             title = "Live rooms per \(request.byHour ? "hour" : "day")"

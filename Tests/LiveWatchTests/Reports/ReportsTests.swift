@@ -44,6 +44,45 @@ import Testing
         }
     }
 
+    /// Rooms that come, go and return around the window's start, on two monitors sharing a room id.
+    @Test func roomGrowthStartsAtTheBaselineCrawlOrTheRoomsFirstCrawlInTheWindow() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try Store(path: folder.file("rooms.db"))
+        defer { store.close() }
+        func crawl(_ monitor: String, hoursAgo: Double, _ views: [String: Int64]) throws {
+            let rooms = views.sorted { $0.key < $1.key }.map { LiveRoom(roomID: $0.key, activityStatus: 1, viewCount: $0.value) }
+            try store.writeSynchronously { database in
+                try ObservationWriter.insertLiveRooms(
+                    LiveRoomList(rooms: rooms, pages: 1), monitor: monitor, at: now.addingTimeInterval(-hoursAgo * 3_600), in: database)
+            }
+        }
+        // The window is the last 3 hours: the crawl 4 hours ago is the baseline.
+        try crawl("tim-a", hoursAgo: 5, ["D": 1, "E": 7])
+        try crawl("tim-a", hoursAgo: 4, ["A": 100, "B": 50])  // D is absent from the baseline crawl
+        try crawl("tim-a", hoursAgo: 2, ["A": 150, "B": 60, "C": 10, "D": 5])
+        try crawl("tim-a", hoursAgo: 1, ["A": 170, "C": 40, "D": 25])  // B has gone; E was never seen in the window
+        try crawl("tim-b", hoursAgo: 4, ["A": 1_000])
+        try crawl("tim-b", hoursAgo: 1, ["A": 1_005])
+        let reader = try Database(path: folder.file("rooms.db"), options: .init(readOnly: true))
+        let all = try Reports.run(ReportRequest(name: .rooms, since: 3 * 3_600, now: now), on: reader)
+        let rows = all.rows.map { Dictionary(uniqueKeysWithValues: zip(all.columns, $0)) }
+        func describe(_ value: SQLiteValue?) -> String {
+            switch value {
+            case .text(let text): return text
+            case .integer(let number): return String(number)
+            default: return "?"
+            }
+        }
+        let growth = rows.map { "\(describe($0["monitor"]))/\(describe($0["room_id"]))=\(describe($0["growth"]))" }
+        // A from its baseline 100; C new in the window from its first 10; D (absent at the baseline) from the
+        // window's first crawl; B to its last value in the window; E not at all.
+        #expect(growth == ["tim-a/A=70", "tim-a/C=30", "tim-a/D=20", "tim-a/B=10", "tim-b/A=5"])
+        let only = try Reports.run(ReportRequest(name: .rooms, since: 3 * 3_600, monitor: "tim-b", now: now), on: reader)
+        #expect(only.rows.map { $0[1] } == [.text("A")])
+        #expect(only.rows.first?[4] == .integer(1_000))
+    }
+
     @Test func authorizationsSortByDaysToExpiry() throws {
         try withSeededReader { database in
             let rows = try run(.authorizations, database)
