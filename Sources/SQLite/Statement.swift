@@ -67,6 +67,28 @@ public final class Statement {
         guard code == SQLITE_DONE || code == SQLITE_ROW else { throw database.error(code: code, sql: sql) }
     }
 
+    /// Binds `values`, runs the statement to completion and returns the first row's first column as an
+    /// integer (nil without a row or for NULL): `INSERT ... RETURNING key` without allocating rows.
+    public func scalarInt64<each Value: SQLiteBindable>(_ values: repeat each Value) throws -> Int64? {
+        sqlite3_reset(handle)
+        var index: Int32 = 0
+        for value in repeat each values {
+            index += 1
+            let code = value.bind(to: handle, at: index)
+            guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
+        }
+        guard Int(index) == parameterCount else {
+            throw SQLiteError(code: .range, message: "expected \(parameterCount) arguments, got \(index)", sql: sql)
+        }
+        defer { sqlite3_reset(handle) }
+        var code = sqlite3_step(handle)
+        let result: Int64? = code == SQLITE_ROW && sqlite3_column_type(handle, 0) != SQLITE_NULL
+            ? sqlite3_column_int64(handle, 0) : nil
+        while code == SQLITE_ROW { code = sqlite3_step(handle) }
+        guard code == SQLITE_DONE else { throw database.error(code: code, sql: sql) }
+        return result
+    }
+
     /// Runs the statement to completion with the given arguments, ignoring rows.
     public func run(_ arguments: [any SQLiteBindable] = []) throws {
         try bind(arguments)

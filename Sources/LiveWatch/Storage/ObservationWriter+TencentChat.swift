@@ -32,11 +32,10 @@ extension ObservationWriter {
         var samples: [(key: Int64, activityStatus: Int64?, viewCount: Int64?)] = []
         samples.reserveCapacity(list.rooms.count)
         for room in list.rooms {
-            let rows = try upsert.query([
+            let key = try upsert.scalarInt64(
                 monitor, room.roomID, room.roomName, room.ownerAccount, room.coverURL, room.categories, room.createTime,
-                room.activityStatus, room.viewCount, observedAt, observedAt,
-            ])
-            guard let key = rows.first?.int64("room_key") else {
+                room.activityStatus, room.viewCount, observedAt, observedAt)
+            guard let key else {
                 throw SQLiteError(code: .error, message: "the live_rooms upsert returned no room_key", sql: upsertLiveRoom)
             }
             samples.append((key, room.activityStatus, room.viewCount))
@@ -44,7 +43,7 @@ extension ObservationWriter {
         samples.sort { $0.key < $1.key }
         let insertSample = try database.cachedStatement(insertRoomSample)
         for sample in samples {
-            try insertSample.run([crawl, sample.key, sample.activityStatus, sample.viewCount])
+            try insertSample.execute(crawl, sample.key, sample.activityStatus, sample.viewCount)
         }
         let views = list.rooms.map { $0.viewCount ?? 0 }
         try RollupWriter.addRoomCrawl(
