@@ -24,6 +24,7 @@ struct History: AsyncParsableCommand {
     @Option(help: "Days kept by the prune at the end.") var pruneTo = 7
     @Option(help: "Runs of each report (the median and the slowest are printed).") var reportRuns = 15
     @Option(help: "Keep the seeded database at this path (before the prune) instead of deleting it.") var keep: String?
+    @Option(help: "Skip seeding: measure the reports and the prune on a copy of a database kept with --keep.") var from: String?
 
     /// The seeded history ends here (2027-01-01T00:00:00Z); reports and the prune run "now" = end.
     static let end: Int64 = 1_798_761_600
@@ -32,6 +33,12 @@ struct History: AsyncParsableCommand {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/history.db"
+        if let from {
+            try FileManager.default.copyItem(atPath: from, toPath: path)
+            try measureReports(path: path)
+            try await measurePrune(path: path, sizeBefore: fileSize(path))
+            return
+        }
         let store = try Store(path: path)
 
         // 1. A year of concurrency polls, through the writer and through the C loop on a scratch file.
@@ -276,8 +283,9 @@ struct History: AsyncParsableCommand {
         }
         store.close()
         let (count, p50, p99, maximum, walPeak) = waits.figures()
-        print(String(format: "prune to %d days: %d rows in %d batches, %d pages freed, %.1f s; longest batch %.1f ms",
-                     pruneTo, summary.totalDeleted, summary.batches, summary.pagesFreed, seconds, summary.longestBatch * 1_000))
+        print(String(format: "prune to %d days: %d rows in %d batches, %d pages freed, %.1f s; longest delete batch %.1f ms, longest reclaim step %.1f ms",
+                     pruneTo, summary.totalDeleted, summary.batches, summary.pagesFreed, seconds, summary.longestBatch * 1_000,
+                     summary.longestReclaimStep * 1_000))
         print(String(format: "prune: a concurrent poll (%d writes) waited median %.1f ms, p99 %.1f ms, at most %.1f ms (goal <= 50 ms); WAL peaked at %.1f MB",
                      count, p50 * 1_000, p99 * 1_000, maximum * 1_000, Double(walPeak) / 1e6))
         print(String(format: "prune: file %.1f MB -> %.1f MB after the prune's own passive checkpoint, %.1f MB after a truncating checkpoint",

@@ -131,16 +131,27 @@ public enum Reports {
                 """
         case .polls:
             title = "Polls per monitor"
+            // p95 is the nearest rank (the smallest duration with at least 95% of the polls at or below it),
+            // read from a histogram of distinct durations instead of ranking every row.
             sql = """
-                WITH recent AS (
-                    SELECT monitor, vendor, ok, duration_ms,
-                           percent_rank() OVER (PARTITION BY monitor ORDER BY duration_ms) AS rank
-                    FROM polls WHERE started_at >= ?1 AND (?2 IS NULL OR monitor = ?2)
+                WITH recent AS MATERIALIZED (
+                    SELECT monitor, vendor, ok, duration_ms FROM polls WHERE started_at >= ?1 AND (?2 IS NULL OR monitor = ?2)
+                ),
+                summary AS (
+                    SELECT monitor, max(vendor) AS vendor, count(*) AS polls, sum(ok) AS ok,
+                           round(100.0 * sum(ok) / count(*), 2) AS success_pct, round(avg(duration_ms), 1) AS avg_ms,
+                           max(duration_ms) AS max_ms
+                    FROM recent GROUP BY monitor
+                ),
+                histogram AS MATERIALIZED (
+                    SELECT monitor, duration_ms, sum(count(*)) OVER (PARTITION BY monitor ORDER BY duration_ms) AS at_or_below
+                    FROM recent GROUP BY monitor, duration_ms
                 )
-                SELECT monitor, vendor, count(*) AS polls, sum(ok) AS ok,
-                       round(100.0 * sum(ok) / count(*), 2) AS success_pct, round(avg(duration_ms), 1) AS avg_ms,
-                       min(CASE WHEN rank >= 0.95 THEN duration_ms END) AS p95_ms, max(duration_ms) AS max_ms
-                FROM recent GROUP BY monitor, vendor ORDER BY monitor
+                SELECT s.monitor, s.vendor, s.polls, s.ok, s.success_pct, s.avg_ms,
+                       (SELECT min(h.duration_ms) FROM histogram h
+                        WHERE h.monitor = s.monitor AND h.at_or_below * 100 >= s.polls * 95) AS p95_ms,
+                       s.max_ms
+                FROM summary s ORDER BY s.monitor
                 """
         }
         let statement = try database.prepare(sql)

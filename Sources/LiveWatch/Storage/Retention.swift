@@ -84,8 +84,10 @@ public struct Retention: Sendable {
         public var deletedRows: [String: Int] = [:]
         public var batches = 0
         public var pagesFreed = 0
-        /// The longest single batch, in seconds: how long a poll could have waited.
+        /// The longest single delete batch, in seconds: how long a poll could have waited.
         public var longestBatch: Double = 0
+        /// The longest single step of giving space back (incremental vacuum, checkpoint, optimize), in seconds.
+        public var longestReclaimStep: Double = 0
 
         public var totalDeleted: Int { deletedRows.values.reduce(0, +) }
     }
@@ -100,9 +102,41 @@ public struct Retention: Sendable {
     }
 
     /// Prunes everything older than the policy as of `now`.
+    ///
+    /// While it runs, the writer connection does not checkpoint on its own
+    /// (`wal_autocheckpoint=0`): a checkpoint copies the WAL into the file and
+    /// syncs it, hundreds of milliseconds after a large delete, and a poll
+    /// queued behind that commit would wait as long. Instead the store's
+    /// second connection checkpoints passively beside the writer every few
+    /// batches, which keeps the WAL small without holding the writer.
     public func prune(store: Store, now: Date) async throws -> Summary {
         var summary = Summary()
+        try await store.access { database in try database.execute("PRAGMA wal_autocheckpoint=0") }
+        do {
+            try await deleteAndReclaim(store: store, now: now, into: &summary)
+        } catch {
+            try? await store.access { database in try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)") }
+            throw error
+        }
+        try await store.access { database in try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)") }
+        try await store.checkpointBeside()
+        // A bounded ANALYZE: without analysis_limit, statistics of a table of tens of millions of rows take seconds.
+        let started = Date()
+        try await store.access { database in try database.execute("PRAGMA analysis_limit=400; PRAGMA optimize") }
+        summary.longestReclaimStep = max(summary.longestReclaimStep, Date().timeIntervalSince(started))
+        return summary
+    }
+
+    /// SQLite's default WAL auto-checkpoint threshold, restored after pruning.
+    static let autoCheckpointPages = 1_000
+    /// Writer turns (delete batches or vacuum steps) between checkpoints beside the writer.
+    static let turnsPerCheckpoint = 8
+    /// Pages given back per incremental-vacuum step (each moves up to this many pages: a few milliseconds).
+    static let vacuumStep = 64
+
+    private func deleteAndReclaim(store: Store, now: Date, into summary: inout Summary) async throws {
         let nowSeconds = Int64(now.timeIntervalSince1970)
+        var turns = 0
         for target in Self.targets {
             let cutoff = nowSeconds - Int64(policy.seconds(for: target.keep))
             let statementText = try await store.access { database in
@@ -118,34 +152,29 @@ public struct Retention: Sendable {
                 summary.longestBatch = max(summary.longestBatch, Date().timeIntervalSince(started))
                 summary.batches += 1
                 summary.deletedRows[target.table, default: 0] += deleted
+                turns += 1
+                if turns % Self.turnsPerCheckpoint == 0 { try await store.checkpointBeside() }
                 if deleted < batchSize { break }
                 await Task.yield()
             }
         }
-        summary.pagesFreed = try await reclaim(store: store)
-        return summary
-    }
-
-    /// Incremental vacuum in steps, a passive WAL checkpoint, and `PRAGMA optimize`.
-    func reclaim(store: Store) async throws -> Int {
-        var freed = 0
+        // Give the freed pages back to the file system in small incremental-vacuum steps.
         while true {
+            let started = Date()
             let step = try await store.access { database -> Int in
                 let before = try database.scalarInt("PRAGMA freelist_count") ?? 0
                 guard before > 0 else { return 0 }
-                try database.execute("PRAGMA incremental_vacuum(2000)")
+                try database.execute("PRAGMA incremental_vacuum(\(Self.vacuumStep))")
                 let after = try database.scalarInt("PRAGMA freelist_count") ?? 0
                 return Int(before - after)
             }
-            freed += step
+            summary.longestReclaimStep = max(summary.longestReclaimStep, Date().timeIntervalSince(started))
+            summary.pagesFreed += step
             if step == 0 { break }
+            turns += 1
+            if turns % Self.turnsPerCheckpoint == 0 { try await store.checkpointBeside() }
             await Task.yield()
         }
-        try await store.access { database in
-            try database.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            try database.execute("PRAGMA optimize")
-        }
-        return freed
     }
 
     /// `DELETE` of at most `batchSize` old rows, by rowid or, for a `WITHOUT ROWID` table, by its primary key.

@@ -10,6 +10,9 @@ public final class Store: @unchecked Sendable {
     // @unchecked: `database` is only touched on `queue`, which serialises every access.
     private let queue = DispatchQueue(label: "livewatch.store")
     private var database: Database?
+    // A second connection, only touched on `checkpointQueue`, for checkpoints beside the writer.
+    private let checkpointQueue = DispatchQueue(label: "livewatch.store.checkpoint")
+    private var checkpointer: Database?
     /// The database file.
     public let path: String
 
@@ -61,11 +64,28 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// A passive WAL checkpoint on a second connection: it copies what it can of
+    /// the WAL into the database file without taking the writer's turn, so
+    /// writes go on meanwhile.
+    public func checkpointBeside() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            checkpointQueue.async {
+                continuation.resume(with: Result {
+                    if self.checkpointer == nil {
+                        self.checkpointer = try Database(path: self.path, options: .init(busyTimeoutMilliseconds: 1_000))
+                    }
+                    try self.checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                })
+            }
+        }
+    }
+
     /// Closes the connection; later calls fail. Call it last at shutdown.
     public func close() {
+        checkpointQueue.sync { checkpointer = nil }
         queue.sync {
             if let database {
-                try? database.execute("PRAGMA optimize")
+                try? database.execute("PRAGMA analysis_limit=400; PRAGMA optimize")
             }
             database = nil
         }

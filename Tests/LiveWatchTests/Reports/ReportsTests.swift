@@ -100,6 +100,9 @@ import Testing
             #expect(polls.first?["polls"] == .integer(20))
             #expect(polls.first?["success_pct"] == .real(90))
             #expect(polls.first?["max_ms"] == .integer(29))
+            // Durations 10...29: the nearest-rank p95 of 20 values is the 19th, ceil(0.95 * 20).
+            #expect(polls.first?["p95_ms"] == .integer(28))
+            #expect(polls.first?["avg_ms"] == .real(19.5))
         }
     }
 

@@ -85,7 +85,30 @@ import Testing
         #expect(summary.pagesFreed > 0)
         let pagesAfter = try store.accessSynchronously { try $0.scalarInt("PRAGMA page_count") ?? 0 }
         #expect(pagesAfter < pagesBefore)
+        // The writer checkpoints on its own again (the prune turned that off while it ran) ...
+        #expect(try store.accessSynchronously { try $0.scalarInt("PRAGMA wal_autocheckpoint") } == 1_000)
         store.close()
+    }
+
+    /// The checkpoint the prune runs beside the writer copies the WAL into the database file from a second
+    /// connection, while the writer connection stays free.
+    @Test func aCheckpointBesideTheWriterCopiesTheWALIntoTheFile() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try Store(path: folder.file("c.db"))
+        defer { store.close() }
+        try store.accessSynchronously { try $0.execute("PRAGMA wal_autocheckpoint=0") }
+        try store.writeSynchronously { database in
+            for index in 0..<5_000 {
+                try ObservationWriter.insertObservation(
+                    .mrConcurrency(MRConcurrency(total: 5, used: 1, residual: 4, channelIDs: [])),
+                    monitor: "p", at: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)), in: database)
+            }
+        }
+        let size = { ((try? FileManager.default.attributesOfItem(atPath: folder.file("c.db"))[.size]) as? NSNumber)?.intValue ?? 0 }
+        let before = size()
+        try await store.checkpointBeside()
+        #expect(size() > before + 100_000, "\(before) -> \(size())")
     }
 
     @Test func deletesFromWithoutRowidTablesByPrimaryKey() throws {
