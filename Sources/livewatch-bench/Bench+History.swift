@@ -44,36 +44,54 @@ struct History: AsyncParsableCommand {
         // 1. A year of concurrency polls, through the writer and through the C loop on a scratch file.
         let polls = concurrencyDays * 86_400 / sampleInterval
         let concurrencyStart = Self.end - Int64(polls * sampleInterval)
-        // Writer and C loop alternate a day at a time on the same rows, so drift of the machine (page cache,
-        // writeback, other load) falls on both alike.
+        // Writer and C loop alternate a day at a time on the same rows, taking turns at going first, so drift
+        // of the machine (page cache, writeback, other load) falls on both alike.
         let raw = try RawBaseline(folder: folder)
         defer { raw.close() }
         var wrapperSeconds = 0.0, rawSeconds = 0.0
+        var dayRatios: [Double] = []
         let chunk = max(1, 86_400 / sampleInterval)
-        for first in stride(from: 0, to: polls, by: chunk) {
+        for (day, first) in stride(from: 0, to: polls, by: chunk).enumerated() {
             let range = first..<min(polls, first + chunk)
-            var started = Date()
-            for index in range {
-                let (at, used) = concurrencySample(index, start: concurrencyStart)
-                let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
-                let report = pollReport(monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
-                try store.writeSynchronously { database in
-                    try ObservationWriter.insertPoll(report, in: database)
-                    try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: report.finishedAt, in: database)
+            let writer = {
+                let started = Date()
+                for index in range {
+                    let (at, used) = self.concurrencySample(index, start: concurrencyStart)
+                    let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
+                    let report = self.pollReport(monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
+                    try store.writeSynchronously { database in
+                        try ObservationWriter.insertPoll(report, in: database)
+                        try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: report.finishedAt, in: database)
+                    }
                 }
+                return Date().timeIntervalSince(started)
             }
-            wrapperSeconds += Date().timeIntervalSince(started)
-            started = Date()
-            for index in range {
-                let (at, used) = concurrencySample(index, start: concurrencyStart)
-                raw.concurrencyPoll(at: at, used: used)
+            let baseline = {
+                let started = Date()
+                for index in range {
+                    let (at, used) = self.concurrencySample(index, start: concurrencyStart)
+                    raw.concurrencyPoll(at: at, used: used)
+                }
+                return Date().timeIntervalSince(started)
             }
-            rawSeconds += Date().timeIntervalSince(started)
+            let (writerDay, rawDay): (Double, Double)
+            if day % 2 == 0 {
+                writerDay = try writer()
+                rawDay = baseline()
+            } else {
+                rawDay = baseline()
+                writerDay = try writer()
+            }
+            wrapperSeconds += writerDay
+            rawSeconds += rawDay
+            dayRatios.append(rawDay / writerDay)
         }
+        dayRatios.sort()
         let wrapperConcurrency = Double(polls) / wrapperSeconds
         let rawConcurrency = Double(polls) / rawSeconds
-        print(String(format: "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f (goal >= 0.95)",
-                     polls, concurrencyDays, sampleInterval, wrapperConcurrency, rawConcurrency, wrapperConcurrency / rawConcurrency))
+        print(String(format: "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f overall, %.3f median of the days (goal >= 0.95)",
+                     polls, concurrencyDays, sampleInterval, wrapperConcurrency, rawConcurrency, wrapperConcurrency / rawConcurrency,
+                     dayRatios.isEmpty ? 0 : dayRatios[dayRatios.count / 2]))
 
         // 2. Room crawls; the first `compareCrawls` are timed against the C loop on the same rows.
         let crawls = crawlDays * 86_400 / crawlInterval
@@ -86,16 +104,25 @@ struct History: AsyncParsableCommand {
             let list = LiveRoomList(rooms: rooms.rooms, pages: (self.rooms + 19) / 20)
             let at = crawlStart + Int64(index * crawlInterval)
             let report = pollReport(monitor: "tim-main", vendor: "tencent_chat", at: at, observation: .liveRooms(list))
-            var started = Date()
+            // The C loop stores the same crawl too (for the first `compareCrawls`), going first every other time.
+            let compare = index < compared
+            if compare, index % 2 == 1 {
+                let started = Date()
+                try raw.crawl(list.rooms, at: at)
+                rawCrawlSeconds += Date().timeIntervalSince(started)
+            }
+            let started = Date()
             try store.writeSynchronously { database in
                 try ObservationWriter.insertPoll(report, in: database)
                 try ObservationWriter.insertLiveRooms(list, monitor: report.monitor, at: report.finishedAt, in: database)
             }
             let seconds = Date().timeIntervalSince(started)
             crawlSeconds += seconds
-            if index < compared {
+            if compare {
                 comparedSeconds += seconds
-                started = Date()
+            }
+            if compare, index % 2 == 0 {
+                let started = Date()
                 try raw.crawl(list.rooms, at: at)
                 rawCrawlSeconds += Date().timeIntervalSince(started)
             }
@@ -103,7 +130,7 @@ struct History: AsyncParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "  ... %d of %d crawls, %.0f s\n", index + 1, crawls, crawlSeconds).utf8))
             }
         }
-        let samples = crawls * self.rooms
+        let samples = max(1, crawls * self.rooms)
         print(String(format: "seed: %d crawls of %d rooms (%d days every %d s) = %d room samples in %.0f s, %.0f samples/s",
                      crawls, self.rooms, crawlDays, crawlInterval, samples, crawlSeconds, Double(samples) / crawlSeconds))
         print(String(format: "seed: first %d crawls: writer %.0f samples/s, raw C loop %.0f samples/s, ratio %.3f (goal >= 0.95)",
