@@ -158,7 +158,9 @@ struct History: AsyncParsableCommand {
         // 5. Reports, on a read-only connection as `livewatch report` opens it.
         try measureReports(path: path)
 
-        // 6. Prune to `pruneTo` days while a poll writes every 20 ms.
+        // 6. Prune to `pruneTo` days while a poll writes every 20 ms. The daemon prunes a file that has been
+        // written over months, not one whose 600 MB are still in the kernel's writeback: settle it first.
+        sync()
         try await measurePrune(path: path, sizeBefore: sizeBefore)
     }
 
