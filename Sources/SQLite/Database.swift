@@ -134,11 +134,18 @@ public final class Database {
     ///
     /// The first error is the one rethrown; a rollback happens only if the
     /// transaction is still open (SQLite may already have rolled it back).
+    /// BEGIN and COMMIT are prepared once and reused, like every statement run on each poll.
     public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
-        try execute("BEGIN \(kind.rawValue) TRANSACTION")
+        let begin: Statement
+        switch kind {
+        case .deferred: begin = try statement("BEGIN DEFERRED TRANSACTION")
+        case .immediate: begin = try statement("BEGIN IMMEDIATE TRANSACTION")
+        case .exclusive: begin = try statement("BEGIN EXCLUSIVE TRANSACTION")
+        }
+        try begin.execute()
         do {
             let result = try body()
-            try execute("COMMIT TRANSACTION")
+            try statement("COMMIT TRANSACTION").execute()
             return result
         } catch {
             if isInTransaction {

@@ -358,10 +358,13 @@ final class WaitLog: @unchecked Sendable {
 /// second file made by the same migration.
 final class RawBaseline {
     let database: RawDatabase
-    let poll, sample, concurrencyRollup, crawlRow, upsert, roomSample, roomRollup: RawStatement
+    let begin, commit, poll, sample, concurrencyRollup, crawlRow, upsert, roomSample, roomRollup: RawStatement
 
     init(folder: String) throws {
         database = try RawDatabase(path: folder + "/raw.db")
+        // Everything prepared once, BEGIN and COMMIT too, as the writer does.
+        begin = try database.prepare("BEGIN IMMEDIATE TRANSACTION")
+        commit = try database.prepare("COMMIT TRANSACTION")
         poll = try database.prepare(ObservationWriter.insertPollSQL.description)
         sample = try database.prepare("INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
         concurrencyRollup = try database.prepare(RollupWriter.concurrencyUpsert.description)
@@ -380,7 +383,7 @@ final class RawBaseline {
 
     /// One concurrency poll: its own transaction with the poll row, the sample and its two rollups.
     func concurrencyPoll(at: Int64, used: Int) {
-        database.exec("BEGIN IMMEDIATE")
+        database.step(begin)
         bindPoll(monitor: "polyv-main", vendor: "polyv", at: at, items: 1)
         database.step(poll)
         sample.text(1, "polyv-main"); sample.int(2, at); sample.int(3, 200); sample.int(4, Int64(used)); sample.int(5, Int64(200 - used))
@@ -390,13 +393,13 @@ final class RawBaseline {
             concurrencyRollup.int(4, Int64(200 - used)); concurrencyRollup.int(5, Int64(used)); concurrencyRollup.int(6, 200)
             database.step(concurrencyRollup)
         }
-        database.exec("COMMIT")
+        database.step(commit)
     }
 
     /// One crawl: poll row, crawl row, each room's upsert (RETURNING its key), the samples in key order,
     /// the two rollups; one transaction.
     func crawl(_ list: [LiveRoom], at: Int64) throws {
-        database.exec("BEGIN IMMEDIATE")
+        database.step(begin)
         bindPoll(monitor: "tim-main", vendor: "tencent_chat", at: at, items: list.count)
         database.step(poll)
         crawlRow.text(1, "tim-main"); crawlRow.int(2, at); crawlRow.int(3, Int64(list.count))
@@ -424,7 +427,7 @@ final class RawBaseline {
             roomRollup.int(5, live); roomRollup.int(6, views.max() ?? 0); roomRollup.int(7, views.reduce(0, &+))
             database.step(roomRollup)
         }
-        database.exec("COMMIT")
+        database.step(commit)
     }
 }
 
