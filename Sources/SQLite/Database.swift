@@ -170,6 +170,7 @@ public final class Database {
         try execute("PRAGMA user_version = \(version)")
     }
 
+    @usableFromInline
     func error(code: Int32, sql: String?) -> SQLiteError {
         let extended = sqlite3_extended_errcode(handle)
         let message = String(cString: sqlite3_errmsg(handle))

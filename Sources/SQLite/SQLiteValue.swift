@@ -70,10 +70,16 @@ extension Int32: SQLiteBindable {
 
 extension Bool: SQLiteBindable {
     public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        sqlite3_bind_int64(statement, index, self ? 1 : 0)
+    }
 }
 
 extension Double: SQLiteBindable {
     public var sqliteValue: SQLiteValue { .real(self) }
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        sqlite3_bind_double(statement, index, self)
+    }
 }
 
 extension String: SQLiteBindable {

@@ -48,13 +48,15 @@ struct History: AsyncParsableCommand {
         // of the machine (page cache, writeback, other load) falls on both alike.
         let raw = try RawBaseline(folder: folder)
         defer { raw.close() }
-        var wrapperSeconds = 0.0, rawSeconds = 0.0
+        var wrapperSeconds = 0.0, rawSeconds = 0.0, wrapperCPU = 0.0, rawCPU = 0.0
         var dayRatios: [Double] = []
         let chunk = max(1, 86_400 / sampleInterval)
         for (day, first) in stride(from: 0, to: polls, by: chunk).enumerated() {
             let range = first..<min(polls, first + chunk)
             let writer = {
                 let started = Date()
+                let cpu = processCPUSeconds()
+                defer { wrapperCPU += processCPUSeconds() - cpu }
                 for index in range {
                     let (at, used) = self.concurrencySample(index, start: concurrencyStart)
                     let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
@@ -68,6 +70,8 @@ struct History: AsyncParsableCommand {
             }
             let baseline = {
                 let started = Date()
+                let cpu = processCPUSeconds()
+                defer { rawCPU += processCPUSeconds() - cpu }
                 for index in range {
                     let (at, used) = self.concurrencySample(index, start: concurrencyStart)
                     raw.concurrencyPoll(at: at, used: used)
@@ -89,9 +93,9 @@ struct History: AsyncParsableCommand {
         dayRatios.sort()
         let wrapperConcurrency = Double(polls) / wrapperSeconds
         let rawConcurrency = Double(polls) / rawSeconds
-        print(String(format: "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f overall, %.3f median of the days (goal >= 0.95)",
+        print(String(format: "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f overall, %.3f median of the days (goal >= 0.95); CPU per poll %.1f vs %.1f µs",
                      polls, concurrencyDays, sampleInterval, wrapperConcurrency, rawConcurrency, wrapperConcurrency / rawConcurrency,
-                     dayRatios.isEmpty ? 0 : dayRatios[dayRatios.count / 2]))
+                     dayRatios.isEmpty ? 0 : dayRatios[dayRatios.count / 2], wrapperCPU / Double(polls) * 1e6, rawCPU / Double(polls) * 1e6))
 
         // 2. Room crawls; the first `compareCrawls` are timed against the C loop on the same rows.
         let crawls = crawlDays * 86_400 / crawlInterval
