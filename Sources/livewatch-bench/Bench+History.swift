@@ -3,6 +3,7 @@ import CSQLite
 import Foundation
 import LiveWatch
 import SQLite
+import Synchronization
 
 /// Issue 7's history benchmark: seeds a year of 30-second MR concurrency polls
 /// and 90 days of room crawls every 5 minutes through the daemon's own writer
@@ -331,29 +332,31 @@ func fileSize(_ path: String) -> Int64 {
 }
 
 /// The poll's waits, shared between the poll task and the reader of the figures.
-final class WaitLog: @unchecked Sendable {
-    // @unchecked: every access holds `lock`.
-    private let lock = NSLock()
-    private var waits: [Double] = []
-    private var walPeak: Int64 = 0
-    private var done = false
+final class WaitLog: Sendable {
+    private struct State {
+        var waits: [Double] = []
+        var walPeak: Int64 = 0
+        var done = false
+    }
 
-    var isDone: Bool { lock.withLock { done } }
+    private let state = Mutex(State())
+
+    var isDone: Bool { state.withLock { $0.done } }
 
     func add(_ wait: Double, wal: Int64) {
-        lock.withLock {
-            waits.append(wait)
-            walPeak = max(walPeak, wal)
+        state.withLock {
+            $0.waits.append(wait)
+            $0.walPeak = max($0.walPeak, wal)
         }
     }
 
-    func finish() { lock.withLock { done = true } }
+    func finish() { state.withLock { $0.done = true } }
 
     func figures() -> (Int, Double, Double, Double, Int64) {
-        lock.withLock {
-            let sorted = waits.sorted()
-            guard let last = sorted.last else { return (0, 0, 0, 0, walPeak) }
-            return (sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], last, walPeak)
+        state.withLock { state in
+            let sorted = state.waits.sorted()
+            guard let last = sorted.last else { return (0, 0, 0, 0, state.walPeak) }
+            return (sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], last, state.walPeak)
         }
     }
 }

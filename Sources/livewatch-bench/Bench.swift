@@ -1,5 +1,4 @@
 import ArgumentParser
-import CSQLite
 import Foundation
 import LiveWatch
 import Logging
@@ -177,46 +176,26 @@ struct InsertRate: AsyncParsableCommand {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // The same schema and pragmas, then the plainest possible C-API loop.
-        let store = try Store(path: folder + "/r.db")
-        store.close()
-        var database: OpaquePointer?
-        guard sqlite3_open(folder + "/r.db", &database) == SQLITE_OK, let database else { throw ValidationError("open") }
-        defer { sqlite3_close(database) }
-        sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE", nil, nil, nil)
+        let database = try RawDatabase(path: folder + "/r.db")
+        defer { database.close() }
         // The same three statements the wrapper runs per sample: the row and its hourly and daily rollups.
-        var insert: OpaquePointer?
-        var rollup: OpaquePointer?
-        sqlite3_prepare_v2(
-            database, "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)",
-            -1, &insert, nil)
-        sqlite3_prepare_v2(database, RollupWriter.concurrencyUpsert.description, -1, &rollup, nil)
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        let insert = try database.prepare("INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
+        let rollup = try database.prepare(RollupWriter.concurrencyUpsert.description)
+        database.exec("BEGIN IMMEDIATE")
         let started = Date()
         for index in 0..<rows {
             let at = Int64(1_800_000_000 + index)
             let used = Int64(index % 10)
-            sqlite3_bind_text(insert, 1, "polyv-main", -1, transient)
-            sqlite3_bind_int64(insert, 2, at)
-            sqlite3_bind_int64(insert, 3, 10)
-            sqlite3_bind_int64(insert, 4, used)
-            sqlite3_bind_int64(insert, 5, 10 - used)
-            sqlite3_step(insert)
-            sqlite3_reset(insert)
+            insert.text(1, "polyv-main"); insert.int(2, at); insert.int(3, 10); insert.int(4, used); insert.int(5, 10 - used)
+            database.step(insert)
             for (period, bucket) in [("hour", at - at % 3_600), ("day", at - at % 86_400)] {
-                sqlite3_bind_text(rollup, 1, "polyv-main", -1, transient)
-                sqlite3_bind_text(rollup, 2, period, -1, transient)
-                sqlite3_bind_int64(rollup, 3, bucket)
-                sqlite3_bind_int64(rollup, 4, 10 - used)
-                sqlite3_bind_int64(rollup, 5, used)
-                sqlite3_bind_int64(rollup, 6, 10)
-                sqlite3_step(rollup)
-                sqlite3_reset(rollup)
+                rollup.text(1, "polyv-main"); rollup.text(2, period); rollup.int(3, bucket)
+                rollup.int(4, 10 - used); rollup.int(5, used); rollup.int(6, 10)
+                database.step(rollup)
             }
         }
         let rate = Double(rows) / Date().timeIntervalSince(started)
-        sqlite3_finalize(insert)
-        sqlite3_finalize(rollup)
-        sqlite3_exec(database, "COMMIT", nil, nil, nil)
+        database.exec("COMMIT")
         return rate
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// does), so Alertmanager keeps them while livewatch runs and expires them if it
 /// stops; a resolution is sent with `endsAt` set to when it resolved.
 /// Alertmanager then deduplicates, groups and routes for a fleet.
-public struct AlertmanagerNotifier: Notifier {
+public struct AlertmanagerNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
     let redactor: Redactor
 
@@ -13,8 +13,6 @@ public struct AlertmanagerNotifier: Notifier {
         self.configuration = configuration
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
-
-    public var name: String { configuration.name }
 
     public var resendInterval: Double? { configuration.resendInterval }
 
@@ -71,8 +69,6 @@ public struct AlertmanagerNotifier: Notifier {
     }
 
     func post(_ body: JSONValue) -> OutgoingRequest {
-        OutgoingRequest(
-            method: "POST", url: alertsURL, headers: NotifierSupport.jsonHeaders, body: body.bytes,
-            timeout: configuration.timeout)
+        postJSON(body, to: alertsURL)
     }
 }

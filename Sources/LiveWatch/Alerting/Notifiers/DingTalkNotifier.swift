@@ -5,7 +5,7 @@ import Foundation
 /// `secret` ("加签") each request carries `timestamp` (milliseconds) and `sign`:
 /// Base64(HMAC-SHA256(key: secret, message: "timestamp\nsecret")), URL-encoded.
 /// DingTalk answers HTTP 200 even on errors: `errcode` must be 0.
-public struct DingTalkNotifier: Notifier {
+public struct DingTalkNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
     let redactor: Redactor
 
@@ -14,8 +14,6 @@ public struct DingTalkNotifier: Notifier {
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
 
-    public var name: String { configuration.name }
-
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         var url = configuration.url.reveal()
         if let secret = configuration.secret {
@@ -23,9 +21,7 @@ public struct DingTalkNotifier: Notifier {
             let sign = Self.signature(timestamp: timestamp, secret: secret.reveal())
             url += (url.contains("?") ? "&" : "?") + "timestamp=\(timestamp)&sign=\(Self.urlEncode(sign))"
         }
-        return OutgoingRequest(
-            method: "POST", url: url, headers: NotifierSupport.jsonHeaders, body: payload(for: notification).bytes,
-            timeout: configuration.timeout)
+        return postJSON(payload(for: notification), to: url)
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {

@@ -5,7 +5,7 @@ import Foundation
 /// `secret` the body carries `timestamp` (seconds) and `sign`:
 /// Base64(HMAC-SHA256(key: "timestamp\nsecret", message: empty)), as Feishu documents it.
 /// Feishu answers HTTP 200 on errors: `code` (or the older `StatusCode`) must be 0.
-public struct FeishuNotifier: Notifier {
+public struct FeishuNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
     let redactor: Redactor
 
@@ -14,12 +14,8 @@ public struct FeishuNotifier: Notifier {
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
 
-    public var name: String { configuration.name }
-
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        OutgoingRequest(
-            method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
-            body: payload(for: notification, now: now).bytes, timeout: configuration.timeout)
+        postJSON(payload(for: notification, now: now))
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {

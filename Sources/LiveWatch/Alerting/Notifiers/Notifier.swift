@@ -96,6 +96,23 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Helpers shared by the notifiers.
+/// A notifier made from one `notifiers:` entry: its name is the configured one, and it
+/// delivers a JSON body by POST.
+public protocol ConfiguredNotifier: Notifier {
+    var configuration: NotifierConfiguration { get }
+}
+
+extension ConfiguredNotifier {
+    public var name: String { configuration.name }
+
+    /// POST of `body` as JSON to `url` (default: the configured URL), with the configured timeout.
+    func postJSON(_ body: JSONValue, to url: String? = nil) -> OutgoingRequest {
+        OutgoingRequest(
+            method: "POST", url: url ?? configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
+            body: body.bytes, timeout: configuration.timeout)
+    }
+}
+
 enum NotifierSupport {
     static let jsonHeaders = [("Content-Type", "application/json; charset=utf-8")]
 

@@ -3,7 +3,7 @@ import Foundation
 /// `type: slack`: a Slack incoming webhook, `{"text": ...}` in mrkdwn. Slack
 /// answers the plain text `ok`; anything else (e.g. `invalid_payload`,
 /// `no_service`, `channel_is_archived`) is an error.
-public struct SlackNotifier: Notifier {
+public struct SlackNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
     let redactor: Redactor
 
@@ -12,12 +12,8 @@ public struct SlackNotifier: Notifier {
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
 
-    public var name: String { configuration.name }
-
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        OutgoingRequest(
-            method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
-            body: payload(for: notification).bytes, timeout: configuration.timeout)
+        postJSON(payload(for: notification))
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {

@@ -2,7 +2,7 @@ import Foundation
 
 /// `type: wecom`: a WeCom (企业微信) group robot, `msgtype: markdown`. WeCom answers
 /// HTTP 200 with `errcode` in the body: anything but 0 is a failure.
-public struct WeComNotifier: Notifier {
+public struct WeComNotifier: ConfiguredNotifier {
     /// WeCom's limit on markdown content, in bytes.
     public static let contentLimit = 4_096
 
@@ -14,12 +14,8 @@ public struct WeComNotifier: Notifier {
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
 
-    public var name: String { configuration.name }
-
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        OutgoingRequest(
-            method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
-            body: payload(for: notification).bytes, timeout: configuration.timeout)
+        postJSON(payload(for: notification))
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {

@@ -2,7 +2,7 @@ import Foundation
 
 /// `type: webhook`: the Alertmanager webhook payload (version 4), one alert per
 /// POST, so receivers written for Alertmanager work unchanged.
-public struct WebhookNotifier: Notifier {
+public struct WebhookNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
     let redactor: Redactor
 
@@ -11,12 +11,8 @@ public struct WebhookNotifier: Notifier {
         self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
     }
 
-    public var name: String { configuration.name }
-
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        OutgoingRequest(
-            method: "POST", url: configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
-            body: payload(for: notification).bytes, timeout: configuration.timeout)
+        postJSON(payload(for: notification))
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
