@@ -70,16 +70,15 @@ public enum Reports {
         case .rooms:
             title = "Top rooms by view count growth"
             // Growth = the room's latest views (live_rooms: the report's window always ends now) minus its views
-            // at the monitor's last crawl before the window; for a room absent from that crawl, at its first
-            // crawl (first_seen) when that is inside the window, else at the window's first crawl. Each is one
-            // primary-key lookup, so the cost is per room, not per sample.
+            // at its last sample before the window, or at its first sample if it appeared inside the window.
+            // A room in the monitor's last crawl before the window (every room, when each crawl stores every
+            // room) costs one primary-key lookup; only a room missing from that crawl (samples stored on change,
+            // or a room absent then) walks back through the crawls before it.
             sql = """
                 WITH edges AS (
                     SELECT m.monitor,
                            (SELECT c.crawl FROM live_room_crawls c WHERE c.monitor = m.monitor AND c.observed_at < ?1
-                            ORDER BY c.observed_at DESC LIMIT 1) AS baseline,
-                           (SELECT c.crawl FROM live_room_crawls c WHERE c.monitor = m.monitor AND c.observed_at >= ?1
-                            ORDER BY c.observed_at LIMIT 1) AS first_in
+                            ORDER BY c.observed_at DESC LIMIT 1) AS baseline
                     FROM (SELECT DISTINCT monitor FROM live_room_crawls WHERE ?2 IS NULL OR monitor = ?2) m
                 ),
                 measured AS (
@@ -89,7 +88,9 @@ public enum Reports {
                                (SELECT d.view_count FROM live_room_crawls c
                                 JOIN live_room_sample_data d ON d.crawl = c.crawl AND d.room_key = r.room_key
                                 WHERE r.first_seen >= ?1 AND c.monitor = r.monitor AND c.observed_at = r.first_seen),
-                               (SELECT d.view_count FROM live_room_sample_data d WHERE d.crawl = e.first_in AND d.room_key = r.room_key)
+                               (SELECT d.view_count FROM live_room_sample_data d
+                                WHERE r.first_seen < ?1 AND d.room_key = r.room_key AND d.crawl < e.baseline
+                                ORDER BY d.crawl DESC LIMIT 1)
                            ) AS views_start
                     FROM live_rooms r JOIN edges e ON e.monitor = r.monitor
                     WHERE r.last_seen >= ?1

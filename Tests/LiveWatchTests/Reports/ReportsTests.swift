@@ -75,9 +75,9 @@ import Testing
             }
         }
         let growth = rows.map { "\(describe($0["monitor"]))/\(describe($0["room_id"]))=\(describe($0["growth"]))" }
-        // A from its baseline 100; C new in the window from its first 10; D (absent at the baseline) from the
-        // window's first crawl; B to its last value in the window; E not at all.
-        #expect(growth == ["tim-a/A=70", "tim-a/C=30", "tim-a/D=20", "tim-a/B=10", "tim-b/A=5"])
+        // A from its baseline 100; C new in the window from its first 10; D (absent from the baseline crawl)
+        // from its last sample before the window, 1; B to its last value in the window; E not at all.
+        #expect(growth == ["tim-a/A=70", "tim-a/C=30", "tim-a/D=24", "tim-a/B=10", "tim-b/A=5"])
         let only = try Reports.run(ReportRequest(name: .rooms, since: 3 * 3_600, monitor: "tim-b", now: now), on: reader)
         #expect(only.rows.map { $0[1] } == [.text("A")])
         #expect(only.rows.first?[4] == .integer(1_000))
