@@ -11,14 +11,18 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run the daemon against the built-in vendor simulator and show alerts firing and resolving.")
 
-    @Option(name: .long, help: "How long the demo runs, in seconds (at least 20).")
+    @Option(name: .long, help: "How long the demo runs, in seconds (20-86400).")
     var seconds: Int = 40
 
     @Option(name: .long, help: "Keep the demo's files here instead of a new temporary folder.")
     var directory: String?
 
     func run() async throws {
-        let total = Double(max(20, seconds))
+        guard (20...86_400).contains(seconds) else {
+            Console.error("error: --seconds must be between 20 and 86400 (got \(seconds))")
+            throw ExitCode(2)
+        }
+        let total = Double(seconds)
         let folder = directory ?? NSTemporaryDirectory() + "livewatch-demo-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let simulator = VendorSimulator()

@@ -71,7 +71,7 @@ struct LinkCommand: AsyncParsableCommand {
         let call = await client.fetchStartLink(
             activityID: activity, kind: guest.map(StartLinkKind.guest) ?? .host,
             limiter: RateLimiter(perSecond: VolcengineRateLimiters.linksPerSecond),
-            until: ContinuousClock.now.advanced(by: .milliseconds(Int64(timeout * 3_000))), requestTimeout: timeout,
+            until: ContinuousClock.now.advanced(by: .milliseconds(Seconds.milliseconds(timeout * 3))), requestTimeout: timeout,
             now: Date.init)
         await transport.shutdown()
         switch call.result {

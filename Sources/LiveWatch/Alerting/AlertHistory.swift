@@ -67,7 +67,7 @@ public struct AlertHistory: Sendable {
         }
         var history: [Episode]?
         if let since {
-            let from = Int64((now.timeIntervalSince1970 - since).rounded(.down))
+            let from = Int64(now.timeIntervalSince1970.rounded(.down)) - Seconds.whole(since)
             history = try database.query(
                 """
                 SELECT rule, monitor, subject, severity, state, started_at, resolved_at, last_value, message FROM alerts

@@ -19,8 +19,8 @@ extension ConfigurationLoader {
             guard let reader = MappingReader(value, owner: nil, prefix: "rules.\(name)", collector: collector, environment: environment, what: "a rule's settings")
             else { continue }
             defer { reader.finish() }
-            let pendingFor = reader.duration("for", default: 0)
-            let keepFiringFor = reader.duration("keep_firing_for", default: 0)
+            let pendingFor = reader.duration("for", in: ConfigurationLimits.ruleDelay, default: 0)
+            let keepFiringFor = reader.duration("keep_firing_for", in: ConfigurationLimits.ruleDelay, default: 0)
             if AlertRuleSettings.noticeRules.contains(rule), pendingFor > 0 || keepFiringFor > 0 {
                 collector.problem(
                     value, owner: nil, key: "rules.\(name)",

@@ -104,7 +104,7 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         let insecure = platform.callbacks.filter { !$0.isHTTPS }
         if !insecure.isEmpty, !callbacksUnchanged,
            previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS }) {
-            let list = insecure.map { "\($0.apiType) \($0.url)" }.joined(separator: ", ")
+            let list = insecure.map { "\($0.apiType) \(URLRedaction.redact($0.url))" }.joined(separator: ", ")
             notices.append(AlertNotice(
                 key: key(.platformCallbackInsecure, platform), severity: .warning,
                 message: "\(name) has a callback URL that is not HTTPS, which MetaStudio does not support: \(list)"))
@@ -133,9 +133,12 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         let types = Set(old.map(\.apiType)).union(new.map(\.apiType)).sorted()
         var parts: [String] = []
         for type in types {
-            let before = old.filter { $0.apiType == type }.map(\.url)
-            let after = new.filter { $0.apiType == type }.map(\.url)
-            guard before != after else { continue }
+            let rawBefore = old.filter { $0.apiType == type }.map(\.url)
+            let rawAfter = new.filter { $0.apiType == type }.map(\.url)
+            guard rawBefore != rawAfter else { continue }
+            // Query values and user-info may be credentials: they are shown redacted.
+            let before = rawBefore.map(URLRedaction.redact)
+            let after = rawAfter.map(URLRedaction.redact)
             let label = type.isEmpty ? "(no api_type)" : type
             if before.isEmpty {
                 parts.append("\(label) added (\(after.joined(separator: ", ")))")

@@ -155,15 +155,15 @@ public struct ConfigurationLoader: Sendable {
         else { return settings }
         settings.database = reader.string("database") ?? settings.database
         settings.alertLog = reader.string("alert_log") ?? settings.alertLog
-        settings.retention = reader.duration("retention", minimum: 3_600, default: settings.retention)
-        settings.pollsRetention = reader.duration("polls_retention", minimum: 3_600, default: settings.pollsRetention)
-        settings.alertsRetention = reader.duration("alerts_retention", minimum: 3_600, default: settings.alertsRetention)
-        settings.rollupRetention = reader.duration("rollup_retention", minimum: 86_400, default: settings.rollupRetention)
-        settings.pruneInterval = reader.duration("prune_interval", minimum: 60, default: settings.pruneInterval)
-        settings.failureThreshold = Int(reader.integer("failure_threshold", in: 1...1_000, default: Int64(settings.failureThreshold)) ?? 3)
-        settings.repeatInterval = reader.duration("repeat_interval", minimum: 60, default: settings.repeatInterval)
-        settings.maxBackoff = reader.duration("max_backoff", minimum: 1, default: settings.maxBackoff)
-        settings.shutdownTimeout = reader.duration("shutdown_timeout", minimum: 1, default: settings.shutdownTimeout)
+        settings.retention = reader.duration("retention", in: ConfigurationLimits.retention, default: settings.retention)
+        settings.pollsRetention = reader.duration("polls_retention", in: ConfigurationLimits.retention, default: settings.pollsRetention)
+        settings.alertsRetention = reader.duration("alerts_retention", in: ConfigurationLimits.retention, default: settings.alertsRetention)
+        settings.rollupRetention = reader.duration("rollup_retention", in: ConfigurationLimits.rollupRetention, default: settings.rollupRetention)
+        settings.pruneInterval = reader.duration("prune_interval", in: ConfigurationLimits.pruneInterval, default: settings.pruneInterval)
+        settings.failureThreshold = Int(reader.integer("failure_threshold", in: ConfigurationLimits.failureThreshold, default: Int64(settings.failureThreshold)) ?? 3)
+        settings.repeatInterval = reader.duration("repeat_interval", in: ConfigurationLimits.repeatInterval, default: settings.repeatInterval)
+        settings.maxBackoff = reader.duration("max_backoff", in: ConfigurationLimits.maxBackoff, default: settings.maxBackoff)
+        settings.shutdownTimeout = reader.duration("shutdown_timeout", in: ConfigurationLimits.shutdownTimeout, default: settings.shutdownTimeout)
         reader.finish()
         return settings
     }
@@ -178,8 +178,8 @@ public struct ConfigurationLoader: Sendable {
 
     func readPollSettings(_ reader: MappingReader, inheriting defaults: PollSettings) -> PollSettings {
         var settings = defaults
-        settings.interval = reader.duration("interval", minimum: 1, default: defaults.interval)
-        settings.timeout = reader.duration("timeout", minimum: 0.1, default: defaults.timeout)
+        settings.interval = reader.duration("interval", in: ConfigurationLimits.interval, default: defaults.interval)
+        settings.timeout = reader.duration("timeout", in: ConfigurationLimits.timeout, default: defaults.timeout)
         settings.jitter = reader.percentage("jitter", default: defaults.jitter)
         return settings
     }
@@ -194,8 +194,8 @@ public struct ConfigurationLoader: Sendable {
         let secret = reader.secret("app_secret", required: true)
         let endpoint = reader.endpoint("endpoint", default: "https://api.polyv.net")
         let poll = readPollSettings(reader, inheriting: defaults)
-        let warning = reader.integer("residual_warning", in: 0...1_000_000, default: 2) ?? 2
-        let critical = reader.integer("residual_critical", in: 0...1_000_000, default: 0) ?? 0
+        let warning = reader.integer("residual_warning", in: ConfigurationLimits.residual, default: 2) ?? 2
+        let critical = reader.integer("residual_critical", in: ConfigurationLimits.residual, default: 0) ?? 0
         if critical > warning {
             reader.problem(reader.value("residual_critical"), "residual_critical", "must not be above residual_warning (\(warning))")
         }
@@ -211,17 +211,17 @@ public struct ConfigurationLoader: Sendable {
         else { return nil }
         defer { reader.finish() }
         let checkedName = readName(reader)
-        let sdkAppID = reader.integer("sdk_app_id", in: 1...Int64(UInt32.max), required: true)
+        let sdkAppID = reader.integer("sdk_app_id", in: ConfigurationLimits.sdkAppID, required: true)
         let identifier = reader.string("identifier", required: true)
         let secret = reader.secret("secret_key", required: true)
         let endpoint = reader.endpoint("endpoint", default: "https://console.tim.qq.com")
-        let pageSize = reader.integer("page_size", in: 1...20, default: 20) ?? 20
-        let rateLimit = reader.integer("rate_limit", in: 1...1_000, default: 10) ?? 10
+        let pageSize = reader.integer("page_size", in: ConfigurationLimits.pageSize, default: 20) ?? 20
+        let rateLimit = reader.integer("rate_limit", in: ConfigurationLimits.rateLimit, default: 10) ?? 10
         if rateLimit > 10 {
             reader.warning(reader.value("rate_limit"), "rate_limit", "is above the API's documented ceiling of 10 requests per second")
         }
-        let maxPages = reader.integer("max_pages", in: 1...1_000_000, default: 5_000) ?? 5_000
-        let budget = reader.duration("crawl_budget", minimum: 1, default: 600)
+        let maxPages = reader.integer("max_pages", in: ConfigurationLimits.tencentMaxPages, default: 5_000) ?? 5_000
+        let budget = reader.duration("crawl_budget", in: ConfigurationLimits.crawlBudget, default: 600)
         let poll = readPollSettings(reader, inheriting: defaults)
         guard let checkedName, let sdkAppID, let identifier, let secret, let endpoint else { return nil }
         return .tencentChat(TencentChatMonitorConfiguration(
@@ -259,8 +259,8 @@ public struct ConfigurationLoader: Sendable {
         if let accessType, !["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains(accessType) {
             reader.problem(reader.value("access_type"), "access_type", "must be MEITUAN_OFFICIAL or MSS_STANDARD (got \(accessType.prefix(40)))")
         }
-        let warning = reader.duration("expiry_warning", minimum: 60, default: 7 * 86_400)
-        let critical = reader.duration("expiry_critical", minimum: 60, default: 86_400)
+        let warning = reader.duration("expiry_warning", in: ConfigurationLimits.expiryWindow, default: 7 * 86_400)
+        let critical = reader.duration("expiry_critical", in: ConfigurationLimits.expiryWindow, default: 86_400)
         if critical > warning {
             reader.problem(reader.value("expiry_critical"), "expiry_critical", "must not be longer than expiry_warning (\(DurationParser.format(warning)))")
         }
@@ -272,7 +272,7 @@ public struct ConfigurationLoader: Sendable {
                 reader.problem(reader.value("time_zone"), "time_zone", "is not a time zone name such as Asia/Shanghai or UTC (got \(zoneName.prefix(40)))")
             }
         }
-        let maxPages = reader.integer("max_pages", in: 1...100_000, default: 100) ?? 100
+        let maxPages = reader.integer("max_pages", in: ConfigurationLimits.metaStudioMaxPages, default: 100) ?? 100
         let poll = readPollSettings(reader, inheriting: defaults)
         guard let checkedName, let projectID, let endpoint, let authentication else { return nil }
         return .metaStudio(MetaStudioMonitorConfiguration(
@@ -323,7 +323,7 @@ public struct ConfigurationLoader: Sendable {
         if !guestNames.isEmpty, !links {
             reader.problem(reader.value("guest_names"), "guest_names", "needs live_client_links: true")
         }
-        let linkWarning = reader.duration("link_expiry_warning", minimum: 60, default: 7_200)
+        let linkWarning = reader.duration("link_expiry_warning", in: ConfigurationLimits.linkExpiryWarning, default: 7_200)
         let poll = readPollSettings(reader, inheriting: defaults)
         guard let checkedName, let accessKey, let secretKey, let endpoint, !activityIDs.isEmpty else { return nil }
         return .volcengine(VolcengineMonitorConfiguration(

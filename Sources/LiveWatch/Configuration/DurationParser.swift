@@ -1,9 +1,12 @@
 /// Parses the configuration's durations: `30s`, `5m`, `1h`, `7d`, and combinations such as `1h30m`.
 public enum DurationParser {
-    /// Seconds in the given duration text, or nil when it is not a duration.
+    /// The longest duration the parser accepts: 100 years. Ranges of keys and options are narrower.
+    public static let longest = Seconds.ceiling
+
+    /// Seconds in the given duration text, or nil when it is not a duration or is longer than `longest`.
     public static func seconds(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return nil }
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }
         var total = 0.0
         var number = ""
         var sawUnit = false
@@ -41,12 +44,13 @@ public enum DurationParser {
             sawUnit = true
         }
         characters.removeAll()
-        guard number.isEmpty, sawUnit else { return nil }
+        guard number.isEmpty, sawUnit, total.isFinite, total <= longest else { return nil }
         return total
     }
 
-    /// Formats seconds compactly: `90` → `1m30s`.
+    /// Formats seconds compactly: `90` → `1m30s`. Any value formats (beyond `longest`, as `longest`).
     public static func format(_ seconds: Double) -> String {
+        let seconds = Seconds.clamped(seconds)
         if seconds <= 0 { return "0s" }
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         var remaining = Int(seconds.rounded())

@@ -121,14 +121,19 @@ final class MappingReader {
         }
     }
 
-    func duration(_ key: String, minimum: Double = 0, default fallback: Double) -> Double {
+    /// A duration in seconds within `range` (both ends documented in docs/configuration.md).
+    func duration(_ key: String, in range: ClosedRange<Double>, default fallback: Double) -> Double {
         guard let (node, text) = scalar(key) else { return fallback }
         guard let seconds = DurationParser.seconds(text) else {
             problem(node, key, "is not a duration such as 30s, 5m, 1h, 7d or 1h30m (got \"\(text.prefix(40))\")")
             return fallback
         }
-        guard seconds >= minimum else {
-            problem(node, key, "must be at least \(DurationParser.format(minimum)) (got \(text))")
+        guard seconds >= range.lowerBound else {
+            problem(node, key, "must be at least \(DurationParser.format(range.lowerBound)) (got \(text.prefix(40)))")
+            return fallback
+        }
+        guard seconds <= range.upperBound else {
+            problem(node, key, "must be at most \(DurationParser.format(range.upperBound)) (got \(text.prefix(40)))")
             return fallback
         }
         return seconds
@@ -213,7 +218,8 @@ final class MappingReader {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.password == nil
         else {
-            problem(value(key), key, "must be an http:// or https:// base URL without credentials or query (got \"\(text.prefix(80))\")")
+            let shown = URLRedaction.redact(String(text.prefix(200))).prefix(80)
+            problem(value(key), key, "must be an http:// or https:// base URL without credentials or query (got \"\(shown)\")")
             return nil
         }
         if scheme == "http", !Self.isLoopback(host) {

@@ -22,14 +22,12 @@ public enum SecretReference: Sendable, Equatable {
     public func resolve(environment: [String: String]) throws(SecretResolutionError) -> Secret {
         switch self {
         case .literal(let value):
-            guard !value.isEmpty else { throw SecretResolutionError(message: "is empty") }
-            return Secret(value)
+            return try Self.checked(value, what: "the literal value")
         case .environment(let name):
             guard let value = environment[name] else {
                 throw SecretResolutionError(message: "environment variable \(name) is not set")
             }
-            guard !value.isEmpty else { throw SecretResolutionError(message: "environment variable \(name) is empty") }
-            return Secret(value)
+            return try Self.checked(value, what: "environment variable \(name)")
         case .file(let path):
             return try Self.read(path: path, what: "file \(path)")
         case .credential(let name):
@@ -58,8 +56,20 @@ public enum SecretReference: Sendable, Equatable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SecretResolutionError(message: "\(what) is not UTF-8 text")
         }
+        return try checked(text, what: what)
+    }
+
+    /// The value with surrounding white space (spaces, tabs, CR, LF) trimmed, refused when it is
+    /// empty or still holds a control character: such a value cannot be sent in an HTTP header, and
+    /// the HTTP client's error would quote it. The message names where it came from, never the value.
+    static func checked(_ text: String, what: String) throws(SecretResolutionError) -> Secret {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw SecretResolutionError(message: "\(what) is empty") }
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw SecretResolutionError(
+                message: "\(what) holds a control character (a line break, tab or similar) inside the value; "
+                    + "a secret must be one line of printable text")
+        }
         return Secret(trimmed)
     }
 }

@@ -132,6 +132,12 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// How long the vendor asked us to wait, if it did.
     public var retryAfter: Double?
 
+    /// The failure of an exchange that got no response; `context` (if any) starts the message.
+    public init(transport error: HTTPTransportError, context: String? = nil) {
+        let message = context.map { "\($0): \(error.description)" } ?? error.description
+        self.init(kind: .transport, code: error.code, message: message)
+    }
+
     public init(kind: Kind, code: String? = nil, message: String, retryAfter: Double? = nil) {
         self.kind = kind
         self.code = code

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The production transport: AsyncHTTPClient on the shared event loop group,
 /// no redirects, a deadline per request, and a cap on the response body that
@@ -30,6 +31,9 @@ public final class AsyncHTTPTransport: HTTPTransport {
     }
 
     public func perform(_ outgoing: OutgoingRequest) async throws(HTTPTransportError) -> IncomingResponse {
+        // A header value with a control character (a secret read with its line break) is refused here,
+        // by name: AsyncHTTPClient's own error would carry the value itself.
+        if let name = Self.firstInvalidHeader(outgoing.headers) { throw .invalidHeader(name: name) }
         var request = HTTPClientRequest(url: outgoing.url)
         request.method = HTTPMethod(rawValue: outgoing.method)
         request.headers.add(name: "User-Agent", value: Self.userAgent)
@@ -39,7 +43,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
         if let body = outgoing.body {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let timeout = TimeAmount.milliseconds(Int64(max(1, outgoing.timeout * 1_000)))
+        let timeout = TimeAmount.milliseconds(max(1, Seconds.milliseconds(outgoing.timeout)))
         let deadline = NIODeadline.now() + timeout
         do {
             let response = try await client.execute(request, deadline: deadline)
@@ -74,15 +78,45 @@ public final class AsyncHTTPTransport: HTTPTransport {
         case .remoteConnectionClosed:
             return .connectionFailed("the server closed the connection")
         default:
-            return .connectionFailed(Self.describe(error))
+            return .connectionFailed(error.shortDescription)
         }
     }
 
-    /// A short description of a lower-level error. These come from NIO and
-    /// name an errno or a TLS failure, never the request URL.
+    /// The name of the first header whose name or value HTTP forbids (a control character other than
+    /// a tab in the value; anything but a token character in the name), or nil.
+    static func firstInvalidHeader(_ headers: [(String, String)]) -> String? {
+        for (name, value) in headers {
+            let nameIsToken = !name.isEmpty && name.utf8.allSatisfy { byte in
+                byte > 0x20 && byte < 0x7F && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
+            }
+            guard nameIsToken else { return "(unnamed)" }
+            if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) { return name }
+        }
+        return nil
+    }
+
+    /// A short description of a lower-level error, built only from what is known to hold no
+    /// request data: an errno, a fixed case name, a host and port. Errors of other types are
+    /// named by their type, never by their description (which may quote a header value or URL).
     static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        let firstLine = text.split(separator: "\n").first.map(String.init) ?? text
-        return String(firstLine.prefix(160))
+        switch error {
+        case let error as HTTPClientError:
+            return error.shortDescription
+        case let error as IOError:
+            return "\(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))"
+        case let error as NIOConnectionError:
+            let cause = error.connectionErrors.first.map { ": " + describe($0.error) } ?? ""
+            return "cannot connect to port \(error.port)" + cause
+        case let error as ChannelError:
+            return "channel error \(Self.caseName(of: error))"
+        default:
+            return String(describing: type(of: error))
+        }
+    }
+
+    /// The name of an enum case without its associated values.
+    static func caseName(of value: some Any) -> String {
+        let text = String(describing: value)
+        return String(text.prefix { $0 != "(" }.prefix(80)).trimmingCharacters(in: .whitespaces)
     }
 }

@@ -64,6 +64,18 @@ public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConverti
     case bodyTooLarge(limit: Int)
     case connectionFailed(String)
     case cancelled
+    /// A header the client was asked to send is not valid HTTP; only its name is kept.
+    case invalidHeader(name: String)
+
+    /// The `polls.error_code` for this error.
+    public var code: String {
+        switch self {
+        case .timedOut: return "timeout"
+        case .bodyTooLarge: return "body_too_large"
+        case .cancelled: return "cancelled"
+        case .invalidURL, .connectionFailed, .invalidHeader: return "transport"
+        }
+    }
 
     public var description: String {
         switch self {
@@ -72,6 +84,8 @@ public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConverti
         case .bodyTooLarge(let limit): return "response body larger than \(limit) bytes"
         case .connectionFailed(let reason): return "connection failed: \(reason)"
         case .cancelled: return "request cancelled"
+        case .invalidHeader(let name):
+            return "header \(name) holds a control character and was not sent (check the secret it is made from)"
         }
     }
 }

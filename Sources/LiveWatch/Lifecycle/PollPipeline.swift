@@ -77,7 +77,7 @@ public struct PollPipeline: Sendable {
         return await withTaskGroup(of: PollReport?.self) { group in
             group.addTask { await monitor.poll(deadline: deadline) }
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(grace * 1_000_000_000))
+                try? await Task.sleep(nanoseconds: Seconds.nanoseconds(grace))
                 return nil
             }
             let first = await group.next() ?? nil

@@ -51,7 +51,7 @@ public enum Reports {
     /// Runs `request` on `database` (a read-only connection is enough).
     public static func run(_ request: ReportRequest, on database: Database) throws -> ReportTable {
         let now = Int64(request.now.timeIntervalSince1970)
-        let since = now - Int64(request.since)
+        let since = now - Seconds.whole(request.since)
         let monitor: SQLiteValue = request.monitor.map { .text($0) } ?? .null
         let period = request.byHour ? "hourly" : "daily"
         let (title, sql): (String, String)

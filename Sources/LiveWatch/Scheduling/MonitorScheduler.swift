@@ -209,7 +209,7 @@ public final class MonitorScheduler: Sendable {
                 if once.claim() { continuation.resume(returning: true) }
             }
             Task {
-                try? await Task.sleep(nanoseconds: UInt64(max(0, deadline) * 1_000_000_000))
+                try? await Task.sleep(nanoseconds: Seconds.nanoseconds(deadline))
                 if once.claim() { continuation.resume(returning: false) }
             }
         }

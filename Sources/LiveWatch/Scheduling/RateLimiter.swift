@@ -30,7 +30,7 @@ public actor RateLimiter {
     public init(
         perSecond: Double, margin: Double = 0.02, now: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+            try await Task.sleep(nanoseconds: Seconds.nanoseconds(seconds))
         }
     ) {
         self.perSecond = max(0.001, perSecond)

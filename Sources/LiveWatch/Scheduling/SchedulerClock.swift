@@ -50,7 +50,7 @@ final class DispatchTimer: SchedulerTimer {
     func schedule(after seconds: Double) {
         cancelled.withLock { isCancelled in
             guard !isCancelled else { return }
-            let nanoseconds = Int(max(0, min(seconds, 86_400 * 365)) * 1_000_000_000)
+            let nanoseconds = Int(Seconds.nanoseconds(min(seconds, 86_400 * 365)))
             source.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .never, leeway: .milliseconds(20))
         }
     }

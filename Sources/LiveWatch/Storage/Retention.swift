@@ -138,7 +138,7 @@ public struct Retention: Sendable {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         var turns = 0
         for target in Self.targets {
-            let cutoff = nowSeconds - Int64(policy.seconds(for: target.keep))
+            let cutoff = nowSeconds - Seconds.whole(policy.seconds(for: target.keep))
             let statementText = try await store.access { database in
                 try Self.deleteStatement(for: target, batchSize: self.batchSize, in: database)
             }

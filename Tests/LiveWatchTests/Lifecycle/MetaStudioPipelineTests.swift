@@ -348,6 +348,34 @@ import VendorSimulator
         await harness.fixture.stop()
         harness.folder.remove()
     }
+
+    /// A token with a line break inside (a file written with one) that reached the client anyway: the
+    /// request is refused by header name; neither half of the token reaches `polls.error_message`, the
+    /// `monitor_failing` line (what every notifier sends) or the log.
+    @Test(arguments: ["\n", "\r"])
+    func aTokenWithALineBreakFailsThePollWithoutQuotingIt(lineBreak: String) async throws {
+        let first = "ctl-token-first-half-3b9e", second = "ctl-token-second-half-a04f"
+        let harness = try await Harness.make(.token(first + lineBreak + second), platforms: 2, failureThreshold: 1)
+        let report = await harness.poll()
+        #expect(report.failure?.code == "transport")
+        #expect(report.failure?.message.contains("header X-Auth-Token holds a control character") == true)
+        let stored = try harness.rows("SELECT error_message FROM polls").compactMap { $0.string("error_message") }
+        #expect(stored.count == 1 && stored[0].contains("X-Auth-Token"), "\(stored)")
+        let failing = harness.lines.filter { $0["rule"] as? String == "monitor_failing" }
+        #expect(failing.count == 1)
+        harness.store.close()
+        var haystacks = ["log": harness.log.text, "error_message": stored.joined()]
+        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
+            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
+                haystacks[file] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        for (name, text) in haystacks {
+            #expect(!text.contains(first) && !text.contains(second), "a half of the token is in \(name)")
+        }
+        await harness.fixture.stop()
+        harness.folder.remove()
+    }
 }
 
 /// The 5-minute wait after an authentication failure, through the daemon's real scheduler on a manual clock.

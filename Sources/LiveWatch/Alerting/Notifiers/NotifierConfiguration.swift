@@ -153,15 +153,15 @@ extension ConfigurationLoader {
             }
             let rules = readRuleFilter(reader)
             let monitors = readMonitorFilter(reader, monitorNames: monitorNames)
-            let timeout = reader.duration("timeout", minimum: 0.1, default: 10)
-            let maxBackoff = reader.duration("max_backoff", minimum: 1, default: 60)
-            let giveUpAfter = reader.duration("give_up_after", minimum: 60, default: 86_400)
+            let timeout = reader.duration("timeout", in: ConfigurationLimits.notifierTimeout, default: 10)
+            let maxBackoff = reader.duration("max_backoff", in: ConfigurationLimits.notifierMaxBackoff, default: 60)
+            let giveUpAfter = reader.duration("give_up_after", in: ConfigurationLimits.giveUpAfter, default: 86_400)
             var resendInterval = 60.0
             if reader.value("resend_interval") != nil {
                 if let kind, kind != .alertmanager {
                     reader.problem(reader.value("resend_interval"), "resend_interval", "applies to alertmanager notifiers only")
                 } else {
-                    resendInterval = reader.duration("resend_interval", minimum: 10, default: 60)
+                    resendInterval = reader.duration("resend_interval", in: ConfigurationLimits.resendInterval, default: 60)
                 }
             }
             guard let checkedName, let kind, let url else { continue }

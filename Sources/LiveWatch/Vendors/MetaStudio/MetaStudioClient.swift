@@ -113,16 +113,9 @@ public struct MetaStudioClient: Sendable {
         do {
             response = try await transport.perform(request)
         } catch {
-            let code: String
-            switch error {
-            case .timedOut: code = "timeout"
-            case .bodyTooLarge: code = "body_too_large"
-            case .cancelled: code = "cancelled"
-            default: code = "transport"
-            }
             return MetaStudioExchange(
                 status: nil, requestID: nil,
-                result: .failure(PollFailure(kind: .transport, code: code, message: redact(error.description))))
+                result: .failure(PollFailure(transport: error)))
         }
         var exchange = Self.parse(response, now: now, parser: timeParser, tokenAuthentication: isTokenAuthentication)
         exchange.result = exchange.result.mapError { failure in

@@ -22,7 +22,7 @@ public struct MetaStudioMonitor: Monitor {
         configuration: MetaStudioMonitorConfiguration, transport: any HTTPTransport,
         clock: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+            try await Task.sleep(nanoseconds: Seconds.nanoseconds(seconds))
         },
         logger: Logger = Logger(label: "livewatch")
     ) {

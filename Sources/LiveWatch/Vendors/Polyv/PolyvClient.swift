@@ -37,15 +37,7 @@ public struct PolyvClient: Sendable {
         do {
             response = try await transport.perform(request)
         } catch {
-            let kind: PollFailure.Kind = .transport
-            let code: String
-            switch error {
-            case .timedOut: code = "timeout"
-            case .bodyTooLarge: code = "body_too_large"
-            case .cancelled: code = "cancelled"
-            default: code = "transport"
-            }
-            return (nil, .failure(PollFailure(kind: kind, code: code, message: redact(error.description))))
+            return (nil, .failure(PollFailure(transport: error)))
         }
         return (response, Self.parse(response, now: now).mapError { failure in
             var scrubbed = failure

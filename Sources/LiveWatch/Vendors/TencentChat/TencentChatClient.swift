@@ -84,14 +84,7 @@ public struct TencentChatClient: Sendable {
         do {
             response = try await transport.perform(request)
         } catch {
-            let code: String
-            switch error {
-            case .timedOut: code = "timeout"
-            case .bodyTooLarge: code = "body_too_large"
-            case .cancelled: code = "cancelled"
-            default: code = "transport"
-            }
-            return Exchange(answer: .failure(PollFailure(kind: .transport, code: code, message: redact(error.description))))
+            return Exchange(answer: .failure(PollFailure(transport: error)))
         }
         var exchange = Self.parse(response)
         switch exchange.answer {

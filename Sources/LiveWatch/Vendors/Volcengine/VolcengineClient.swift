@@ -182,7 +182,7 @@ public struct VolcengineClient: Sendable {
             wait = max(wait, 0)
             guard attempt < Self.maximumAttempts, Self.seconds(from: .now, to: deadline) > wait + 0.1 else { break }
             do {
-                try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                try await Task.sleep(nanoseconds: Seconds.nanoseconds(wait))
             } catch {
                 break
             }
@@ -206,14 +206,7 @@ public struct VolcengineClient: Sendable {
     }
 
     static func transportFailure(_ error: HTTPTransportError, context: String) -> PollFailure {
-        let code: String
-        switch error {
-        case .timedOut: code = "timeout"
-        case .bodyTooLarge: code = "body_too_large"
-        case .cancelled: code = "cancelled"
-        default: code = "transport"
-        }
-        return PollFailure(kind: .transport, code: code, message: "\(context): \(error.description)")
+        return PollFailure(transport: error, context: context)
     }
 
     // MARK: - Parsing

@@ -70,7 +70,7 @@ public struct VolcengineMonitor: Monitor {
     /// Polls every watched activity once; never throws.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
-        let end = ContinuousClock.now.advanced(by: .milliseconds(Int64(max(0, deadline) * 1_000)))
+        let end = ContinuousClock.now.advanced(by: .milliseconds(Seconds.milliseconds(deadline)))
         let configuration = client.configuration
         var lanes: [Lane] = []
         await withTaskGroup(of: Lane.self) { group in
