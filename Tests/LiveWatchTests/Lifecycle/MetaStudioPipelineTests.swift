@@ -23,7 +23,7 @@ import VendorSimulator
 
         static func make(
             _ mode: MetaStudioFixture.Mode = .accessKey(), platforms: Int = 3, timeZone: String = "UTC",
-            failureThreshold: Int = 3
+            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy()
         ) async throws -> Harness {
             let folder = try TemporaryFolder()
             let fixture = try await MetaStudioFixture.start(mode, platforms: platforms, timeZone: timeZone)
@@ -31,7 +31,7 @@ import VendorSimulator
             let log = CapturedLog()
             let recorder = PollRecorder(
                 store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 6 * 3_600,
-                failureThreshold: failureThreshold, logger: log.logger)
+                failureThreshold: failureThreshold, logger: log.logger, policy: AlertPolicyBox(policy))
             let configuration = fixture.configuration
             let runtime = MonitorRuntime(
                 configuration: .metaStudio(configuration),
@@ -355,7 +355,10 @@ import VendorSimulator
     @Test(arguments: ["\n", "\r"])
     func aTokenWithALineBreakFailsThePollWithoutQuotingIt(lineBreak: String) async throws {
         let first = "ctl-token-first-half-3b9e", second = "ctl-token-second-half-a04f"
-        let harness = try await Harness.make(.token(first + lineBreak + second), platforms: 2, failureThreshold: 1)
+        let notifier = NotifierConfiguration(name: "ops", kind: .webhook, url: Secret("http://127.0.0.1:9/hook"))
+        let harness = try await Harness.make(
+            .token(first + lineBreak + second), platforms: 2, failureThreshold: 1,
+            policy: AlertPolicy(notifiers: [notifier]))
         let report = await harness.poll()
         #expect(report.failure?.code == "transport")
         #expect(report.failure?.message.contains("header X-Auth-Token holds a control character") == true)
@@ -363,6 +366,8 @@ import VendorSimulator
         #expect(stored.count == 1 && stored[0].contains("X-Auth-Token"), "\(stored)")
         let failing = harness.lines.filter { $0["rule"] as? String == "monitor_failing" }
         #expect(failing.count == 1)
+        // The line is queued for the notifier: its payload is in the database searched below.
+        #expect(try harness.count("SELECT count(*) FROM notification_outbox WHERE notifier = 'ops'") == 1)
         harness.store.close()
         var haystacks = ["log": harness.log.text, "error_message": stored.joined()]
         for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {

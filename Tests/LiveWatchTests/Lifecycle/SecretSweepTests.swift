@@ -201,6 +201,59 @@ import VendorSimulator
         await simulator.shutdown()
     }
 
+    /// Secrets with control characters (a token file with a line break inside, an environment value with
+    /// a CR inside): `check-config`, `poll` and `run` refuse the file with exit status 2, naming monitor
+    /// and key; no part of either secret reaches their output. CRLF line ends alone are trimmed and accepted.
+    @Test func aSecretWithAControlCharacterIsAConfigurationErrorThatQuotesNothing() throws {
+        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let tokenHalves = ("sweep-ctl-token-first-7d3a", "sweep-ctl-token-second-91bf")
+        let keyHalves = ("AKLTsweepctlfirst", "sweepctlsecond0042")
+        try Data((tokenHalves.0 + "\n" + tokenHalves.1 + "\n").utf8).write(to: URL(fileURLWithPath: folder.file("token")))
+        let config = folder.file("livewatch.yaml")
+        try Data("""
+            daemon:
+              database: \(folder.file("ctl.db"))
+              alert_log: \(folder.file("alerts.log"))
+            metastudio:
+              - name: hw-ctl
+                project_id: 0123456789abcdef0123456789abcdef
+                endpoint: http://127.0.0.1:9
+                token: { file: \(folder.file("token")) }
+            volcengine:
+              - name: volc-ctl
+                access_key: { env: CTL_VOLC_AK }
+                secret_key: { env: CTL_VOLC_SK }
+                endpoint: http://127.0.0.1:9
+                activity_ids: [1]
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let environment = [
+            "CTL_VOLC_AK": keyHalves.0 + "\r" + keyHalves.1 + "\r\n", "CTL_VOLC_SK": "volc-sk-with-crlf\r\n",
+            "PATH": "/usr/bin:/bin",
+        ]
+        for command in ["check-config", "poll", "run"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [command, "--config", config]
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2, "\(command): \(output)")
+            #expect(output.contains("hw-ctl: token: file \(folder.file("token")) holds a control character"), "\(output)")
+            #expect(output.contains("volc-ctl: access_key: environment variable CTL_VOLC_AK holds a control character"))
+            #expect(!output.contains("volc-ctl: secret_key"), "a value with only a CRLF line end is accepted: \(output)")
+            for half in [tokenHalves.0, tokenHalves.1, keyHalves.0, keyHalves.1] {
+                #expect(!output.contains(half), "\(command) printed part of a secret")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("ctl.db")))
+    }
+
     /// Runs `livewatch` to completion and returns stdout and stderr together.
     private func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Data {
         let process = Process()
