@@ -86,6 +86,18 @@ import Testing
         )
     }
 
+    /// docs/configuration.md states each range exactly as the loader enforces it.
+    @Test func theReferenceDocumentsEveryRangeTheLoaderEnforces() throws {
+        let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/configuration.md")
+        let rows = try String(contentsOf: reference, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
+        for entry in ConfigurationLimits.entries {
+            let row = rows.first { $0.hasPrefix("| `\(entry.key)` |") }
+            #expect(row?.hasSuffix("| \(entry.range) |") == true, "docs/configuration.md: \(entry.key) should read \(entry.range)")
+        }
+        #expect(Set(Self.placements.map(\.key)) == Set(ConfigurationLimits.entries.map(\.key)))
+    }
+
     @Test func theParserNeverReturnsAValueBeyondItsCeiling() async {
         await propertyCheck(count: 2_000, input: Self.durationText) { text in
             if let seconds = DurationParser.seconds(text) {
