@@ -62,12 +62,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "LiveWatchDemo",
+            dependencies: [
+                "LiveWatch",
+                "VendorSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "livewatch",
             dependencies: [
                 "LiveWatch",
-                "SQLite",
-                "VendorSimulator",
+                "LiveWatchDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,10 +100,11 @@ let package = Package(
         .testTarget(
             name: "LiveWatchTests",
             dependencies: [
-                "LiveWatch", "VendorSimulator", "SQLite", "VendorSigning",
+                "LiveWatch", "LiveWatchDemo", "VendorSimulator", "SQLite", "VendorSigning",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiveWatch
-import Logging
-import VendorSimulator
+import LiveWatchDemo
 
 /// `livewatch demo`: the simulator on loopback, the daemon against it, and a
 /// scripted story: concurrency used up, the alert firing and resolving, the
@@ -22,139 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
             Console.error("error: --seconds must be between 20 and 86400 (got \(seconds))")
             throw ExitCode(2)
         }
-        let total = Double(seconds)
-        let folder = directory ?? NSTemporaryDirectory() + "livewatch-demo-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let simulator = VendorSimulator()
-        try await simulator.start()
-        let appID = "demo-app"
-        let secret = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        simulator.polyv.addApplication(appID: appID, secret: secret, total: 5, used: 2)
-        let secretPath = folder + "/polyv.secret"
-        try Data(secret.utf8).write(to: URL(fileURLWithPath: secretPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
-        let metaStudio = try MetaStudioDemo.prepare(simulator: simulator, folder: folder)
-        let configPath = folder + "/livewatch.yaml"
-        let tencent = try TencentChatDemo.make(simulator: simulator, folder: folder, database: folder + "/livewatch.db")
-        let volcengine = try VolcengineDemo.configure(simulator, folder: folder, database: folder + "/livewatch.db")
-        let yaml = """
-            daemon:
-              database: \(folder)/livewatch.db
-              alert_log: \(folder)/alerts.log
-              failure_threshold: 2
-              repeat_interval: 1h
-              max_backoff: 2s
-            defaults:
-              interval: 1s
-              timeout: 2s
-              jitter: 0%
-            polyv:
-              - name: polyv-demo
-                app_id: \(appID)
-                app_secret: { file: \(secretPath) }
-                endpoint: \(simulator.baseURL)
-                residual_warning: 1
-                residual_critical: 0
-
-            """ + tencent.yaml + volcengine.yaml + metaStudio.yaml
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
-        let configuration = try ConfigurationLoader().load(path: configPath)
-
         LoggingBootstrap.once(level: .error)
-        let logger = Logger(label: "livewatch-demo")
-        print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
-        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
-        print(tencent.introduction + "\n")
-        print(volcengine.introduction + "\n")
-        print(metaStudio.introduction + "\n")
-
-        let polls = PollCounter()
-        let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
-            if case .pollFinished(_, let succeeded, _) = event { polls.add(succeeded: succeeded) }
-        })
-        let (signals, stop) = AsyncStream<DaemonSignal>.makeStream()
-        let running = Task { try await daemon.run(signals: signals) }
-        let tail = AlertTail(path: configuration.daemon.alertLog)
-
-        let polyvStory: [(Double, String, @Sendable () -> Void)] = [
-            (0.15, "streams start: residual 1", { simulator.polyv.setResidual(appID: appID, residual: 1) }),
-            (0.30, "every stream taken: residual 0", { simulator.polyv.setResidual(appID: appID, residual: 0) }),
-            (0.45, "shows end: residual 4", { simulator.polyv.setResidual(appID: appID, residual: 4) }),
-            (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
-            (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
-        ]
-        let story = (polyvStory.merging(tencent.story) + volcengine.story + metaStudio.story).sorted { $0.0 < $1.0 }
-        let start = Date()
-        var next = 0
-        while Date().timeIntervalSince(start) < total {
-            let elapsed = Date().timeIntervalSince(start)
-            while next < story.count, elapsed >= story[next].0 * total {
-                print(String(format: "[%5.1fs] simulator: %@", elapsed, story[next].1))
-                story[next].2()
-                next += 1
-            }
-            for line in tail.newLines() {
-                print(String(format: "[%5.1fs] alert log: %@", Date().timeIntervalSince(start), line))
-            }
-            try await Task.sleep(nanoseconds: 200_000_000)
-        }
-        stop.yield(.stop)
-        stop.finish()
-        try await running.value
-        for line in tail.newLines() { print("        alert log: \(line)") }
-        await simulator.shutdown()
-        let counts = polls.counts
-        print("""
-
-            \(counts.ok + counts.failed) polls (\(counts.ok) ok, \(counts.failed) failed) stored in \(configuration.daemon.database)
-            Look around:
-              sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
-              sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
-              sqlite3 \(configuration.daemon.database) 'SELECT platform_name, authorize_state, datetime(expire_time, "unixepoch") FROM platform_authorizations ORDER BY observed_at DESC LIMIT 3'
-              cat \(configuration.daemon.alertLog)
-            """ + (tencent.lookAround + volcengine.lookAround).map { "\n  " + $0 }.joined())
-    }
-}
-
-/// Counts polls from the scheduler's events.
-final class PollCounter: Sendable {
-    private let state = LockedCounts()
-    func add(succeeded: Bool) { state.add(succeeded) }
-    var counts: (ok: Int, failed: Int) { state.read() }
-}
-
-final class LockedCounts: @unchecked Sendable {
-    // @unchecked: every access holds `lock`.
-    private let lock = NSLock()
-    private var ok = 0
-    private var failed = 0
-    func add(_ succeeded: Bool) {
-        lock.lock()
-        if succeeded { ok += 1 } else { failed += 1 }
-        lock.unlock()
-    }
-    func read() -> (ok: Int, failed: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (ok, failed)
-    }
-}
-
-/// Reads lines appended to a file since the last call.
-final class AlertTail {
-    let path: String
-    private var offset: UInt64 = 0
-
-    init(path: String) { self.path = path }
-
-    func newLines() -> [String] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
-        try? handle.seek(toOffset: offset)
-        let data = handle.readDataToEndOfFile()
-        guard let lastNewline = data.lastIndex(of: 0x0A) else { return [] }
-        let complete = data[data.startIndex...lastNewline]
-        offset += UInt64(complete.count)
-        return String(decoding: complete, as: UTF8.self).split(separator: "\n").map(String.init)
+        try await DemoScenario(seconds: Double(seconds), directory: directory).run { print($0) }
     }
 }

@@ -65,16 +65,9 @@ struct LinkCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let transport = AsyncHTTPTransport()
-        let client = VolcengineClient(configuration: selected, transport: transport)
-        let timeout = selected.poll.timeout
-        let call = await client.fetchStartLink(
-            activityID: activity, kind: guest.map(StartLinkKind.guest) ?? .host,
-            limiter: RateLimiter(perSecond: VolcengineRateLimiters.linksPerSecond),
-            until: ContinuousClock.now.advanced(by: .milliseconds(Seconds.milliseconds(timeout * 3))), requestTimeout: timeout,
-            now: Date.init)
-        await transport.shutdown()
-        switch call.result {
+        let result = await StartLinkFetcher(configuration: selected)
+            .fetch(activityID: activity, kind: guest.map(StartLinkKind.guest) ?? .host)
+        switch result {
         case .failure(let failure):
             Console.error("error: \(selected.name): \(failure)")
             throw ExitCode(1)

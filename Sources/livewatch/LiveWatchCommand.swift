@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiveWatch
 import Logging
+import Synchronization
 
 /// The `livewatch` command line: argument parsing and exit codes only.
 @main
@@ -57,12 +58,15 @@ enum Console {
 }
 
 enum LoggingBootstrap {
-    nonisolated(unsafe) private static var done = false
+    private static let done = Mutex(false)
 
-    /// Bootstraps swift-log once (the process is single-threaded when commands start).
+    /// Bootstraps swift-log once, whichever command asks first.
     static func once(level: Logger.Level) {
-        guard !done else { return }
-        done = true
+        let first = done.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
     }
 }

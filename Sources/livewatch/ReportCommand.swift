@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LiveWatch
-import SQLite
 
 /// `livewatch report NAME`: canned reports over the history, from a read-only connection.
 struct ReportCommand: AsyncParsableCommand {
@@ -48,10 +47,9 @@ struct ReportCommand: AsyncParsableCommand {
         }
         let configuration = try options.load()
         do {
-            let database = try Database(
-                path: configuration.daemon.database, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
             let table = try Reports.run(
-                ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit), on: database)
+                ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit),
+                databasePath: configuration.daemon.database)
             print(output.render(table), terminator: "")
         } catch {
             Console.error("error: \(configuration.daemon.database): \(error)")
@@ -73,8 +71,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             do {
-                let database = try Database(path: configuration.daemon.database, options: .init(readOnly: true))
-                let rows = try database.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") }
+                let rows = try Maintenance.integrityCheck(path: configuration.daemon.database)
                 print(rows.joined(separator: "\n"))
                 if rows != ["ok"] { throw ExitCode(1) }
             } catch let exit as ExitCode {
@@ -92,16 +89,10 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
+            let path = configuration.daemon.database
             do {
-                let path = configuration.daemon.database
-                let before = fileSize(path)
-                let database = try Database(path: path, options: .init(busyTimeoutMilliseconds: 1_000))
-                try database.execute("VACUUM")
-                try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                print("vacuumed \(path): \(before) -> \(fileSize(path)) bytes")
-            } catch let error as SQLiteError where error.code.matches(.busy) || error.code.matches(.locked) {
-                Console.error("error: the database is in use; stop the daemon (systemctl stop livewatch) and retry")
-                throw ExitCode(1)
+                let sizes = try Maintenance.vacuum(path: path)
+                print("vacuumed \(path): \(sizes.before) -> \(sizes.after) bytes")
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(1)
@@ -129,8 +120,4 @@ struct DatabaseCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-func fileSize(_ path: String) -> Int {
-    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
 }

@@ -48,6 +48,12 @@ public struct ReportTable: Sendable, Equatable {
 
 /// Runs the reports' SQL (read-only) against the reporting relations.
 public enum Reports {
+    /// Runs `request` on a read-only connection to the database at `databasePath`.
+    public static func run(_ request: ReportRequest, databasePath: String) throws -> ReportTable {
+        let database = try Database(path: databasePath, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
+        return try run(request, on: database)
+    }
+
     /// Runs `request` on `database` (a read-only connection is enough).
     public static func run(_ request: ReportRequest, on database: Database) throws -> ReportTable {
         let now = Int64(request.now.timeIntervalSince1970)

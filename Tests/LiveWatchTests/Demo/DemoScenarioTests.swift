@@ -1,0 +1,28 @@
+import Foundation
+import LiveWatchDemo
+import Logging
+import Synchronization
+import Testing
+
+/// `livewatch demo`'s story, run whole at its shortest: every vendor's part shows alerts firing and
+/// resolving, and the closing lines point at the database it wrote.
+@Suite struct DemoScenarioTests {
+    @Test func theStoryFiresAndResolvesAlertsOfEveryVendor() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let lines = Mutex<[String]>([])
+        let quiet = Logger(label: "demo-test") { _ in SwiftLogNoOpLogHandler() }
+        try await DemoScenario(seconds: 20, directory: folder.path, logger: quiet).run { line in lines.withLock { $0.append(line) } }
+        let text = lines.withLock { $0.joined(separator: "\n") }
+        for expected in [
+            "\"state\":\"firing\",\"severity\":\"critical\",\"rule\":\"mr_concurrency_exhausted\"",
+            "\"state\":\"resolved\",\"severity\":\"critical\",\"rule\":\"mr_concurrency_exhausted\"",
+            "\"rule\":\"monitor_failing\",\"monitor\":\"polyv-demo\"",
+            "\"rule\":\"live_client_link_changed\"", "\"rule\":\"platform_unauthorized\"",
+            "sqlite3 \(folder.path)/livewatch.db",
+        ] {
+            #expect(text.contains(expected), "the demo did not show \(expected)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.file("livewatch.db")))
+    }
+}
