@@ -31,7 +31,8 @@ public struct JournalLogHandler: LogHandler {
             let needsQuotes = text.contains(" ") || text.contains("\"") || text.isEmpty
             line += " \(key)=" + (needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "'") + "\"" : text)
         }
-        output(line.replacingOccurrences(of: "\n", with: " ") + "\n")
+        // One line per event, and no vendor text can send a terminal escape or reorder the line.
+        output(DisplayText.terminal(line.replacingOccurrences(of: "\n", with: " ")) + "\n")
     }
 
     /// The syslog priority journald reads from the `<N>` prefix.
