@@ -52,7 +52,7 @@ struct ReportCommand: AsyncParsableCommand {
                 path: configuration.daemon.database, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
             let table = try Reports.run(
                 ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit), on: database)
-            print(output.render(table), terminator: "")
+            Console.output(output.render(table))
         } catch {
             Console.error("error: \(configuration.daemon.database): \(error)")
             throw ExitCode(1)
@@ -75,7 +75,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             do {
                 let database = try Database(path: configuration.daemon.database, options: .init(readOnly: true))
                 let rows = try database.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") }
-                print(rows.joined(separator: "\n"))
+                Console.output(rows.map(DisplayText.terminal).joined(separator: "\n") + "\n")
                 if rows != ["ok"] { throw ExitCode(1) }
             } catch let exit as ExitCode {
                 throw exit
@@ -98,7 +98,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let database = try Database(path: path, options: .init(busyTimeoutMilliseconds: 1_000))
                 try database.execute("VACUUM")
                 try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                print("vacuumed \(path): \(before) -> \(fileSize(path)) bytes")
+                Console.line("vacuumed \(path): \(before) -> \(fileSize(path)) bytes")
             } catch let error as SQLiteError where error.code.matches(.busy) || error.code.matches(.locked) {
                 Console.error("error: the database is in use; stop the daemon (systemctl stop livewatch) and retry")
                 throw ExitCode(1)
@@ -120,9 +120,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
                 store.close()
                 for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
-                    print("\(table): \(count) rows deleted")
+                    Console.line("\(table): \(count) rows deleted")
                 }
-                print("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
+                Console.line("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(1)

@@ -16,7 +16,8 @@ import VendorSimulator
         simulator.tencentChat.addApplication(
             sdkAppID: TencentChatFixture.sdkAppID, secretKey: TencentChatFixture.secretKey, administrator: TencentChatFixture.administrator)
         simulator.tencentChat.setRooms(count: 50)
-        simulator.tencentChat.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal error"))
+        // The vendor's ErrorInfo carries a terminal escape: the summary shows it, never sends it.
+        simulator.tencentChat.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal \u{1B}[31merror"))
         let keyPath = folder.file("tim-key")
         try Data(TencentChatFixture.secretKey.utf8).write(to: URL(fileURLWithPath: keyPath))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
@@ -38,8 +39,9 @@ import VendorSimulator
         let run = try await LinkCommandTests.runLivewatch(["poll", "--config", configPath, "--log-level", "error"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasPrefix("tim-down\tFAILED\t"), "\(run.stdout)")
-        #expect(run.stdout.contains("vendor error 100001: Tencent Chat error 100001 on page 1: internal error; refused 2 time(s)"),
-                "\(run.stdout)")
+        #expect(run.stdout.contains(
+            "vendor error 100001: Tencent Chat error 100001 on page 1: internal \\u{1B}[31merror; refused 2 time(s)"), "\(run.stdout)")
+        #expect(!run.stdout.unicodeScalars.contains("\u{1B}"), "\(run.stdout)")
         // The first request and one retry after 1 s: a second retry would wait past the 1 s timeout.
         #expect(simulator.tencentChat.counters.requests == 2)
         #expect(!run.stdout.contains(TencentChatFixture.secretKey) && !run.stderr.contains(TencentChatFixture.secretKey))
