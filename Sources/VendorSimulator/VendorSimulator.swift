@@ -17,6 +17,8 @@ public final class VendorSimulator: Sendable {
 
     /// Huawei MetaStudio's live platform listing, behind a simulated API gateway.
     public let metaStudio: MetaStudioSimulation
+    /// Requests in flight per path (counted, and held on request).
+    public let inFlight = InFlightRequests()
     private let extraAPIs: Mutex<[any SimulatedAPI]>
     private let channel: Mutex<(any Channel)?> = Mutex(nil)
 
@@ -41,13 +43,14 @@ public final class VendorSimulator: Sendable {
         let router: @Sendable (SimulatedRequest) -> SimulatedResponse = { [self] request in
             self.route(request)
         }
+        let inFlight = self.inFlight
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(SimulatorHTTPHandler(router: router))
+                    try channel.pipeline.syncOperations.addHandler(SimulatorHTTPHandler(router: router, inFlight: inFlight))
                 }
             }
         let bound = try await bootstrap.bind(host: host, port: port).get()
@@ -94,11 +97,27 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     typealias OutboundOut = HTTPServerResponsePart
 
     let router: @Sendable (SimulatedRequest) -> SimulatedResponse
+    let inFlight: InFlightRequests
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
+    /// The path of the request being answered, until its answer is sent.
+    private var answering: String?
 
-    init(router: @escaping @Sendable (SimulatedRequest) -> SimulatedResponse) {
+    init(router: @escaping @Sendable (SimulatedRequest) -> SimulatedResponse, inFlight: InFlightRequests) {
         self.router = router
+        self.inFlight = inFlight
+    }
+
+    /// The request being answered is done with: answered, or its connection gone.
+    private func finishExchange() {
+        guard let path = answering else { return }
+        answering = nil
+        inFlight.end(path: path)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finishExchange()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -117,7 +136,20 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 method: head.method.rawValue, path: String(parts.first ?? ""),
                 rawQuery: parts.count > 1 ? String(parts[1]) : "",
                 headers: head.headers.map { ($0.name, $0.value) }, body: body)
-            respond(router(request), context: context, keepAlive: head.isKeepAlive)
+            answering = request.path
+            inFlight.begin(path: request.path)
+            let response = router(request)
+            let keepAlive = head.isKeepAlive
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let held = inFlight.holdIfNeeded(path: request.path) {
+                eventLoop.execute {
+                    let (handler, context) = bound.value
+                    guard context.channel.isActive else { return handler.finishExchange() }
+                    handler.respond(response, context: context, keepAlive: keepAlive)
+                }
+            }
+            if !held { respond(response, context: context, keepAlive: keepAlive) }
         }
     }
 
@@ -128,6 +160,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
             responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
             if !keepAlive { responseHead.headers.replaceOrAdd(name: "Connection", value: "close") }
+            finishExchange()
             context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
@@ -139,10 +172,11 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1_000))) {
                 let (handler, context) = bound.value
-                guard context.channel.isActive else { return }
+                guard context.channel.isActive else { return handler.finishExchange() }
                 handler.respond(inner, context: context, keepAlive: keepAlive)
             }
         case .reset:
+            finishExchange()
             // SO_LINGER with a zero timeout turns close() into a TCP reset.
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             if let provider = context.channel as? any SocketOptionProvider {
@@ -153,6 +187,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 context.close(promise: nil)
             }
         case .oversized(let bytes):
+            finishExchange()
             var responseHead = HTTPResponseHead(version: .http1_1, status: .ok)
             responseHead.headers.add(name: "Content-Type", value: "application/json")
             // No Content-Length: the client must enforce its limit while reading.

@@ -43,6 +43,6 @@ struct AlertsCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        print(format == "json" ? history.json : history.table, terminator: format == "json" ? "\n" : "")
+        Console.output(format == "json" ? history.json + "\n" : history.table)
     }
 }

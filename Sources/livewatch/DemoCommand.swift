@@ -22,6 +22,6 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         LoggingBootstrap.once(level: .error)
-        try await DemoScenario(seconds: Double(seconds), directory: directory).run { print($0) }
+        try await DemoScenario(seconds: Double(seconds), directory: directory).run { Console.output($0 + "\n") }
     }
 }

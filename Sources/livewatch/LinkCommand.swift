@@ -83,7 +83,8 @@ struct LinkCommand: AsyncParsableCommand {
                     Console.error("the temporary link expires at \(AlertLine.rfc3339(Date(timeIntervalSince1970: TimeInterval(expireTime))))")
                 }
             }
-            FileHandle.standardOutput.write(Data((printed.reveal() + "\n").utf8))
+            // Alone on its line for `| xclip`; a control character from the vendor is shown, not sent.
+            Console.line(printed.reveal())
         }
     }
 }

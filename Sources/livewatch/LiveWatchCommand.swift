@@ -4,8 +4,18 @@ import LiveWatch
 import Logging
 import Synchronization
 
-/// The `livewatch` command line: argument parsing and exit codes only.
+/// The process entry point: SIGPIPE is ignored before anything runs (a closed
+/// standard stream or pipe then fails a write instead of killing the process),
+/// then the command line is parsed and run.
 @main
+enum LiveWatchMain {
+    static func main() async {
+        StandardStream.ignoreBrokenPipes()
+        await LiveWatchCommand.main()
+    }
+}
+
+/// The `livewatch` command line: argument parsing and exit codes only.
 struct LiveWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch",
@@ -51,9 +61,22 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
+/// Standard output and error for the commands, through `write(2)`: a closed or broken stream drops the text
+/// (the command goes on and exits as it would have), it never kills the process.
 enum Console {
+    /// One line on standard error, control and bidi characters shown as `\u{1B}`.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStream.error.write(DisplayText.terminal(line) + "\n")
+    }
+
+    /// Text on standard output as it is: tables, JSON and CSV already made safe by their formatters.
+    static func output(_ text: String) {
+        StandardStream.output.write(text)
+    }
+
+    /// One line on standard output, control and bidi characters shown as `\u{1B}`.
+    static func line(_ line: String) {
+        output(DisplayText.terminal(line) + "\n")
     }
 }
 
@@ -117,10 +140,12 @@ struct PollCommand: AsyncParsableCommand {
         }
         for report in reports {
             let milliseconds = Int((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded())
+            // Tab-separated; the vendor's text in a failure is shown with its control characters escaped.
+            let monitor = DisplayText.terminal(report.monitor)
             if let failure = report.failure {
-                print("\(report.monitor)\tFAILED\t\(milliseconds) ms\t\(failure)")
+                Console.output("\(monitor)\tFAILED\t\(milliseconds) ms\t\(DisplayText.terminal(failure.description))\n")
             } else {
-                print("\(report.monitor)\tok\t\(milliseconds) ms\t\(report.items) item(s)")
+                Console.output("\(monitor)\tok\t\(milliseconds) ms\t\(report.items) item(s)\n")
             }
         }
         if reports.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
@@ -135,7 +160,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        print("\(options.path): valid, \(configuration.monitors.count) monitor(s): "
+        Console.line("\(options.path): valid, \(configuration.monitors.count) monitor(s): "
             + configuration.monitors.map { "\($0.name) (\($0.vendor))" }.joined(separator: ", "))
     }
 }

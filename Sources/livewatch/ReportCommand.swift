@@ -50,7 +50,7 @@ struct ReportCommand: AsyncParsableCommand {
             let table = try Reports.run(
                 ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit),
                 databasePath: configuration.daemon.database)
-            print(output.render(table), terminator: "")
+            Console.output(output.render(table))
         } catch {
             Console.error("error: \(configuration.daemon.database): \(error)")
             throw ExitCode(1)
@@ -72,7 +72,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             let configuration = try options.load()
             do {
                 let rows = try Maintenance.integrityCheck(path: configuration.daemon.database)
-                print(rows.joined(separator: "\n"))
+                Console.output(rows.map(DisplayText.terminal).joined(separator: "\n") + "\n")
                 if rows != ["ok"] { throw ExitCode(1) }
             } catch let exit as ExitCode {
                 throw exit
@@ -92,7 +92,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             let path = configuration.daemon.database
             do {
                 let sizes = try Maintenance.vacuum(path: path)
-                print("vacuumed \(path): \(sizes.before) -> \(sizes.after) bytes")
+                Console.line("vacuumed \(path): \(sizes.before) -> \(sizes.after) bytes")
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(1)
@@ -111,9 +111,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                 let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
                 store.close()
                 for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
-                    print("\(table): \(count) rows deleted")
+                    Console.line("\(table): \(count) rows deleted")
                 }
-                print("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
+                Console.line("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(1)

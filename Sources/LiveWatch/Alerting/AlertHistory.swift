@@ -102,7 +102,7 @@ public struct AlertHistory: Sendable {
             lastValue: row.double("last_value"), message: row.string("message") ?? "", silenced: silenced)
     }
 
-    /// Aligned columns for a terminal.
+    /// Aligned columns for a terminal, control and bidi characters shown as `\u{1B}`.
     public var table: String {
         var output = ""
         if firing.isEmpty {
@@ -167,7 +167,8 @@ public struct AlertHistory: Sendable {
     }
 
     static func columns(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows.map { $0.map { String($0.replacingOccurrences(of: "\n", with: " ").prefix(120)) } }
+        // Vendor text (subjects, messages, errors) may hold terminal escapes: shown as `\u{1B}`, never sent.
+        let all = [header] + rows.map { $0.map { DisplayText.terminal(String($0.prefix(120))) } }
         var widths = header.map(\.count)
         for row in all {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }

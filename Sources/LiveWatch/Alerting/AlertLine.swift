@@ -76,7 +76,9 @@ public struct AlertLine: Sendable, Equatable {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+            // C0 as JSON requires; DEL, C1 and bidi formatting characters too, so a JSON line shown on a
+            // terminal carries no escape sequence and no reordering; U+2028/9 for JavaScript readers.
+            case _ where DisplayText.isUnsafe(scalar) || scalar.value == 0x2028 || scalar.value == 0x2029:
                 result += String(format: "\\u%04x", scalar.value)
             default: result.unicodeScalars.append(scalar)
             }

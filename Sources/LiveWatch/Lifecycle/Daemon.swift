@@ -56,6 +56,8 @@ public final class Daemon: Sendable {
 
     /// Runs until `signals` yields `.stop` (or ends).
     public func run(signals: AsyncStream<DaemonSignal>) async throws {
+        // A log line to a broken stderr pipe (or any write to a closed socket) must fail, not kill the daemon.
+        StandardStream.ignoreBrokenPipes()
         let store = try Store(path: configuration.daemon.database)
         let alertLog = AlertLog(path: configuration.daemon.alertLog)
         let policy = AlertPolicyBox(AlertPolicy(configuration: configuration))

@@ -31,7 +31,8 @@ public struct JournalLogHandler: LogHandler {
             let needsQuotes = text.contains(" ") || text.contains("\"") || text.isEmpty
             line += " \(key)=" + (needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "'") + "\"" : text)
         }
-        output(line.replacingOccurrences(of: "\n", with: " ") + "\n")
+        // One line per event, and no vendor text can send a terminal escape or reorder the line.
+        output(DisplayText.terminal(line.replacingOccurrences(of: "\n", with: " ")) + "\n")
     }
 
     /// The syslog priority journald reads from the `<N>` prefix.
@@ -48,10 +49,11 @@ public struct JournalLogHandler: LogHandler {
 
     private static let errorLock = Mutex(())
 
-    /// Writes a line to standard error in one call.
+    /// Writes a line to standard error with `write(2)`, whole (lines of several threads never interleave);
+    /// a line standard error refuses (closed, a broken pipe, full) is dropped: logging never kills the daemon.
     public static let standardError: @Sendable (String) -> Void = { text in
         errorLock.withLock { _ in
-            FileHandle.standardError.write(Data(text.utf8))
+            _ = StandardStream.error.write(text)
         }
     }
 }

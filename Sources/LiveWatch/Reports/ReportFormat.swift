@@ -1,7 +1,9 @@
 import Foundation
 import SQLite
 
-/// How a report is printed.
+/// How a report is printed. Vendor text is made safe for each: control and bidi
+/// characters are shown as `\u{1B}` in a table, escaped in JSON, and CSV fields
+/// are quoted (RFC 4180) and guarded against formulas (see ``DisplayText``).
 public enum ReportFormat: String, Sendable, CaseIterable {
     case table
     case json
@@ -27,8 +29,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 
     static func table(_ report: ReportTable) -> String {
-        var widths = report.columns.map(\.count)
-        let cells = report.rows.map { $0.map(text) }
+        let columns = report.columns.map(DisplayText.terminal)
+        var widths = columns.map(\.count)
+        let cells = report.rows.map { $0.map { DisplayText.terminal(text($0)) } }
         for row in cells {
             for (index, cell) in row.enumerated() where index < widths.count {
                 widths[index] = max(widths[index], cell.count)
@@ -39,7 +42,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
                 value.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        var lines = [report.title, line(report.columns), line(widths.map { String(repeating: "-", count: $0) })]
+        var lines = [DisplayText.terminal(report.title), line(columns), line(widths.map { String(repeating: "-", count: $0) })]
         lines += cells.map(line)
         if cells.isEmpty { lines.append("(no data)") }
         return lines.joined(separator: "\n") + "\n"
@@ -65,12 +68,14 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 
     static func csv(_ report: ReportTable) -> String {
-        func field(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        func field(_ value: SQLiteValue) -> String {
+            switch value {
+            case .integer, .real: return DisplayText.csvField(text(value), numeric: true)
+            case .null, .text, .blob: return DisplayText.csvField(text(value))
+            }
         }
-        var lines = [report.columns.map(field).joined(separator: ",")]
-        lines += report.rows.map { $0.map { field(text($0)) }.joined(separator: ",") }
+        var lines = [report.columns.map { DisplayText.csvField($0) }.joined(separator: ",")]
+        lines += report.rows.map { $0.map(field).joined(separator: ",") }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 }

@@ -32,24 +32,47 @@ public struct ScheduledJob: Sendable {
 
 /// Something that happened in the scheduler (for tests, the demo and the watchdog).
 public enum SchedulerEvent: Sendable, Equatable {
+    /// A poll of the job began.
     case pollStarted(job: String, at: Date)
+    /// A poll of the job ended; its next poll is `nextDelay` seconds away.
     case pollFinished(job: String, succeeded: Bool, nextDelay: Double)
+    /// A poll of a job that was replaced or removed while it ran has ended; its result schedules nothing.
+    case pollSuperseded(job: String, succeeded: Bool)
 }
 
 /// Polls every job on its own timer: first poll at start (staggered),
 /// never two polls of one job at once, backoff after failures.
+///
+/// "Never two polls at once" holds per job name across replacements: a poll
+/// belongs to the job state (generation) that started it, and stays registered
+/// as busy for its name until it ends, even when `add` replaced that job or
+/// `remove` dropped it meanwhile. A replacement whose timer fires while the old
+/// poll runs is skipped and re-armed to fire as soon as the old poll ends.
 public final class MonitorScheduler: Sendable {
     private struct JobState {
         var job: ScheduledJob
         var timer: (any SchedulerTimer)?
-        var inFlight: Task<Void, Never>?
-        var inFlightSince: Date?
+        /// Tells this state apart from earlier and later states of the same name.
+        var generation: Int
         var consecutiveFailures = 0
         var skippedOverlaps = 0
+        /// The timer fired while another poll of this name was in flight: fire as soon as it ends.
+        var waitingForPoll = false
+    }
+
+    /// A poll in flight, registered by name until it ends, whatever happens to its job meanwhile.
+    private struct RunningPoll {
+        /// The generation of the job state that started it.
+        var generation: Int
+        var since: Date
+        var timeout: Double
+        var task: Task<Void, Never>?
     }
 
     private struct State {
         var jobs: [String: JobState] = [:]
+        var polls: [String: RunningPoll] = [:]
+        var nextGeneration = 0
         var stopping = false
         var lastActivity: Date
     }
@@ -90,21 +113,27 @@ public final class MonitorScheduler: Sendable {
     }
 
     /// Adds a job (or replaces one of the same name, keeping no state of the old one's timer);
-    /// its first poll comes `firstPollAfter` seconds from now.
+    /// its first poll comes `firstPollAfter` seconds from now, or, if a poll of that name is
+    /// still in flight then, as soon as that poll ends.
     public func add(_ job: ScheduledJob, firstPollAfter delay: Double) {
-        remove(job.name)
-        let timer = clock.makeTimer(label: job.name) { [weak self] in
-            self?.fire(job.name)
+        let (added, replaced): (JobState?, JobState?) = state.withLock { state in
+            guard !state.stopping else { return (nil, nil) }
+            let replaced = state.jobs.removeValue(forKey: job.name)
+            state.nextGeneration += 1
+            let generation = state.nextGeneration
+            let timer = clock.makeTimer(label: job.name) { [weak self] in
+                self?.fire(job.name, generation: generation)
+            }
+            let added = JobState(job: job, timer: timer, generation: generation)
+            state.jobs[job.name] = added
+            return (added, replaced)
         }
-        let added = state.withLock { state in
-            guard !state.stopping else { return false }
-            state.jobs[job.name] = JobState(job: job, timer: timer)
-            return true
-        }
-        if added { timer.schedule(after: delay) } else { timer.cancel() }
+        replaced?.timer?.cancel()
+        added?.timer?.schedule(after: delay)
     }
 
-    /// Removes a job: its timer stops; a poll in flight finishes but is not rescheduled.
+    /// Removes a job: its timer stops; a poll in flight finishes but is not rescheduled, and
+    /// a job added again under that name does not poll before it ends.
     public func remove(_ name: String) {
         let removed = state.withLock { $0.jobs.removeValue(forKey: name) }
         removed?.timer?.cancel()
@@ -113,14 +142,11 @@ public final class MonitorScheduler: Sendable {
     /// The names of the scheduled jobs.
     public var jobNames: [String] { state.withLock { $0.jobs.keys.sorted() } }
 
-    /// True unless a poll has been in flight longer than its deadline plus `grace` seconds:
-    /// what the systemd watchdog is fed from.
+    /// True unless a poll (of a current, replaced or removed job) has been in flight longer
+    /// than its deadline plus `grace` seconds: what the systemd watchdog is fed from.
     public func isHealthy(now: Date, grace: Double = 30) -> Bool {
         state.withLock { state in
-            state.jobs.values.allSatisfy { job in
-                guard let since = job.inFlightSince else { return true }
-                return now.timeIntervalSince(since) <= job.job.timeout + grace
-            }
+            state.polls.values.allSatisfy { poll in now.timeIntervalSince(poll.since) <= poll.timeout + grace }
         }
     }
 
@@ -132,16 +158,19 @@ public final class MonitorScheduler: Sendable {
         state.withLock { $0.jobs[job]?.consecutiveFailures ?? 0 }
     }
 
-    private func fire(_ name: String) {
+    private func fire(_ name: String, generation: Int) {
         let now = clock.now()
         let job: ScheduledJob? = state.withLock { state in
-            guard !state.stopping, let jobState = state.jobs[name] else { return nil }
-            if jobState.inFlight != nil {
+            guard !state.stopping, let jobState = state.jobs[name], jobState.generation == generation else { return nil }
+            if state.polls[name] != nil {
+                // A poll of this name is in flight (this job's, or the one it replaced): fire when it ends.
                 state.jobs[name]?.skippedOverlaps += 1
+                state.jobs[name]?.waitingForPoll = true
                 return nil
             }
             state.lastActivity = now
-            state.jobs[name]?.inFlightSince = now
+            state.jobs[name]?.waitingForPoll = false
+            state.polls[name] = RunningPoll(generation: generation, since: now, timeout: jobState.job.timeout)
             return jobState.job
         }
         guard let job else { return }
@@ -151,52 +180,57 @@ public final class MonitorScheduler: Sendable {
         state.withLock { state in
             let task = Task { [weak self] in
                 let result = await job.run(job.timeout)
-                self?.finish(job, result: result)
+                self?.finish(job.name, generation: generation, result: result)
             }
-            if state.jobs[job.name] != nil { state.jobs[job.name]?.inFlight = task }
+            state.polls[job.name]?.task = task
         }
     }
 
-    private func finish(_ job: ScheduledJob, result: JobResult) {
+    private func finish(_ name: String, generation: Int, result: JobResult) {
         let jitter = random()
-        let (timer, delay): ((any SchedulerTimer)?, Double?) = state.withLock { state in
-            // A job removed or replaced while polling is not rescheduled.
-            guard var jobState = state.jobs[job.name], jobState.inFlight != nil else { return (nil, nil) }
-            jobState.inFlight = nil
-            jobState.inFlightSince = nil
-            jobState.consecutiveFailures = result.succeeded ? 0 : jobState.consecutiveFailures + 1
-            state.jobs[job.name] = jobState
+        let (timer, delay, current): ((any SchedulerTimer)?, Double?, Bool) = state.withLock { state in
+            if state.polls[name]?.generation == generation { state.polls[name] = nil }
             state.lastActivity = clock.now()
-            guard !state.stopping else { return (nil, nil) }
-            let delay = job.policy.delay(
+            guard var jobState = state.jobs[name] else { return (nil, nil, false) }
+            guard jobState.generation == generation else {
+                // The job was replaced while this poll ran: its result is not the replacement's, but a
+                // replacement that wanted to poll meanwhile may now.
+                guard !state.stopping, jobState.waitingForPoll else { return (nil, nil, false) }
+                return (jobState.timer, 0, false)
+            }
+            jobState.consecutiveFailures = result.succeeded ? 0 : jobState.consecutiveFailures + 1
+            jobState.waitingForPoll = false
+            state.jobs[name] = jobState
+            guard !state.stopping else { return (nil, nil, true) }
+            let delay = jobState.job.policy.delay(
                 consecutiveFailures: jobState.consecutiveFailures, retryAfter: result.retryAfter, random: jitter)
-            return (jobState.timer, delay)
+            return (jobState.timer, delay, true)
         }
-        guard let timer, let delay else { return }
-        timer.schedule(after: delay)
-        observer(.pollFinished(job: job.name, succeeded: result.succeeded, nextDelay: delay))
+        if let timer, let delay { timer.schedule(after: delay) }
+        if current {
+            if let delay { observer(.pollFinished(job: name, succeeded: result.succeeded, nextDelay: delay)) }
+        } else {
+            observer(.pollSuperseded(job: name, succeeded: result.succeeded))
+        }
     }
 
     /// Stops the timers, then waits up to `deadline` seconds for in-flight
-    /// polls; those still running are cancelled. Returns the names abandoned.
+    /// polls (those of replaced or removed jobs too); those still running are
+    /// cancelled. Returns the names abandoned.
     @discardableResult
     public func stop(deadline: Double) async -> [String] {
-        let running: [(String, Task<Void, Never>)] = state.withLock { state in
+        let running: [Task<Void, Never>] = state.withLock { state in
             state.stopping = true
-            var running: [(String, Task<Void, Never>)] = []
-            for (name, job) in state.jobs {
-                job.timer?.cancel()
-                if let task = job.inFlight { running.append((name, task)) }
-            }
-            return running
+            for job in state.jobs.values { job.timer?.cancel() }
+            return state.polls.values.compactMap(\.task)
         }
         guard !running.isEmpty else { return [] }
         let finishedInTime = await Self.race(deadline: deadline) {
-            for (_, task) in running { await task.value }
+            for task in running { await task.value }
         }
         if finishedInTime { return [] }
-        let abandoned = state.withLock { state in state.jobs.compactMap { $0.value.inFlight != nil ? $0.key : nil } }
-        for (_, task) in running { task.cancel() }
+        let abandoned = state.withLock { state in Array(state.polls.keys) }
+        for task in running { task.cancel() }
         return abandoned.sorted()
     }
 

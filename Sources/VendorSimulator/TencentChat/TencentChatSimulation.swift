@@ -46,6 +46,8 @@ public final class TencentChatSimulation: SimulatedAPI {
         case error(code: Int, info: String)
         /// An error whose ErrorInfo quotes the UserSig it received (a hostile vendor).
         case errorEchoingUserSig(code: Int)
+        /// HTTP `status` (say 500) whose body is a Tencent error with this code (say 100001): the service is down.
+        case errorWithStatus(status: Int, code: Int, info: String)
     }
 
     /// How the cursor behaves at the end of the list.
@@ -457,6 +459,8 @@ public final class TencentChatSimulation: SimulatedAPI {
             return error(code, info, requestID: requestID)
         case .errorEchoingUserSig(let code):
             return error(code, "UserSig \(request.query("usersig") ?? "") rejected", requestID: requestID)
+        case .errorWithStatus(let status, let code, let info):
+            return error(code, info, requestID: requestID, status: status)
         case .http(let httpFault):
             return httpFault.response(normal: error(100001, "internal error", requestID: requestID))
         }
@@ -470,8 +474,8 @@ public final class TencentChatSimulation: SimulatedAPI {
         return fault.response(normal: answer)
     }
 
-    static func error(_ code: Int, _ info: String, requestID: String) -> SimulatedResponse {
-        .json(200, "{\"ActionStatus\":\"FAIL\",\"ErrorInfo\":\(jsonString(info)),\"ErrorCode\":\(code),\"RequestId\":\"\(requestID)\"}")
+    static func error(_ code: Int, _ info: String, requestID: String, status: Int = 200) -> SimulatedResponse {
+        .json(status, "{\"ActionStatus\":\"FAIL\",\"ErrorInfo\":\(jsonString(info)),\"ErrorCode\":\(code),\"RequestId\":\"\(requestID)\"}")
     }
 
     static func requestID(serial: Int) -> String {

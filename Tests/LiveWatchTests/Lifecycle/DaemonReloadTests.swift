@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import LiveWatch
+import VendorSimulator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,13 +59,14 @@ final class ReloadableFile: Sendable {
 }
 
 @Suite struct DaemonReloadTests {
-    func yaml(folder: TemporaryFolder, endpoint: String, monitors: [String]) -> String {
+    func yaml(folder: TemporaryFolder, endpoint: String, monitors: [String], interval: Int = 10, timeout: Int = 10) -> String {
         var text = """
             daemon:
               database: \(folder.file("livewatch.db"))
               alert_log: \(folder.file("alerts.log"))
             defaults:
-              interval: 10s
+              interval: \(interval)s
+              timeout: \(timeout)s
               jitter: 0%
             polyv:
 
@@ -154,6 +156,61 @@ final class ReloadableFile: Sendable {
         try await events.waitForFinishedPolls(3)
         #expect(events.finished.map(\.0).suffix(1) == ["keep"])
         #expect(clock.pendingTimers.filter { $0.label != "retention" }.map(\.delay) == [10])
+        control.yield(.stop)
+        try await running.value
+        await fixture.stop()
+    }
+
+    /// SIGHUP while a poll waits on a slow vendor replaces the monitor's job, three times over: the vendor
+    /// never has two requests of the monitor in flight, and the new configuration polls once the old poll ends.
+    @Test func aReloadDuringASlowPollNeverPutsTwoRequestsOfTheMonitorInFlight() async throws {
+        let fixture = try await PolyvFixture.start()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = PolyvSimulation.path
+        let vendor = fixture.simulator.inFlight
+        // The vendor answers only when the test says so: the first poll stays in flight through the reloads.
+        vendor.hold(path: path)
+        let file = ReloadableFile(path: folder.file("livewatch.yaml"))
+        try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], timeout: 60))
+        let clock = ManualClock(start: Date())
+        let events = EventRecorder()
+        let log = CapturedLog()
+        let daemon = Daemon(
+            configuration: try file.load(), logger: log.logger, clock: clock, transport: fixture.transport,
+            reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
+        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
+        let running = Task { try await daemon.run(signals: signals) }
+        func started(_ events: [SchedulerEvent]) -> Int {
+            events.filter { if case .pollStarted = $0 { return true } else { return false } }.count
+        }
+        try await events.wait { _ in clock.pendingTimers.map(\.label).contains("slow") }
+        clock.advance(by: 0)
+        try await events.wait { _ in vendor.current(path: path) == 1 }
+
+        for round in 1...3 {
+            try file.write(yaml(
+                folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], interval: 10 + round, timeout: 60))
+            control.yield(.reload)
+            try await events.wait { _ in log.text.components(separatedBy: "changed=slow").count == round + 1 }
+            // The replacement's first poll is due now; the old poll is still in flight at the vendor.
+            clock.advance(by: 0)
+            // Had a second poll started, wait until its request reaches the vendor.
+            try await events.wait { events in started(events) == 1 || vendor.current(path: path) == 2 }
+            #expect(started(events.all) == 1, "round \(round): a second poll of the monitor started")
+            #expect(vendor.current(path: path) == 1)
+        }
+
+        // The vendor answers: the old poll ends, and the last configuration's job polls at once.
+        vendor.release(path: path)
+        try await events.wait { $0.contains(.pollSuperseded(job: "slow", succeeded: true)) }
+        clock.advance(by: 0)
+        try await events.waitForFinishedPolls(1)
+        #expect(events.finished.map(\.0) == ["slow"])
+        #expect(events.finished.first?.2 == 13, "the replacement runs on the reloaded interval")
+        #expect(fixture.simulator.polyv.counters.requests == 2)
+        #expect(vendor.maximum(path: path) == 1)
+
         control.yield(.stop)
         try await running.value
         await fixture.stop()

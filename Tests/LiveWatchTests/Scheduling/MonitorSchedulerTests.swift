@@ -42,6 +42,60 @@ final class ScriptedJob: Sendable {
     }
 }
 
+/// Polls that stay in flight until the test releases them, counting how many
+/// polls of one name run at once, whichever job (generation) started them.
+final class GatedPolls: Sendable {
+    private struct State {
+        var parked: [CheckedContinuation<Void, Never>] = []
+        var running = 0
+        var maximum = 0
+        var started: [String] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// A job named `name` whose every poll parks until `releaseAll()`; `tag` marks its polls in `started`.
+    func job(_ name: String, tag: String, interval: Double = 30) -> ScheduledJob {
+        ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0, maximumBackoff: 300), timeout: 5) { _ in
+            await withCheckedContinuation { continuation in
+                self.state.withLock { state in
+                    state.started.append(tag)
+                    state.running += 1
+                    state.maximum = max(state.maximum, state.running)
+                    state.parked.append(continuation)
+                }
+            }
+            return JobResult(succeeded: true)
+        }
+    }
+
+    /// Lets every parked poll finish.
+    func releaseAll() {
+        let parked = state.withLock { state in
+            defer { state.parked = [] }
+            state.running -= state.parked.count
+            return state.parked
+        }
+        for continuation in parked { continuation.resume() }
+    }
+
+    /// Polls parked now.
+    var parked: Int { state.withLock { $0.parked.count } }
+    /// The most polls of this name that ever ran at once.
+    var maximumConcurrent: Int { state.withLock { $0.maximum } }
+    /// The tags of the jobs whose polls started, in order.
+    var started: [String] { state.withLock { $0.started } }
+
+    /// Waits (up to 10 real seconds) until `count` polls are parked.
+    func waitUntilParked(_ count: Int) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while parked < count {
+            guard Date() < deadline else { throw WaitTimeout() }
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
+    }
+}
+
 @Suite struct MonitorSchedulerTests {
     func makeJob(_ name: String, _ script: ScriptedJob, interval: Double = 30) -> ScheduledJob {
         ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0.1, maximumBackoff: 300), timeout: 5) {
@@ -114,6 +168,87 @@ final class ScriptedJob: Sendable {
         try await events.waitForFinishedPolls(2)
         #expect(script.concurrent.withLock { $0.maximum } == 1)
         await scheduler.stop(deadline: 1)
+    }
+
+    /// A reload replaces a job while its poll is in flight, again and again: the replacements never poll
+    /// beside it, the old poll's end neither clears their in-flight mark nor re-arms them twice, and the
+    /// last replacement polls once the old poll has ended.
+    @Test func replacingAJobMidPollNeverRunsTwoPollsOfItAtOnce() async throws {
+        let clock = ManualClock()
+        let events = EventRecorder()
+        let polls = GatedPolls()
+        let scheduler = MonitorScheduler(
+            clock: clock, jobs: [polls.job("m", tag: "v0")], random: { 0 }, observer: events.observer)
+        scheduler.start()
+        clock.advance(by: 0)
+        let started = clock.now()
+        try await polls.waitUntilParked(1)
+        for version in 1...5 {
+            scheduler.add(polls.job("m", tag: "v\(version)"), firstPollAfter: 0)
+            clock.advance(by: 0)
+            clock.advance(by: 60)
+            #expect(polls.started == ["v0"], "replacement \(version) polled beside the old poll")
+        }
+        #expect(events.all.filter { if case .pollStarted = $0 { return true } else { return false } }.count == 1)
+        // The old poll still counts for the watchdog: 5 minutes in flight is past its 5 s deadline and the grace.
+        #expect(scheduler.isHealthy(now: started.addingTimeInterval(10)))
+        #expect(!scheduler.isHealthy(now: clock.now()))
+
+        // The old poll ends: the waiting replacement is armed at once, and polls when its timer fires.
+        polls.releaseAll()
+        try await events.wait { $0.contains(.pollSuperseded(job: "m", succeeded: true)) }
+        #expect(clock.pendingTimers.map(\.label) == ["m"])
+        #expect(clock.pendingDelays == [0])
+        clock.advance(by: 0)
+        try await polls.waitUntilParked(1)
+        #expect(polls.started == ["v0", "v5"])
+        // While the replacement's own poll runs, its timer is not armed: nothing more starts.
+        clock.advance(by: 3_600)
+        #expect(polls.started == ["v0", "v5"])
+        polls.releaseAll()
+        try await events.waitForFinishedPolls(1)
+        #expect(events.finished.map(\.0) == ["m"])
+        #expect(clock.pendingDelays == [30])
+        clock.advance(by: 30)
+        try await polls.waitUntilParked(1)
+        #expect(polls.started == ["v0", "v5", "v5"])
+        #expect(polls.maximumConcurrent == 1)
+        polls.releaseAll()
+        try await events.waitForFinishedPolls(2)
+        await scheduler.stop(deadline: 1)
+    }
+
+    /// A job removed mid-poll and added again waits for the removed job's poll; shutdown waits for a removed job's poll too.
+    @Test func aJobRemovedMidPollAndAddedAgainWaitsForTheOldPoll() async throws {
+        let clock = ManualClock()
+        let events = EventRecorder()
+        let polls = GatedPolls()
+        let scheduler = MonitorScheduler(
+            clock: clock, jobs: [polls.job("m", tag: "old")], random: { 0 }, observer: events.observer)
+        scheduler.start()
+        clock.advance(by: 0)
+        try await polls.waitUntilParked(1)
+        scheduler.remove("m")
+        #expect(scheduler.jobNames.isEmpty)
+        scheduler.add(polls.job("m", tag: "new"), firstPollAfter: 0)
+        clock.advance(by: 0)
+        #expect(events.all.filter { if case .pollStarted = $0 { return true } else { return false } }.count == 1)
+        #expect(polls.started == ["old"])
+        polls.releaseAll()
+        try await events.wait { $0.contains(.pollSuperseded(job: "m", succeeded: true)) }
+        #expect(clock.pendingDelays == [0])
+        clock.advance(by: 0)
+        try await polls.waitUntilParked(1)
+        #expect(polls.started == ["old", "new"])
+        #expect(polls.maximumConcurrent == 1)
+
+        // Removed while polling, then stopped: the removed job's poll is still in flight, and the deadline abandons it.
+        scheduler.remove("m")
+        let abandoned = await scheduler.stop(deadline: 0.05)
+        #expect(abandoned == ["m"])
+        polls.releaseAll()
+        try await events.wait { $0.filter { $0 == .pollSuperseded(job: "m", succeeded: true) }.count == 2 }
+        #expect(clock.pendingDelays.isEmpty)
     }
 
     @Test func stopAbandonsAPollThatOutlivesTheDeadline() async throws {

@@ -41,9 +41,10 @@ struct TencentChatFixture {
     static let fastRetry = TencentChatRetryPolicy(initialDelay: 0.05, maximumDelay: 0.4, minuteDelay: 0.5)
 
     func monitor(
-        clock: @escaping @Sendable () -> Date = Date.init, retry: TencentChatRetryPolicy = TencentChatFixture.fastRetry
+        clock: @escaping @Sendable () -> Date = Date.init, retry: TencentChatRetryPolicy = TencentChatFixture.fastRetry,
+        pacing: PacingClock = .system
     ) -> TencentChatMonitor {
-        TencentChatMonitor(configuration: configuration, transport: transport, clock: clock, retry: retry)
+        TencentChatMonitor(configuration: configuration, transport: transport, clock: clock, retry: retry, pacing: pacing)
     }
 
     func stop() async {
@@ -63,4 +64,28 @@ final class SettableClock: Sendable {
     func advance(by seconds: Double) { current.withLock { $0 += seconds } }
 
     func set(_ date: Date) { current.withLock { $0 = date } }
+}
+
+/// A pacing clock whose sleep only moves its own time forward: a crawl's budget, rate limit and retry
+/// waits run on it without waiting for real, and every wait asked for is recorded.
+final class VirtualPacing: Sendable {
+    private let state = Mutex((now: 1_000.0, sleeps: [Double]()))
+
+    var clock: PacingClock {
+        PacingClock(
+            now: { self.state.withLock { $0.now } },
+            sleep: { seconds in
+                self.state.withLock { state in
+                    state.now += max(0, seconds)
+                    state.sleeps.append(seconds)
+                }
+                try Task.checkCancellation()
+            })
+    }
+
+    /// Every wait asked for, in order.
+    var sleeps: [Double] { state.withLock { $0.sleeps } }
+
+    /// The waits longer than `threshold` seconds (retry waits, not the rate limit's spacing).
+    func sleeps(longerThan threshold: Double) -> [Double] { sleeps.filter { $0 > threshold } }
 }

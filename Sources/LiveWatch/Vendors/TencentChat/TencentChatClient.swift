@@ -173,11 +173,11 @@ public struct TencentChatClient: Sendable {
 
     /// What to do about a vendor error code.
     public enum ErrorHandling: Sendable, Equatable {
-        /// Too frequent (60007, 60011, 60018, 60019): wait, then retry the same page.
+        /// Too frequent (60007, 60011, 60018, 60019): wait, then retry the same page (a bounded number of times).
         case retryAfterBackoff
-        /// 70050: UserSig checks rate-limited, retry after a minute.
+        /// 70050: UserSig checks rate-limited for a minute: the poll fails, asking the scheduler to wait that minute.
         case retryAfterMinute
-        /// 100001: internal error, retry.
+        /// 100001: internal error, retry the same page (a bounded number of times).
         case retryInternal
         /// 70001: the UserSig expired; generate a new one and retry once.
         case renewUserSig

@@ -1,25 +1,32 @@
 import Foundation
 
-/// How long a crawl waits before retrying a page the vendor refused for a retryable reason.
+/// How a crawl retries a page the vendor refused for a retryable reason.
+///
+/// Retries are bounded per page: at most `maximumRetries`, and the waits of
+/// one page add up to no more than the poll's `timeout`; a page still refused
+/// then fails the poll with the vendor's code. Only the whole crawl gets the
+/// (much longer) `crawl_budget`.
 public struct TencentChatRetryPolicy: Sendable, Equatable {
     /// First wait after a "too frequent" (60007, 60011, 60018, 60019) or internal (100001) answer, in seconds.
     public var initialDelay: Double
     /// Each further retry of the same page waits twice as long, up to this.
     public var maximumDelay: Double
-    /// The wait after 70050 ("retry after one minute").
+    /// After 70050 ("retry after one minute") the poll fails at once and asks the scheduler to wait this long.
     public var minuteDelay: Double
+    /// Retries of one page at most (so requests of one page at most this plus one).
+    public var maximumRetries: Int
 
-    /// The defaults: 1 s doubling up to 30 s, and one minute after 70050.
-    public init(initialDelay: Double = 1, maximumDelay: Double = 30, minuteDelay: Double = 60) {
+    /// The defaults: 1 s doubling up to 30 s, at most 3 retries of a page, and a minute after 70050.
+    public init(initialDelay: Double = 1, maximumDelay: Double = 30, minuteDelay: Double = 60, maximumRetries: Int = 3) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.minuteDelay = minuteDelay
+        self.maximumRetries = maximumRetries
     }
 
-    /// The wait before retry number `attempt` (1-based) after `handling`.
-    func delay(for handling: TencentChatClient.ErrorHandling, attempt: Int) -> Double {
-        if handling == .retryAfterMinute { return minuteDelay }
-        return min(maximumDelay, initialDelay * pow(2, Double(max(0, attempt - 1))))
+    /// The wait before retry number `attempt` (1-based) of one page.
+    func delay(attempt: Int) -> Double {
+        min(maximumDelay, initialDelay * pow(2, Double(max(0, attempt - 1))))
     }
 }
 
@@ -36,23 +43,28 @@ public struct TencentChatMonitor: Monitor {
     public let limiter: RateLimiter
     let retry: TencentChatRetryPolicy
     let clock: @Sendable () -> Date
+    let pacing: PacingClock
 
     /// - Parameters:
-    ///   - clock: timestamps and UserSig issue times (the crawl budget is measured on a monotonic clock).
+    ///   - clock: timestamps and UserSig issue times.
     ///   - userSigLifetime: validity of each generated UserSig, in seconds.
+    ///   - pacing: the monotonic clock of the crawl budget, the rate limit and the retry waits
+    ///     (tests pass a virtual one, so nothing waits for real).
     public init(
         configuration: TencentChatMonitorConfiguration, transport: any HTTPTransport,
         clock: @escaping @Sendable () -> Date = Date.init, userSigLifetime: Int64 = TencentUserSigCache.defaultLifetime,
         retry: TencentChatRetryPolicy = TencentChatRetryPolicy(),
-        random: @escaping @Sendable () -> UInt32 = { UInt32.random(in: .min ... .max) }
+        random: @escaping @Sendable () -> UInt32 = { UInt32.random(in: .min ... .max) },
+        pacing: PacingClock = .system
     ) {
         let userSigs = TencentUserSigCache(
             secretKey: configuration.secretKey, sdkAppID: configuration.sdkAppID, identifier: configuration.identifier,
             lifetime: userSigLifetime, clock: clock)
         self.client = TencentChatClient(configuration: configuration, transport: transport, userSigs: userSigs, random: random)
-        self.limiter = RateLimiter(perSecond: Double(configuration.rateLimit))
+        self.limiter = pacing.rateLimiter(perSecond: Double(configuration.rateLimit))
         self.retry = retry
         self.clock = clock
+        self.pacing = pacing
     }
 
     /// The monitor's configured name.
@@ -63,7 +75,7 @@ public struct TencentChatMonitor: Monitor {
     /// Crawls the whole list within `deadline` (and `crawl_budget`); never throws.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
-        var crawl = Crawl(budget: min(deadline, client.configuration.crawlBudget))
+        var crawl = Crawl(budget: min(deadline, client.configuration.crawlBudget), now: pacing.now)
         let outcome = await run(&crawl)
         return PollReport(
             monitor: name, vendor: vendor, startedAt: started, finishedAt: clock(), requests: crawl.requests,
@@ -73,7 +85,9 @@ public struct TencentChatMonitor: Monitor {
     /// The state of one crawl.
     struct Crawl {
         let budget: Double
-        let startedAt = ContinuousClock.now
+        /// The pacing clock's reading.
+        let now: @Sendable () -> Double
+        let startedAt: Double
         var requests = 0
         var pages = 0
         var httpStatus: Int?
@@ -84,10 +98,13 @@ public struct TencentChatMonitor: Monitor {
         /// Every cursor followed, with the page that returned it.
         var cursors: [String: Int] = ["": 0]
 
-        var elapsed: Double {
-            let duration = ContinuousClock.now - startedAt
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        init(budget: Double, now: @escaping @Sendable () -> Double) {
+            self.budget = budget
+            self.now = now
+            self.startedAt = now()
         }
+
+        var elapsed: Double { now() - startedAt }
 
         var remaining: Double { budget - elapsed }
 
@@ -106,7 +123,9 @@ public struct TencentChatMonitor: Monitor {
     func run(_ crawl: inout Crawl) async -> PollOutcome {
         let configuration = client.configuration
         var cursor = ""
+        /// Retries of the current page so far, and the seconds they waited.
         var retries = 0
+        var waited = 0.0
         var renewedUserSig = false
         while true {
             let pageNumber = crawl.pages + 1
@@ -151,23 +170,45 @@ public struct TencentChatMonitor: Monitor {
                     } catch {
                         return .failed(PollFailure(kind: .local, code: "usersig", message: "\(error)"))
                     }
-                case .retryAfterBackoff, .retryAfterMinute, .retryInternal:
-                    retries += 1
-                    let wait = retry.delay(for: handling, attempt: retries)
+                case .retryAfterMinute:
+                    // Waiting a minute inside one page would hold the crawl (and `livewatch poll`) silent for it:
+                    // the poll fails now, and the scheduler waits the minute before the next one.
+                    return .failed(PollFailure(
+                        kind: .rateLimited, code: String(code),
+                        message: summary + "; the next poll waits at least \(DurationParser.format(retry.minuteDelay))",
+                        retryAfter: retry.minuteDelay))
+                case .retryAfterBackoff, .retryInternal:
+                    let wait = retry.delay(attempt: retries + 1)
+                    let kind: PollFailure.Kind = handling == .retryInternal ? .vendor : .rateLimited
+                    let refused = "; refused \(retries + 1) time(s)"
+                    // One page gets a few retries within about the poll's timeout; only the crawl gets the budget.
+                    guard retries < retry.maximumRetries, waited + wait <= configuration.poll.timeout else {
+                        return .failed(PollFailure(
+                            kind: kind, code: String(code),
+                            message: summary + refused + ", giving up on the page after \(retries) "
+                                + (retries == 1 ? "retry" : "retries") + " (at most \(retry.maximumRetries), waiting at most the "
+                                + "\(DurationParser.format(configuration.poll.timeout)) timeout)"))
+                    }
                     // Waiting only to retry with a few milliseconds left would end in a timeout, hiding the code.
                     let headroom = min(0.5, configuration.poll.timeout / 2)
                     guard wait + headroom < crawl.remaining else {
                         return .failed(PollFailure(
-                            kind: handling == .retryInternal ? .vendor : .rateLimited, code: String(code),
-                            message: summary + "; refused \(retries) time(s), no time left in the "
-                                + "\(DurationParser.format(crawl.budget)) crawl budget to wait \(DurationParser.format(wait)) and retry",
-                            retryAfter: handling == .retryAfterMinute ? retry.minuteDelay : nil))
+                            kind: kind, code: String(code),
+                            message: summary + refused + ", no time left in the "
+                                + "\(DurationParser.format(crawl.budget)) crawl budget to wait \(DurationParser.format(wait)) and retry"))
                     }
-                    await limiter.pause(for: wait)
+                    retries += 1
+                    waited += wait
+                    do {
+                        try await pacing.sleep(wait)
+                    } catch {
+                        return .failed(PollFailure(kind: .transport, code: "cancelled", message: "the crawl was cancelled"))
+                    }
                 }
             case .page(let page):
                 crawl.pages += 1
                 retries = 0
+                waited = 0
                 crawl.merge(page.rooms)
                 if page.next.isEmpty {
                     return .observed(.liveRooms(LiveRoomList(rooms: crawl.rooms, pages: crawl.pages)))

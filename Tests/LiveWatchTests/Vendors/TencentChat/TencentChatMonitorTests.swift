@@ -66,18 +66,18 @@ import VendorSimulator
     }
 
     @Test func aCursorThatNeverEndsStopsAtTheCrawlBudget() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 30, rateLimit: 20, crawlBudget: 1)
+        let fixture = try await TencentChatFixture.start(rooms: 30, rateLimit: 20, simulatorRateLimit: 1_000, crawlBudget: 1)
         defer { Task { await fixture.stop() } }
         fixture.tencent.setCursorBehaviour(.endless)
-        let started = Date()
-        let report = await fixture.monitor().poll(deadline: 1)
-        let elapsed = Date().timeIntervalSince(started)
+        // The budget and the rate limit run on a virtual clock: only the limiter's waits move it.
+        let pacing = VirtualPacing()
+        let report = await fixture.monitor(pacing: pacing.clock).poll(deadline: 1)
         let failure = try #require(report.failure)
         #expect(failure.code == "crawl_budget")
-        #expect(failure.message.hasPrefix("the crawl did not finish within its 1s crawl budget ("))
-        #expect(elapsed >= 1 && elapsed < 3, "took \(elapsed) s")
-        // At most 20 starts fit in one second at 20/s; a loaded machine (a parallel test run) may manage far fewer.
-        #expect((1...20).contains(report.requests), "\(report.requests) requests in 1 s at 20/s")
+        #expect(failure.message.hasPrefix("the crawl did not finish within its 1s crawl budget (20 pages, 30 rooms so far"))
+        // At 20/s (one start every 0.051 s) exactly 20 starts fit in the 1 s budget: 0, 0.051, ... 0.969.
+        #expect(report.requests == 20)
+        #expect(fixture.tencent.counters.pages == 20)
     }
 
     @Test func aFewTooFrequentAnswersAreRetriedOnTheSamePage() async throws {
@@ -95,51 +95,72 @@ import VendorSimulator
         #expect(fixture.tencent.counters.injectedErrors == 4)
     }
 
-    @Test func a60007StormFailsThePollWithinTheBudget() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 100, rateLimit: 100, crawlBudget: 2)
+    @Test func a60007StormFailsThePageAfterThreeRetries() async throws {
+        let fixture = try await TencentChatFixture.start(rooms: 100, rateLimit: 100, crawlBudget: 600, timeout: 10)
         defer { Task { await fixture.stop() } }
-        let monitor = fixture.monitor()
+        let pacing = VirtualPacing()
+        // The production waits (1 s doubling), on a virtual clock.
+        let monitor = fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock)
         // Page 1 passes (a queued no-op fault goes first); from page 2 on, every answer is 60007.
         fixture.tencent.setStanding(.error(code: 60007, info: "REST API call frequency over limit"))
         fixture.tencent.inject(.http(.slow(seconds: 0)))
-        let started = Date()
-        let report = await monitor.poll(deadline: 2)
+        let report = await monitor.poll(deadline: 600)
         let failure = try #require(report.failure)
-        // On a loaded machine (a parallel test run) the 2 s budget can run out during a wait: that is a failed poll too.
-        if failure.code != "crawl_budget" {
-            #expect(failure.kind == .rateLimited)
-            #expect(failure.code == "60007")
-            #expect(failure.message.hasPrefix("Tencent Chat error 60007 on page 2: REST API call frequency over limit; refused "))
-            #expect(failure.message.contains("no time left in the 2s crawl budget"))
-            #expect(report.requestID?.hasPrefix("Id-") == true)
-        }
-        #expect(Date().timeIntervalSince(started) < 3)  // the budget is 2 s; margin for a loaded machine
-        // Waits doubled: 0.05, 0.1, 0.2, 0.4, 0.4 ... so only a handful of retries, not a hammering
-        // (on a loaded machine the budget may end after the first page).
-        let expected = failure.code == "crawl_budget" ? 1...10 : 2...10
-        #expect(expected.contains(report.requests), "\(report.requests) requests")
+        #expect(failure.kind == .rateLimited)
+        #expect(failure.code == "60007")
+        #expect(failure.message == "Tencent Chat error 60007 on page 2: REST API call frequency over limit; refused 4 time(s), "
+            + "giving up on the page after 3 retries (at most 3, waiting at most the 10s timeout)")
+        #expect(failure.retryAfter == nil)
+        #expect(report.requestID?.hasPrefix("Id-") == true)
+        // Page 1, then page 2 and its three retries: not a crawl budget's worth of hammering.
+        #expect(report.requests == 5)
+        #expect(pacing.sleeps(longerThan: 0.5) == [1, 2, 4])
     }
 
-    @Test func a70050WaitsAMinuteOrFailsAskingTheSchedulerToWaitOne() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 10, rateLimit: 100, crawlBudget: 5)
+    static let outageCases: [(timeout: Double, requests: Int, waits: [Double])] = [
+        (10, 4, [1, 2, 4]),  // three retries, 7 s of waits
+        (5, 3, [1, 2]),  // a third retry would wait past the 5 s timeout
+        (1, 2, [1]),
+        (0.5, 1, []),
+    ]
+
+    /// HTTP 500 with ErrorCode 100001 on every page: the first page is retried a few times within the poll's
+    /// timeout, then the poll fails with the vendor's code, long before the 600 s crawl budget.
+    @Test(arguments: 0..<outageCases.count)
+    func anOutageFailsThePollAfterAFewRetriesOfThePage(index: Int) async throws {
+        let (timeout, requests, waits) = Self.outageCases[index]
+        let fixture = try await TencentChatFixture.start(rooms: 50, rateLimit: 100, crawlBudget: 600, timeout: timeout)
+        defer { Task { await fixture.stop() } }
+        fixture.tencent.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal error"))
+        let pacing = VirtualPacing()
+        let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(deadline: 600)
+        let failure = try #require(report.failure)
+        #expect(failure.kind == .vendor)
+        #expect(failure.code == "100001")
+        #expect(failure.message.hasPrefix("Tencent Chat error 100001 on page 1: internal error; refused \(requests) time(s), giving up"))
+        #expect(report.httpStatus == 500)
+        #expect(report.requests == requests)
+        #expect(fixture.tencent.counters.requests == requests)
+        #expect(pacing.sleeps == waits)
+    }
+
+    @Test func a70050FailsAtOnceAskingTheSchedulerToWaitAMinute() async throws {
+        let fixture = try await TencentChatFixture.start(rooms: 10, rateLimit: 100, crawlBudget: 600)
         defer { Task { await fixture.stop() } }
         fixture.tencent.inject(.error(code: 70050, info: "UserSig verification rate-limited, retry after 1 minute"))
-        let started = Date()
-        let report = await fixture.monitor().poll(deadline: 5)
-        #expect(report.succeeded)
-        #expect(report.requests == 2)
-        #expect(Date().timeIntervalSince(started) >= 0.5)  // the (test) minute delay
-
-        fixture.tencent.setStanding(.error(code: 70050, info: "retry after 1 minute"))
-        let short = TencentChatMonitor(
-            configuration: fixture.configuration, transport: fixture.transport,
-            retry: TencentChatRetryPolicy(initialDelay: 0.05, maximumDelay: 0.4, minuteDelay: 60))
-        let failed = await short.poll(deadline: 5)
-        let failure = try #require(failed.failure)
+        let pacing = VirtualPacing()
+        let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(deadline: 600)
+        let failure = try #require(report.failure)
         #expect(failure.code == "70050")
         #expect(failure.kind == .rateLimited)
         #expect(failure.retryAfter == 60)
-        #expect(failed.requests == 1)
+        #expect(failure.message == "Tencent Chat error 70050 on page 1: UserSig verification rate-limited, retry after 1 minute; "
+            + "the next poll waits at least 1m")
+        #expect(report.requests == 1)
+        #expect(pacing.sleeps.isEmpty, "no minute is waited inside the poll")
+        // The minute has passed: the next poll works.
+        let next = await fixture.monitor(pacing: pacing.clock).poll(deadline: 600)
+        #expect(next.succeeded, "\(String(describing: next.failure))")
     }
 
     @Test func otherCodesFailThePollWithTheCodeAndErrorInfo() async throws {
