@@ -109,6 +109,44 @@ struct TemporaryDatabase {
         #expect(try first.scalarInt("SELECT count(*) FROM t") == 2)
     }
 
+    /// Text with an embedded NUL, non-ASCII text, or both, read back byte for byte through every way of binding.
+    @Test(arguments: [
+        "app\u{0}x", "\u{0}", "a\u{0}\u{0}b\u{0}", "héllo\u{0}世界", "直播间 🎥\u{0}尾巴", "e\u{301}", "tab\tnewline\n", "",
+    ])
+    func textRoundTripsByteForByte(text: String) throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+        try database.run("INSERT INTO t (id, s) VALUES (1, ?)", [text])
+        try database.statement("INSERT INTO t (id, s) VALUES (2, ?)").execute(text)
+        try database.run("INSERT INTO t (id, s) VALUES (3, ?)", [SQLiteValue.text(text)])
+        let optional: String? = text
+        try database.run("INSERT INTO t (id, s) VALUES (4, ?)", [optional])
+        let rows = try database.query("SELECT id, s, length(CAST(s AS BLOB)) AS bytes FROM t ORDER BY id")
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect(row["s"] == .text(text), "row \(row["id"])")
+            #expect(row.string("s")?.utf8.elementsEqual(text.utf8) == true)
+            #expect(row.int64("bytes") == Int64(text.utf8.count), "SQLite stored every byte")
+        }
+        // What was read back finds the row again: it equals what was stored.
+        let stored = try #require(rows.first?.string("s"))
+        #expect(try database.scalarInt("SELECT count(*) FROM t WHERE s = ?", [stored]) == 4)
+    }
+
+    /// Invalid UTF-8 cannot come from a Swift `String`; text another program stored that way is
+    /// decoded deliberately (each bad sequence becomes U+FFFD), the same every time, NULs kept.
+    @Test func invalidUTF8StoredByOthersIsRepairedTheSameWayEveryTime() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        let first = try database.first("SELECT CAST(x'61ff0062c3' AS TEXT) AS s")?.string("s")
+        let second = try database.first("SELECT CAST(x'61ff0062c3' AS TEXT) AS s")?.string("s")
+        #expect(first == "a\u{FFFD}\u{0}b\u{FFFD}")
+        #expect(first == second)
+    }
+
     @Test func aReadOnlyConnectionSeesCommittedDataAndCannotWrite() throws {
         let temporary = try TemporaryDatabase()
         defer { temporary.remove() }
