@@ -195,7 +195,33 @@ struct TemporaryDatabase {
         defer { temporary.remove() }
         let database = try Database(path: temporary.path)
         try database.setUserVersion(5)
-        #expect(throws: SQLiteError.self) { try Migrator(migrations: [Self.first]).migrate(database) }
+        let error = try #require(throws: SchemaVersionError.self) {
+            try Migrator(migrations: [Self.first], program: "livewatch").migrate(database)
+        }
+        #expect(error.description == "\(temporary.path): database schema version 5 is newer than this livewatch (1); upgrade livewatch")
+        #expect(try database.userVersion() == 5)
+        #expect(try database.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
+    }
+
+    /// A version no migration writes (negative, or past the newest) is a clean error with one line,
+    /// never an index out of range.
+    @Test(arguments: [-1, -2_147_483_648, 3, 2_147_483_647])
+    func refusesAVersionItDidNotWrite(version: Int) throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.setUserVersion(version)
+        #expect(try database.userVersion() == version)
+        let error = try #require(throws: SchemaVersionError.self) {
+            try Migrator(migrations: [Self.first, Self.second], program: "livewatch").migrate(database)
+        }
+        #expect(error.found == version)
+        let expected = version < 0
+            ? "database schema version \(version) was not written by livewatch"
+            : "database schema version \(version) is newer than this livewatch (2); upgrade livewatch"
+        #expect(error.description == "\(temporary.path): \(expected)")
+        #expect(!error.description.contains("\n"))
+        #expect(try database.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
     }
 }
 

@@ -14,7 +14,7 @@ public enum Schema {
         Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
         Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
         Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
-    ])
+    ], program: "livewatch")
 
     /// MetaStudio: the platforms' callback configuration (URLs are not secrets; the
     /// auth key is, and only its fingerprint is stored), so changes can be noticed.
