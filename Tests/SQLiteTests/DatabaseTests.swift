@@ -147,6 +147,31 @@ struct TemporaryDatabase {
         #expect(first == second)
     }
 
+    /// A file the wrapper creates is owner-only, and so are its WAL and shared-memory files; a file
+    /// that is already there keeps the mode its owner gave it.
+    @Test func newFilesAreOwnerOnlyAndAnExistingFileKeepsItsMode() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let created = try Database(path: temporary.path)
+        try created.execute("CREATE TABLE t (v); INSERT INTO t VALUES (1)")
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(try Self.mode(temporary.path + suffix) == 0o600, "test.db\(suffix)")
+        }
+
+        let chosen = temporary.directory + "/chosen.db"
+        #expect(FileManager.default.createFile(atPath: chosen, contents: nil, attributes: [.posixPermissions: 0o640]))
+        let existing = try Database(path: chosen)
+        try existing.execute("CREATE TABLE t (v); INSERT INTO t VALUES (1)")
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(try Self.mode(chosen + suffix) == 0o640, "chosen.db\(suffix)")
+        }
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1) & 0o777
+    }
+
     @Test func aReadOnlyConnectionSeesCommittedDataAndCannotWrite() throws {
         let temporary = try TemporaryDatabase()
         defer { temporary.remove() }

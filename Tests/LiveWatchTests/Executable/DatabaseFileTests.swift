@@ -4,8 +4,8 @@ import Testing
 @testable import LiveWatch
 import VendorSimulator
 
-/// The database file as the built `livewatch` meets it: a schema version it did not write.
-/// Each run is a child process.
+/// The database file as the built `livewatch` meets it: a schema version it did not write, and the
+/// mode of the files it creates. Each run is a child process, so its umask is its own.
 @Suite struct DatabaseFileTests {
     static let appID = "file-app"
     static let secret = "file-test-secret-3c9d2a"
@@ -107,5 +107,48 @@ import VendorSimulator
         let untouched = try Database(path: setup.database, options: .init(readOnly: true))
         #expect(try untouched.userVersion() == version)
         #expect(try untouched.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
+    }
+
+    /// Under umask 022 the daemon creates its database, WAL and shared-memory files 0600; a database
+    /// file the operator created keeps the mode they gave it.
+    @Test func theDatabaseFilesAreOwnerOnlyWhateverTheUmaskAndAnOperatorsModeIsKept() async throws {
+        let simulator = VendorSimulator()
+        try await simulator.start()
+        simulator.polyv.addApplication(appID: Self.appID, secret: Self.secret, total: 5, used: 1)
+        let setup = try Setup(endpoint: simulator.baseURL)
+        defer { setup.folder.remove() }
+
+        let daemon = try Self.start(["run", "--config", setup.config], umask: "022", in: setup.folder)
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        // Wait (with a deadline) until a poll is stored and the WAL and shared memory exist.
+        let deadline = Date().addingTimeInterval(30)
+        var stored = false
+        while Date() < deadline, daemon.isRunning, !stored {
+            let files = ["", "-wal", "-shm"].allSatisfy { FileManager.default.fileExists(atPath: setup.database + $0) }
+            if files, let reader = try? Database(path: setup.database, options: .init(readOnly: true)),
+               (try? reader.scalarInt("SELECT count(*) FROM polls WHERE ok = 1")) ?? 0 > 0 {
+                stored = true
+            } else {
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+        #expect(stored, "no poll stored while the daemon ran")
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(try Self.mode(setup.database + suffix) == 0o600, "livewatch.db\(suffix)")
+        }
+        kill(daemon.processIdentifier, SIGTERM)
+        let stopped = try await Self.finish(daemon, in: setup.folder)
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+
+        // The operator made the file, with the mode they want: it stays.
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: setup.database + suffix) {
+            try FileManager.default.removeItem(atPath: setup.database + suffix)
+        }
+        #expect(FileManager.default.createFile(atPath: setup.database, contents: nil, attributes: [.posixPermissions: 0o644]))
+        let poll = try await Self.finish(
+            try Self.start(["poll", "--config", setup.config], umask: "022", in: setup.folder), in: setup.folder)
+        #expect(poll.status == 0, "\(poll.stderr)")
+        #expect(try Self.mode(setup.database) == 0o644)
+        await simulator.shutdown()
     }
 }
