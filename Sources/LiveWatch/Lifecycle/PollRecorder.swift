@@ -92,23 +92,31 @@ public struct PollRecorder: Sendable {
         }
     }
 
-    /// Writes every pending outbox line to the alert log, oldest first.
-    /// A line that cannot be written stays for the next attempt.
+    /// Writes every pending outbox line to the alert log, oldest first, in batches: each line whole
+    /// or not at all, a batch on disk (`fdatasync`) before its rows leave the outbox.
+    /// A line that cannot be written stays, with the lines after it, for the next attempt.
     public func flushAlertLog() async {
         let alertLog = self.alertLog
         do {
             let failure: String? = try await store.access { database in
-                let pending = try database.query("SELECT id, line FROM alert_log_outbox ORDER BY id")
-                for row in pending {
-                    guard let id = row.int64("id"), let line = row.string("line") else { continue }
-                    do {
-                        try alertLog.append(line)
-                    } catch {
-                        return "\(error)"
+                let select = try database.cachedStatement("SELECT id, line FROM alert_log_outbox ORDER BY id LIMIT ?")
+                let delete = try database.cachedStatement("DELETE FROM alert_log_outbox WHERE id = ?")
+                while true {
+                    let pending = try select.query([Self.flushBatch]).compactMap { row -> (Int64, String)? in
+                        guard let id = row.int64("id"), let line = row.string("line") else { return nil }
+                        return (id, line)
                     }
-                    try database.run("DELETE FROM alert_log_outbox WHERE id = ?", [id])
+                    guard !pending.isEmpty else { return nil }
+                    let outcome = alertLog.append(pending.map(\.1))
+                    // Only the rows whose lines are on disk leave the outbox, in one transaction.
+                    if outcome.written > 0 {
+                        try database.write {
+                            for (id, _) in pending.prefix(outcome.written) { try delete.run([id]) }
+                        }
+                    }
+                    if let error = outcome.error { return "\(error)" }
+                    if pending.count < Self.flushBatch { return nil }
                 }
-                return nil
             }
             if let failure {
                 logger.error("\(failure); the line is kept and retried")
@@ -117,4 +125,7 @@ public struct PollRecorder: Sendable {
             logger.error("cannot read the alert outbox: \(error)")
         }
     }
+
+    /// Outbox lines written per `fdatasync`.
+    static let flushBatch = 500
 }
