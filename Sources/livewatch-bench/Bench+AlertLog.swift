@@ -54,7 +54,9 @@ struct AlertLogRate: AsyncParsableCommand {
             logger: logger)
         let count = lines
         try store.writeSynchronously { database in
-            try PollRecorder.enqueue(Array(repeating: line, count: count), at: Date(), in: database)
+            // A limit that keeps every line (the outbox drops its oldest beyond daemon.outbox_limit).
+            let policy = AlertPolicy(outboxLimit: max(count, OutboxLimit.defaultLimit))
+            try PollRecorder.enqueue(Array(repeating: line, count: count), at: Date(), policy: policy, in: database)
         }
         started = Date()
         await recorder.flushAlertLog()

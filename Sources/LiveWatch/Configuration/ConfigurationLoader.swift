@@ -164,6 +164,8 @@ public struct ConfigurationLoader: Sendable {
         settings.repeatInterval = reader.duration("repeat_interval", minimum: 60, default: settings.repeatInterval)
         settings.maxBackoff = reader.duration("max_backoff", minimum: 1, default: settings.maxBackoff)
         settings.shutdownTimeout = reader.duration("shutdown_timeout", minimum: 1, default: settings.shutdownTimeout)
+        settings.outboxLimit = Int(
+            reader.integer("outbox_limit", in: OutboxLimit.allowed, default: Int64(settings.outboxLimit)) ?? Int64(settings.outboxLimit))
         reader.finish()
         return settings
     }

@@ -37,10 +37,15 @@ public struct PollRecorder: Sendable {
         let policy = self.policy.current
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
-        let lines = try await store.write { database in
-            try Self.recordInTransaction(
-                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy, in: database)
+        let (lines, dropping) = try await store.write { database in
+            var dropping: [AlertLine] = []
+            let lines = try Self.recordInTransaction(
+                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
+                dropping: &dropping, in: database)
+            return (lines, dropping)
         }
+        // The alert log may be what cannot be written: say it in the journal as well.
+        for notice in dropping { logger.critical("\(notice.message)") }
         // Nothing new in the outbox: nothing to write (lines left by a failed write are retried at the next line or start).
         if !lines.isEmpty { await flushAlertLog() }
         return lines
@@ -49,6 +54,17 @@ public struct PollRecorder: Sendable {
     static func recordInTransaction(
         _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
         policy: AlertPolicy = AlertPolicy(), in database: Database
+    ) throws -> [AlertLine] {
+        var dropping: [AlertLine] = []
+        return try recordInTransaction(
+            report, evaluator: evaluator, book: book, failureThreshold: failureThreshold, policy: policy,
+            dropping: &dropping, in: database)
+    }
+
+    /// Records the poll; `dropping` receives the notices of outboxes that started dropping rows.
+    static func recordInTransaction(
+        _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
+        policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws -> [AlertLine] {
         let now = report.finishedAt
         try ObservationWriter.insertPoll(report, in: database)
@@ -75,13 +91,24 @@ public struct PollRecorder: Sendable {
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
                 monitor: notice.key.monitor, subject: notice.key.subject, message: notice.message)
         }
-        try enqueue(lines, at: now, policy: policy, in: database)
+        try enqueue(lines, at: now, policy: policy, dropping: &dropping, in: database)
         return lines
     }
 
     /// Puts lines in the alert-log outbox, and in the notification outbox for every
     /// notifier that wants them, unless a silence covers them (inside the caller's transaction).
+    /// Every outbox then keeps at most `policy.outboxLimit` rows (see `OutboxLimit`).
     public static func enqueue(_ lines: [AlertLine], at now: Date, policy: AlertPolicy = AlertPolicy(), in database: Database) throws {
+        var dropping: [AlertLine] = []
+        try enqueue(lines, at: now, policy: policy, dropping: &dropping, in: database)
+    }
+
+    /// `enqueue`, with the critical notices of outboxes that started dropping rows (already queued
+    /// for the alert log) added to `dropping`.
+    static func enqueue(
+        _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
+    ) throws {
+        guard !lines.isEmpty else { return }
         let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
         for line in lines {
             let silenced = policy.silence(for: line) != nil
@@ -90,6 +117,8 @@ public struct PollRecorder: Sendable {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)
             }
         }
+        dropping += try OutboxLimit.enforce(
+            limit: policy.outboxLimit, notifiers: policy.notifiers.map(\.name), at: now, in: database)
     }
 
     /// Writes every pending outbox line to the alert log, oldest first, in batches: each line whole
