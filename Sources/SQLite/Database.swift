@@ -1,4 +1,9 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One SQLite connection.
 ///
@@ -37,7 +42,13 @@ public final class Database {
     private var staticStatementCache: [UnsafeRawPointer: Statement] = [:]
 
     /// Opens (creating unless read-only) the database at `path` and configures it.
+    ///
+    /// A file created here is mode 0600 (owner only) whatever the umask, and so are its `-wal` and
+    /// `-shm` files, which SQLite creates with the database file's mode. An existing file keeps its mode.
     public init(path: String, options: Options = Options()) throws {
+        if !options.readOnly {
+            try Self.createOwnerOnlyIfMissing(path)
+        }
         var connection: OpaquePointer?
         let flags = options.readOnly
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
@@ -62,6 +73,28 @@ public final class Database {
             try execute("PRAGMA synchronous=NORMAL")
         }
         try execute("PRAGMA foreign_keys=ON")
+    }
+
+    /// The mode of a database file this wrapper creates: read and write for the owner only.
+    public static let newFileMode: mode_t = 0o600
+
+    /// Creates `path` empty with `newFileMode` if nothing is there yet (SQLite would otherwise create it
+    /// 0644 under the usual umask, and the history would be readable by every local user).
+    /// `O_EXCL` never touches a file that exists, whoever made it; `fchmod` makes the mode exact whatever the umask.
+    static func createOwnerOnlyIfMissing(_ path: String) throws {
+        // In-memory and temporary databases, and URI file names, have no plain path to create.
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, newFileMode)
+        guard descriptor >= 0 else {
+            // Already there (the operator's file and mode are kept), or not creatable here: SQLite's open says why.
+            return
+        }
+        defer { close(descriptor) }
+        guard fchmod(descriptor, newFileMode) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(path)
+            throw SQLiteError(code: .cantOpen, message: "cannot set mode 0600 on the new database \(path): \(reason)")
+        }
     }
 
     deinit {

@@ -138,8 +138,7 @@ public final class Statement {
         case SQLITE_FLOAT:
             return .real(sqlite3_column_double(handle, column))
         case SQLITE_TEXT:
-            guard let text = sqlite3_column_text(handle, column) else { return .null }
-            return .text(String(cString: text))
+            return text(at: column).map(SQLiteValue.text) ?? .null
         case SQLITE_BLOB:
             let count = Int(sqlite3_column_bytes(handle, column))
             guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return .blob([]) }
@@ -147,5 +146,19 @@ public final class Statement {
         default:
             return .null
         }
+    }
+
+    /// The text of `column`, byte for byte: all `sqlite3_column_bytes` bytes, so an embedded NUL and what
+    /// follows it are kept (a C-string read stops at the NUL, and the value would never equal what was bound).
+    ///
+    /// A Swift `String` is always valid UTF-8, and that is what binding stores, so every `String` bound
+    /// reads back equal. Invalid UTF-8 can only come from elsewhere (another program, `CAST(blob AS TEXT)`);
+    /// it is decoded deliberately with each bad sequence replaced by U+FFFD, the same way every time.
+    /// Nil only when SQLite cannot give the text (out of memory), read as NULL as before.
+    private func text(at column: Int32) -> String? {
+        // Text first, then its length: the order SQLite documents (column_text may convert, changing the length).
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 }

@@ -109,6 +109,69 @@ struct TemporaryDatabase {
         #expect(try first.scalarInt("SELECT count(*) FROM t") == 2)
     }
 
+    /// Text with an embedded NUL, non-ASCII text, or both, read back byte for byte through every way of binding.
+    @Test(arguments: [
+        "app\u{0}x", "\u{0}", "a\u{0}\u{0}b\u{0}", "héllo\u{0}世界", "直播间 🎥\u{0}尾巴", "e\u{301}", "tab\tnewline\n", "",
+    ])
+    func textRoundTripsByteForByte(text: String) throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+        try database.run("INSERT INTO t (id, s) VALUES (1, ?)", [text])
+        try database.statement("INSERT INTO t (id, s) VALUES (2, ?)").execute(text)
+        try database.run("INSERT INTO t (id, s) VALUES (3, ?)", [SQLiteValue.text(text)])
+        let optional: String? = text
+        try database.run("INSERT INTO t (id, s) VALUES (4, ?)", [optional])
+        let rows = try database.query("SELECT id, s, length(CAST(s AS BLOB)) AS bytes FROM t ORDER BY id")
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect(row["s"] == .text(text), "row \(row["id"])")
+            #expect(row.string("s")?.utf8.elementsEqual(text.utf8) == true)
+            #expect(row.int64("bytes") == Int64(text.utf8.count), "SQLite stored every byte")
+        }
+        // What was read back finds the row again: it equals what was stored.
+        let stored = try #require(rows.first?.string("s"))
+        #expect(try database.scalarInt("SELECT count(*) FROM t WHERE s = ?", [stored]) == 4)
+    }
+
+    /// Invalid UTF-8 cannot come from a Swift `String`; text another program stored that way is
+    /// decoded deliberately (each bad sequence becomes U+FFFD), the same every time, NULs kept.
+    @Test func invalidUTF8StoredByOthersIsRepairedTheSameWayEveryTime() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        let first = try database.first("SELECT CAST(x'61ff0062c3' AS TEXT) AS s")?.string("s")
+        let second = try database.first("SELECT CAST(x'61ff0062c3' AS TEXT) AS s")?.string("s")
+        #expect(first == "a\u{FFFD}\u{0}b\u{FFFD}")
+        #expect(first == second)
+    }
+
+    /// A file the wrapper creates is owner-only, and so are its WAL and shared-memory files; a file
+    /// that is already there keeps the mode its owner gave it.
+    @Test func newFilesAreOwnerOnlyAndAnExistingFileKeepsItsMode() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let created = try Database(path: temporary.path)
+        try created.execute("CREATE TABLE t (v); INSERT INTO t VALUES (1)")
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(try Self.mode(temporary.path + suffix) == 0o600, "test.db\(suffix)")
+        }
+
+        let chosen = temporary.directory + "/chosen.db"
+        #expect(FileManager.default.createFile(atPath: chosen, contents: nil, attributes: [.posixPermissions: 0o640]))
+        let existing = try Database(path: chosen)
+        try existing.execute("CREATE TABLE t (v); INSERT INTO t VALUES (1)")
+        for suffix in ["", "-wal", "-shm"] {
+            #expect(try Self.mode(chosen + suffix) == 0o640, "chosen.db\(suffix)")
+        }
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1) & 0o777
+    }
+
     @Test func aReadOnlyConnectionSeesCommittedDataAndCannotWrite() throws {
         let temporary = try TemporaryDatabase()
         defer { temporary.remove() }
@@ -157,7 +220,33 @@ struct TemporaryDatabase {
         defer { temporary.remove() }
         let database = try Database(path: temporary.path)
         try database.setUserVersion(5)
-        #expect(throws: SQLiteError.self) { try Migrator(migrations: [Self.first]).migrate(database) }
+        let error = try #require(throws: SchemaVersionError.self) {
+            try Migrator(migrations: [Self.first], program: "livewatch").migrate(database)
+        }
+        #expect(error.description == "\(temporary.path): database schema version 5 is newer than this livewatch (1); upgrade livewatch")
+        #expect(try database.userVersion() == 5)
+        #expect(try database.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
+    }
+
+    /// A version no migration writes (negative, or past the newest) is a clean error with one line,
+    /// never an index out of range.
+    @Test(arguments: [-1, -2_147_483_648, 3, 2_147_483_647])
+    func refusesAVersionItDidNotWrite(version: Int) throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let database = try Database(path: temporary.path)
+        try database.setUserVersion(version)
+        #expect(try database.userVersion() == version)
+        let error = try #require(throws: SchemaVersionError.self) {
+            try Migrator(migrations: [Self.first, Self.second], program: "livewatch").migrate(database)
+        }
+        #expect(error.found == version)
+        let expected = version < 0
+            ? "database schema version \(version) was not written by livewatch"
+            : "database schema version \(version) is newer than this livewatch (2); upgrade livewatch"
+        #expect(error.description == "\(temporary.path): \(expected)")
+        #expect(!error.description.contains("\n"))
+        #expect(try database.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
     }
 }
 

@@ -29,6 +29,16 @@ public struct AlertHistory: Sendable {
         public var failedAttempts: Int
         public var givenUp: Int
         public var lastError: String?
+        /// Notifications dropped because its outbox was full (`daemon.outbox_limit`).
+        public var dropped: Int = 0
+    }
+
+    /// The alert-log outbox: lines waiting for the alert log, and lines dropped because it was full.
+    public struct AlertLogOutboxStatus: Sendable, Equatable {
+        /// Lines not yet written to the alert log.
+        public var queued: Int
+        /// Lines dropped because the outbox was full (`daemon.outbox_limit`).
+        public var dropped: Int
     }
 
     public var now: Date
@@ -36,6 +46,8 @@ public struct AlertHistory: Sendable {
     /// Episodes that started or resolved within `--since`; nil without it.
     public var history: [Episode]?
     public var notifiers: [NotifierStatus]
+    /// The alert-log outbox's queue and drops.
+    public var alertLogOutbox = AlertLogOutboxStatus(queued: 0, dropped: 0)
 
     /// Reads the database at `path`.
     public static func load(
@@ -87,10 +99,15 @@ public struct AlertHistory: Sendable {
                 notifiers.append(NotifierStatus(
                     name: name, queued: try NotificationOutbox.pendingCount(notifier: name, in: database),
                     delivered: Int(stats?.int64("delivered") ?? 0), failedAttempts: Int(stats?.int64("failed_attempts") ?? 0),
-                    givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error")))
+                    givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error"),
+                    dropped: try OutboxLimit.dropped(.notifier(name), in: database)))
             }
         }
-        return AlertHistory(now: now, firing: firing.filter(keep), history: history, notifiers: notifiers)
+        let outbox = AlertLogOutboxStatus(
+            queued: Int(try database.scalarInt("SELECT count(*) FROM alert_log_outbox") ?? 0),
+            dropped: try OutboxLimit.dropped(.alertLog, in: database))
+        return AlertHistory(
+            now: now, firing: firing.filter(keep), history: history, notifiers: notifiers, alertLogOutbox: outbox)
     }
 
     static func episode(_ row: Row, silenced: Bool) -> Episode {
@@ -133,13 +150,19 @@ public struct AlertHistory: Sendable {
         if !notifiers.isEmpty {
             output += "\nNotifiers:\n"
             output += Self.columns(
-                ["NOTIFIER", "QUEUED", "DELIVERED", "FAILED ATTEMPTS", "GIVEN UP", "LAST ERROR"],
-                notifiers.map { [$0.name, "\($0.queued)", "\($0.delivered)", "\($0.failedAttempts)", "\($0.givenUp)", $0.lastError ?? ""] })
+                ["NOTIFIER", "QUEUED", "DELIVERED", "FAILED ATTEMPTS", "GIVEN UP", "DROPPED", "LAST ERROR"],
+                notifiers.map {
+                    [$0.name, "\($0.queued)", "\($0.delivered)", "\($0.failedAttempts)", "\($0.givenUp)", "\($0.dropped)", $0.lastError ?? ""]
+                })
+        }
+        if alertLogOutbox.queued > 0 || alertLogOutbox.dropped > 0 {
+            output += "\nAlert log outbox: \(alertLogOutbox.queued) line(s) waiting to be written, "
+                + "\(alertLogOutbox.dropped) dropped because it was full\n"
         }
         return output
     }
 
-    /// One JSON object: `firing`, `history` (with `--since`), `notifiers`.
+    /// One JSON object: `firing`, `history` (with `--since`), `notifiers`, `alert_log_outbox`.
     public var json: String {
         func encode(_ episode: Episode) -> JSONValue {
             var members: [(String, JSONValue)] = [
@@ -160,9 +183,13 @@ public struct AlertHistory: Sendable {
             .object([
                 ("name", .string(status.name)), ("queued", .integer(Int64(status.queued))),
                 ("delivered", .integer(Int64(status.delivered))), ("failed_attempts", .integer(Int64(status.failedAttempts))),
-                ("given_up", .integer(Int64(status.givenUp))), ("last_error", status.lastError.map { .string($0) } ?? .null),
+                ("given_up", .integer(Int64(status.givenUp))), ("dropped", .integer(Int64(status.dropped))),
+                ("last_error", status.lastError.map { .string($0) } ?? .null),
             ])
         })))
+        members.append(("alert_log_outbox", .object([
+            ("queued", .integer(Int64(alertLogOutbox.queued))), ("dropped", .integer(Int64(alertLogOutbox.dropped))),
+        ])))
         return JSONValue.object(members).rendered
     }
 

@@ -7,16 +7,25 @@ public struct AlertPolicy: Sendable {
     public var rules: [AlertRule: AlertRuleSettings]
     public var silences: [Silence]
     public var notifiers: [NotifierConfiguration]
+    /// Rows each outbox keeps at most (`daemon.outbox_limit`); beyond it the oldest are dropped.
+    public var outboxLimit: Int
 
-    public init(rules: [AlertRule: AlertRuleSettings] = [:], silences: [Silence] = [], notifiers: [NotifierConfiguration] = []) {
+    /// A policy from its parts; by default no rule settings, silences or notifiers, and the default outbox limit.
+    public init(
+        rules: [AlertRule: AlertRuleSettings] = [:], silences: [Silence] = [], notifiers: [NotifierConfiguration] = [],
+        outboxLimit: Int = OutboxLimit.defaultLimit
+    ) {
         self.rules = rules
         self.silences = silences
         self.notifiers = notifiers
+        self.outboxLimit = outboxLimit
     }
 
     /// The policy a configuration describes.
     public init(configuration: Configuration) {
-        self.init(rules: configuration.rules, silences: configuration.silences, notifiers: configuration.notifiers)
+        self.init(
+            rules: configuration.rules, silences: configuration.silences, notifiers: configuration.notifiers,
+            outboxLimit: configuration.daemon.outboxLimit)
     }
 
     /// The first silence covering `line`, if any.

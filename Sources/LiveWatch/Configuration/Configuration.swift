@@ -56,6 +56,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxBackoff: Double = 300
     /// How long a stopping daemon waits for in-flight polls (seconds).
     public var shutdownTimeout: Double = 10
+    /// Rows the alert-log outbox, and each notifier's notification outbox, keep at most; the oldest beyond are dropped.
+    public var outboxLimit = OutboxLimit.defaultLimit
 
     public init() {}
 }

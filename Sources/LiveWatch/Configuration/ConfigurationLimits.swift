@@ -14,6 +14,7 @@ public enum ConfigurationLimits {
     static let repeatInterval = minute...(30 * day)
     static let maxBackoff = 1.0...day
     static let shutdownTimeout = 1.0...hour
+    static let outboxLimit: ClosedRange<Int64> = 100...1_000_000
 
     // defaults and every monitor
     static let interval = 1.0...day
@@ -59,7 +60,7 @@ public enum ConfigurationLimits {
         duration("daemon.alerts_retention", retention), duration("daemon.rollup_retention", rollupRetention),
         duration("daemon.prune_interval", pruneInterval), number("daemon.failure_threshold", failureThreshold),
         duration("daemon.repeat_interval", repeatInterval), duration("daemon.max_backoff", maxBackoff),
-        duration("daemon.shutdown_timeout", shutdownTimeout),
+        duration("daemon.shutdown_timeout", shutdownTimeout), number("daemon.outbox_limit", outboxLimit),
         duration("interval", interval), duration("timeout", timeout), Entry(key: "jitter", range: "0% – 50%"),
         number("polyv.residual_warning", residual), number("polyv.residual_critical", residual),
         number("tencent_chat.sdk_app_id", sdkAppID), number("tencent_chat.page_size", pageSize),

@@ -164,6 +164,9 @@ public struct ConfigurationLoader: Sendable {
         settings.repeatInterval = reader.duration("repeat_interval", in: ConfigurationLimits.repeatInterval, default: settings.repeatInterval)
         settings.maxBackoff = reader.duration("max_backoff", in: ConfigurationLimits.maxBackoff, default: settings.maxBackoff)
         settings.shutdownTimeout = reader.duration("shutdown_timeout", in: ConfigurationLimits.shutdownTimeout, default: settings.shutdownTimeout)
+        settings.outboxLimit = Int(
+            reader.integer("outbox_limit", in: ConfigurationLimits.outboxLimit, default: Int64(settings.outboxLimit))
+                ?? Int64(settings.outboxLimit))
         reader.finish()
         return settings
     }

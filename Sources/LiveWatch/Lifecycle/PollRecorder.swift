@@ -37,10 +37,15 @@ public struct PollRecorder: Sendable {
         let policy = self.policy.current
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
-        let lines = try await store.write { database in
-            try Self.recordInTransaction(
-                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy, in: database)
+        let (lines, dropping) = try await store.write { database in
+            var dropping: [AlertLine] = []
+            let lines = try Self.recordInTransaction(
+                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
+                dropping: &dropping, in: database)
+            return (lines, dropping)
         }
+        // The alert log may be what cannot be written: say it in the journal as well.
+        for notice in dropping { logger.critical("\(notice.message)") }
         // Nothing new in the outbox: nothing to write (lines left by a failed write are retried at the next line or start).
         if !lines.isEmpty { await flushAlertLog() }
         return lines
@@ -49,6 +54,17 @@ public struct PollRecorder: Sendable {
     static func recordInTransaction(
         _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
         policy: AlertPolicy = AlertPolicy(), in database: Database
+    ) throws -> [AlertLine] {
+        var dropping: [AlertLine] = []
+        return try recordInTransaction(
+            report, evaluator: evaluator, book: book, failureThreshold: failureThreshold, policy: policy,
+            dropping: &dropping, in: database)
+    }
+
+    /// Records the poll; `dropping` receives the notices of outboxes that started dropping rows.
+    static func recordInTransaction(
+        _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
+        policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws -> [AlertLine] {
         let now = report.finishedAt
         try ObservationWriter.insertPoll(report, in: database)
@@ -75,13 +91,24 @@ public struct PollRecorder: Sendable {
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
                 monitor: notice.key.monitor, subject: notice.key.subject, message: notice.message)
         }
-        try enqueue(lines, at: now, policy: policy, in: database)
+        try enqueue(lines, at: now, policy: policy, dropping: &dropping, in: database)
         return lines
     }
 
     /// Puts lines in the alert-log outbox, and in the notification outbox for every
     /// notifier that wants them, unless a silence covers them (inside the caller's transaction).
+    /// Every outbox then keeps at most `policy.outboxLimit` rows (see `OutboxLimit`).
     public static func enqueue(_ lines: [AlertLine], at now: Date, policy: AlertPolicy = AlertPolicy(), in database: Database) throws {
+        var dropping: [AlertLine] = []
+        try enqueue(lines, at: now, policy: policy, dropping: &dropping, in: database)
+    }
+
+    /// `enqueue`, with the critical notices of outboxes that started dropping rows (already queued
+    /// for the alert log) added to `dropping`.
+    static func enqueue(
+        _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
+    ) throws {
+        guard !lines.isEmpty else { return }
         let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
         for line in lines {
             let silenced = policy.silence(for: line) != nil
@@ -90,25 +117,35 @@ public struct PollRecorder: Sendable {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)
             }
         }
+        dropping += try OutboxLimit.enforce(
+            limit: policy.outboxLimit, notifiers: policy.notifiers.map(\.name), at: now, in: database)
     }
 
-    /// Writes every pending outbox line to the alert log, oldest first.
-    /// A line that cannot be written stays for the next attempt.
+    /// Writes every pending outbox line to the alert log, oldest first, in batches: each line whole
+    /// or not at all, a batch on disk (`fdatasync`) before its rows leave the outbox.
+    /// A line that cannot be written stays, with the lines after it, for the next attempt.
     public func flushAlertLog() async {
         let alertLog = self.alertLog
         do {
             let failure: String? = try await store.access { database in
-                let pending = try database.query("SELECT id, line FROM alert_log_outbox ORDER BY id")
-                for row in pending {
-                    guard let id = row.int64("id"), let line = row.string("line") else { continue }
-                    do {
-                        try alertLog.append(line)
-                    } catch {
-                        return "\(error)"
+                let select = try database.cachedStatement("SELECT id, line FROM alert_log_outbox ORDER BY id LIMIT ?")
+                let delete = try database.cachedStatement("DELETE FROM alert_log_outbox WHERE id = ?")
+                while true {
+                    let pending = try select.query([Self.flushBatch]).compactMap { row -> (Int64, String)? in
+                        guard let id = row.int64("id"), let line = row.string("line") else { return nil }
+                        return (id, line)
                     }
-                    try database.run("DELETE FROM alert_log_outbox WHERE id = ?", [id])
+                    guard !pending.isEmpty else { return nil }
+                    let outcome = alertLog.append(pending.map(\.1))
+                    // Only the rows whose lines are on disk leave the outbox, in one transaction.
+                    if outcome.written > 0 {
+                        try database.write {
+                            for (id, _) in pending.prefix(outcome.written) { try delete.run([id]) }
+                        }
+                    }
+                    if let error = outcome.error { return "\(error)" }
+                    if pending.count < Self.flushBatch { return nil }
                 }
-                return nil
             }
             if let failure {
                 logger.error("\(failure); the line is kept and retried")
@@ -117,4 +154,7 @@ public struct PollRecorder: Sendable {
             logger.error("cannot read the alert outbox: \(error)")
         }
     }
+
+    /// Outbox lines written per `fdatasync`.
+    static let flushBatch = 500
 }

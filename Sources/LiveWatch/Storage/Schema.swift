@@ -14,7 +14,22 @@ public enum Schema {
         Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
         Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
         Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
-    ])
+        Migrator.Migration(name: "outbox limits: dropped-row counters", sql: outboxDrops),
+    ], program: "livewatch")
+
+    /// Rows dropped from a full outbox (`daemon.outbox_limit`), per outbox: `alert_log` (notifier
+    /// `''`) or `notification` (per notifier). `dropping` is 1 while the outbox stays at its limit,
+    /// so its critical notice is written once per episode.
+    static let outboxDrops = """
+        CREATE TABLE outbox_drops (
+            outbox TEXT NOT NULL CHECK (outbox IN ('alert_log', 'notification')),
+            notifier TEXT NOT NULL DEFAULT '',
+            dropped INTEGER NOT NULL DEFAULT 0,
+            dropping INTEGER NOT NULL DEFAULT 0 CHECK (dropping IN (0, 1)),
+            last_dropped_at INTEGER,
+            PRIMARY KEY (outbox, notifier)
+        ) WITHOUT ROWID;
+        """
 
     /// MetaStudio: the platforms' callback configuration (URLs are not secrets; the
     /// auth key is, and only its fingerprint is stored), so changes can be noticed.

@@ -38,7 +38,7 @@ import Testing
         let table = now.table
         #expect(table.contains("firing (silenced)  critical  mr_concurrency_exhausted  polyv-main"))
         #expect(table.contains("10m"))
-        #expect(table.contains("ops       1       7          2                1         HTTP 503"))
+        #expect(table.contains("ops       1       7          2                1         0        HTTP 503"))
 
         let day = try AlertHistory.load(databasePath: path, since: 86_400, monitors: ["polyv-main"], silences: [], notifierNames: [], now: start)
         #expect(day.history?.map { "\($0.rule) \($0.state)" } == [

@@ -19,6 +19,7 @@ import Testing
         ("daemon.repeat_interval", "daemon:\n  repeat_interval: VALUE"),
         ("daemon.max_backoff", "daemon:\n  max_backoff: VALUE"),
         ("daemon.shutdown_timeout", "daemon:\n  shutdown_timeout: VALUE"),
+        ("daemon.outbox_limit", "daemon:\n  outbox_limit: VALUE"),
         ("interval", "defaults:\n  interval: VALUE"),
         ("timeout", "defaults:\n  timeout: VALUE"),
         ("jitter", "defaults:\n  jitter: VALUE"),

@@ -174,6 +174,23 @@ import Testing
         }
     }
 
+    @Test func readsTheOutboxLimitWithinItsRange() throws {
+        #expect(try ConfigurationLoader(environment: [:]).parse("daemon:\n  database: /tmp/x.db\n").daemon.outboxLimit == 10_000)
+        let set = try ConfigurationLoader(environment: [:]).parse("daemon:\n  outbox_limit: 500\n")
+        #expect(set.daemon.outboxLimit == 500)
+        #expect(AlertPolicy(configuration: set).outboxLimit == 500)
+        for (value, got) in [("99", "99"), ("1000001", "1000001"), ("lots", nil)] as [(String, String?)] {
+            do {
+                _ = try ConfigurationLoader(environment: [:]).parse("daemon:\n  outbox_limit: \(value)\n")
+                Issue.record("accepted outbox_limit \(value)")
+            } catch {
+                let expected = got.map { "line 2: daemon.outbox_limit: must be between 100 and 1000000 (got \($0))" }
+                    ?? "line 2: daemon.outbox_limit: must be a whole number (got \"lots\")"
+                #expect(error.problems.map(\.description) == [expected])
+            }
+        }
+    }
+
     @Test func resolvesThePathFromFlagThenEnvironmentThenDefault() {
         #expect(ConfigurationLoader.resolvePath("/a.yaml", environment: ["LIVEWATCH_CONFIG": "/b.yaml"]) == "/a.yaml")
         #expect(ConfigurationLoader.resolvePath(nil, environment: ["LIVEWATCH_CONFIG": "/b.yaml"]) == "/b.yaml")
