@@ -7,12 +7,8 @@ import Foundation
 /// Alertmanager then deduplicates, groups and routes for a fleet.
 public struct AlertmanagerNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public var resendInterval: Double? { configuration.resendInterval }
 

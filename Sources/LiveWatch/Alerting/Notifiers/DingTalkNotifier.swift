@@ -7,12 +7,8 @@ import Foundation
 /// DingTalk answers HTTP 200 even on errors: `errcode` must be 0.
 public struct DingTalkNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         var url = configuration.url.reveal()

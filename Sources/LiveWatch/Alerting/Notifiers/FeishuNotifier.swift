@@ -7,12 +7,8 @@ import Foundation
 /// Feishu answers HTTP 200 on errors: `code` (or the older `StatusCode`) must be 0.
 public struct FeishuNotifier: ConfiguredNotifier {
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
         postJSON(payload(for: notification, now: now))

@@ -105,11 +105,26 @@ public protocol ConfiguredNotifier: Notifier {
 extension ConfiguredNotifier {
     public var name: String { configuration.name }
 
+    /// Removes the URL's tokens and the configured secrets from text bound for an error.
+    var redactor: Redactor { NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets) }
+
     /// POST of `body` as JSON to `url` (default: the configured URL), with the configured timeout.
     func postJSON(_ body: JSONValue, to url: String? = nil) -> OutgoingRequest {
         OutgoingRequest(
             method: "POST", url: url ?? configuration.url.reveal(), headers: NotifierSupport.jsonHeaders,
             body: body.bytes, timeout: configuration.timeout)
+    }
+}
+
+/// A notifier whose request is its JSON payload POSTed to the configured URL.
+public protocol JSONPayloadNotifier: ConfiguredNotifier {
+    /// The JSON body that delivers `notification`.
+    func payload(for notification: AlertNotification) -> JSONValue
+}
+
+extension JSONPayloadNotifier {
+    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
+        postJSON(payload(for: notification))
     }
 }
 

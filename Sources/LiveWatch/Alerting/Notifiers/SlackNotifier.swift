@@ -3,18 +3,10 @@ import Foundation
 /// `type: slack`: a Slack incoming webhook, `{"text": ...}` in mrkdwn. Slack
 /// answers the plain text `ok`; anything else (e.g. `invalid_payload`,
 /// `no_service`, `channel_is_archived`) is an error.
-public struct SlackNotifier: ConfiguredNotifier {
+public struct SlackNotifier: JSONPayloadNotifier {
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
-
-    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        postJSON(payload(for: notification))
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
         if let problem = NotifierError.unlessSuccess(response, redactor: redactor) { return problem }

@@ -2,21 +2,13 @@ import Foundation
 
 /// `type: wecom`: a WeCom (企业微信) group robot, `msgtype: markdown`. WeCom answers
 /// HTTP 200 with `errcode` in the body: anything but 0 is a failure.
-public struct WeComNotifier: ConfiguredNotifier {
+public struct WeComNotifier: JSONPayloadNotifier {
     /// WeCom's limit on markdown content, in bytes.
     public static let contentLimit = 4_096
 
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
-
-    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        postJSON(payload(for: notification))
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
         NotifierError.checkJSONCode(response, codeKeys: ["errcode"], messageKeys: ["errmsg"], redactor: redactor)

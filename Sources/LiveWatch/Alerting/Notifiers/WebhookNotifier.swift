@@ -2,18 +2,10 @@ import Foundation
 
 /// `type: webhook`: the Alertmanager webhook payload (version 4), one alert per
 /// POST, so receivers written for Alertmanager work unchanged.
-public struct WebhookNotifier: ConfiguredNotifier {
+public struct WebhookNotifier: JSONPayloadNotifier {
     public let configuration: NotifierConfiguration
-    let redactor: Redactor
 
-    public init(configuration: NotifierConfiguration) {
-        self.configuration = configuration
-        self.redactor = NotifierSupport.redactor(url: configuration.url.reveal(), secrets: configuration.secrets)
-    }
-
-    public func request(for notification: AlertNotification, now: Date) -> OutgoingRequest {
-        postJSON(payload(for: notification))
-    }
+    public init(configuration: NotifierConfiguration) { self.configuration = configuration }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
         NotifierError.unlessSuccess(response, redactor: redactor)
