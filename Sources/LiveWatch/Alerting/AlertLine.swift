@@ -37,13 +37,13 @@ public struct AlertLine: Sendable, Equatable {
     /// The JSON object, keys in the documented order, without a trailing newline.
     public var json: String {
         var fields = [
-            "\"time\":\(Self.quote(Self.rfc3339(time)))",
-            "\"state\":\(Self.quote(state.rawValue))",
-            "\"severity\":\(Self.quote(severity.rawValue))",
-            "\"rule\":\(Self.quote(rule.rawValue))",
-            "\"monitor\":\(Self.quote(monitor))",
-            "\"subject\":\(Self.quote(subject))",
-            "\"message\":\(Self.quote(message))",
+            "\"time\":\(JSONText.quote(Self.rfc3339(time)))",
+            "\"state\":\(JSONText.quote(state.rawValue))",
+            "\"severity\":\(JSONText.quote(severity.rawValue))",
+            "\"rule\":\(JSONText.quote(rule.rawValue))",
+            "\"monitor\":\(JSONText.quote(monitor))",
+            "\"subject\":\(JSONText.quote(subject))",
+            "\"message\":\(JSONText.quote(message))",
         ]
         if let value { fields.append("\"value\":\(Self.number(value))") }
         if let threshold { fields.append("\"threshold\":\(Self.number(threshold))") }
@@ -64,25 +64,5 @@ public struct AlertLine: Sendable, Equatable {
         guard value.isFinite else { return "null" }
         if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
-    }
-
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            // C0 as JSON requires; DEL, C1 and bidi formatting characters too, so a JSON line shown on a
-            // terminal carries no escape sequence and no reordering; U+2028/9 for JavaScript readers.
-            case _ where DisplayText.isUnsafe(scalar) || scalar.value == 0x2028 || scalar.value == 0x2029:
-                result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -51,7 +51,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     static func json(_ report: ReportTable) -> String {
         let objects = report.rows.map { row in
             "{" + zip(report.columns, row).map { column, value in
-                AlertLine.quote(column) + ":" + jsonValue(value)
+                JSONText.quote(column) + ":" + jsonValue(value)
             }.joined(separator: ",") + "}"
         }
         return "[" + objects.joined(separator: ",\n ") + "]\n"
@@ -62,8 +62,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .null: return "null"
         case .integer(let number): return String(number)
         case .real(let number): return number.isFinite ? AlertLine.number(number) : "null"
-        case .text(let text): return AlertLine.quote(text)
-        case .blob: return AlertLine.quote(text(value))
+        case .text(let text): return JSONText.quote(text)
+        case .blob: return JSONText.quote(text(value))
         }
     }
 

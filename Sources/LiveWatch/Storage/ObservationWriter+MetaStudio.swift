@@ -77,7 +77,7 @@ extension ObservationWriter {
 
     /// `[{"api_type":"…","url":"…"}]`, in the listing's (sorted) order: the same callbacks always give the same text.
     public static func callbackJSON(_ callbacks: [PlatformCallback]) -> String {
-        "[" + callbacks.map { "{\"api_type\":\(AlertLine.quote($0.apiType)),\"url\":\(AlertLine.quote($0.url))}" }
+        "[" + callbacks.map { "{\"api_type\":\(JSONText.quote($0.apiType)),\"url\":\(JSONText.quote($0.url))}" }
             .joined(separator: ",") + "]"
     }
 

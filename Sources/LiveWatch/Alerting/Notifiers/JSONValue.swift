@@ -15,11 +15,11 @@ public indirect enum JSONValue: Sendable {
     public var rendered: String {
         switch self {
         case .object(let members):
-            return "{" + members.map { AlertLine.quote($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
+            return "{" + members.map { JSONText.quote($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
         case .array(let items):
             return "[" + items.map(\.rendered).joined(separator: ",") + "]"
         case .string(let text):
-            return AlertLine.quote(text)
+            return JSONText.quote(text)
         case .number(let value):
             return AlertLine.number(value)
         case .integer(let value):

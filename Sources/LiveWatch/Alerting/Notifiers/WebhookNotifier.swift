@@ -81,5 +81,5 @@ public struct WebhookNotifier: JSONPayloadNotifier {
     }
 
     /// A Go `%q`-style quoted string, as Alertmanager writes group keys.
-    static func goQuote(_ text: String) -> String { AlertLine.quote(text) }
+    static func goQuote(_ text: String) -> String { JSONText.quote(text) }
 }

@@ -64,7 +64,7 @@ public struct TencentChatClient: Sendable {
         .map { "\($0.0)=\(Self.percentEncode($0.1))" }
         .joined(separator: "&")
         let url = Self.join(configuration.endpoint, Self.roomListPath) + "?" + query
-        let body = "{\"Next\":\(Self.jsonString(next)),\"Count\":\(configuration.pageSize)}"
+        let body = "{\"Next\":\(JSONText.quote(next)),\"Count\":\(configuration.pageSize)}"
         return OutgoingRequest(
             method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
             body: Array(body.utf8), timeout: timeout)
@@ -195,27 +195,6 @@ public struct TencentChatClient: Sendable {
         case 60004, 60005, 60010, 70003, 70009, 70013, 70014, 70016, 70020, 70051, 70107: return .fail(.authentication)
         default: return .fail(.vendor)
         }
-    }
-
-    /// A JSON string literal (quotes, backslash and control characters escaped).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// `base` + `path` with exactly one slash between them.

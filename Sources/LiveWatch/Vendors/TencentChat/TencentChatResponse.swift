@@ -105,7 +105,7 @@ struct TencentChatCategory: Decodable {
         if let number = try? container.decode(Int64.self) {
             jsonText = String(number)
         } else if let text = try? container.decode(String.self) {
-            jsonText = TencentChatClient.jsonString(text)
+            jsonText = JSONText.quote(text)
         } else if let number = try? container.decode(Double.self), number.isFinite {
             jsonText = String(number)
         } else {
