@@ -11,5 +11,7 @@ public struct AlertRuleSettings: Sendable, Equatable {
     }
 
     /// Rules that only ever write notices, where `for` and `keep_firing_for` mean nothing.
-    public static let noticeRules: Set<AlertRule> = [.viewingRestrictionChanged, .liveClientLinkChanged]
+    public static let noticeRules: Set<AlertRule> = [
+        .viewingRestrictionChanged, .liveClientLinkChanged, .platformConfigChanged, .platformCallbackInsecure,
+    ]
 }

@@ -217,4 +217,12 @@ import Testing
         #expect(DurationParser.format(0.5) == "500ms")
         #expect(DurationParser.format(1) == "1s")
     }
+
+    @Test(arguments: AlertRuleSettings.noticeRules.map(\.rawValue).sorted())
+    func aNoticeRuleTakesNeitherForNorKeepFiringFor(rule: String) {
+        #expect(AlertRuleSettings.noticeRules.count == 4)
+        #expect(throws: ConfigurationError.self) {
+            _ = try ConfigurationLoader(environment: [:]).parse("rules:\n  \(rule):\n    for: 5m")
+        }
+    }
 }
