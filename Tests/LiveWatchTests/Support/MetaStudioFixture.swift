@@ -72,3 +72,5 @@ final class SleepRecorder: Sendable {
 
     var all: [Double] { pauses.withLock { $0 } }
 }
+
+extension MetaStudioFixture: ServerFixture {}

@@ -79,3 +79,26 @@ struct UnusedTransport: HTTPTransport {
         throw .connectionFailed("this test sends nothing")
     }
 }
+
+/// A test fixture that runs servers (the vendor simulator, an HTTP client's connections).
+protocol ServerFixture {
+    /// Shuts its servers and clients down.
+    func stop() async
+}
+
+/// Starts a fixture, runs `body` with it and stops it before returning, whether `body` returned or
+/// threw: a test's servers never outlive the test.
+func withFixture<Fixture: ServerFixture, Result>(
+    _ start: () async throws -> Fixture, _ body: (Fixture) async throws -> Result
+) async throws -> Result {
+    let fixture = try await start()
+    let result: Result
+    do {
+        result = try await body(fixture)
+    } catch {
+        await fixture.stop()
+        throw error
+    }
+    await fixture.stop()
+    return result
+}
