@@ -23,10 +23,12 @@ import VendorSimulator
 
         static func make(
             _ mode: MetaStudioFixture.Mode = .accessKey(), platforms: Int = 3, timeZone: String = "UTC",
-            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy()
+            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy(),
+            simulatorClock: @escaping @Sendable () -> Date = Date.init
         ) async throws -> Harness {
             let folder = try TemporaryFolder()
-            let fixture = try await MetaStudioFixture.start(mode, platforms: platforms, timeZone: timeZone)
+            let fixture = try await MetaStudioFixture.start(
+                mode, platforms: platforms, timeZone: timeZone, simulatorClock: simulatorClock)
             let store = try Store(path: folder.file("livewatch.db"))
             let log = CapturedLog()
             let recorder = PollRecorder(
@@ -245,7 +247,9 @@ import VendorSimulator
     }
 
     @Test func timesAreStoredInUTCWhateverTheirFormatAndGarbageBecomesNullWithAWarning() async throws {
-        let harness = try await Harness.make(platforms: 5, timeZone: "Asia/Shanghai")
+        // The simulator's clock stands still: its expiries (90 days from "now") are known to the second.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let harness = try await Harness.make(platforms: 5, timeZone: "Asia/Shanghai", simulatorClock: { now })
         let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
         harness.update("p-0001") { $0.timeFormat = .dateTime(shanghai) }
         harness.update("p-0002") {
@@ -255,14 +259,12 @@ import VendorSimulator
         harness.update("p-0003") { $0.timeFormat = .unixMilliseconds }
         harness.update("p-0004") { $0.timeFormat = .rfc3339Offset(seconds: 8 * 3_600) }
         harness.update("p-0005") { $0.state = nil }
-        let before = Date()
         #expect(await harness.poll().succeeded)
         let rows = try harness.rows("SELECT platform_id, expire_time, authorized_time, authorize_state FROM platform_authorizations ORDER BY platform_id")
         #expect(rows.count == 5)
-        let expected = before.timeIntervalSince1970 + 90 * 86_400
+        let expected = Int64(now.timeIntervalSince1970) + 90 * 86_400
         for row in rows where ["p-0001", "p-0003", "p-0004"].contains(row.string("platform_id")) {
-            let stored = Double(row.int64("expire_time") ?? 0)
-            #expect(abs(stored - expected) < 5, "\(row.string("platform_id") ?? "")")
+            #expect(row.int64("expire_time") == expected, "\(row.string("platform_id") ?? "")")
         }
         let garbage = try #require(rows.first { $0.string("platform_id") == "p-0002" })
         #expect(garbage["expire_time"] == .null)

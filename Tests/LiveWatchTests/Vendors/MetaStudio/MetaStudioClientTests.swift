@@ -76,7 +76,11 @@ import VendorSimulator
 
     @Test(arguments: [true, false])
     func listsEveryPlatformPageByPageInBothAuthenticationModes(signed: Bool) async throws {
-        try await withFixture({ try await MetaStudioFixture.start(signed ? .accessKey() : .token(), platforms: 250) }) { fixture in
+        // The simulator's clock stands still: the expiries it renders (90 days from "now") are known to the second.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try await withFixture({
+            try await MetaStudioFixture.start(signed ? .accessKey() : .token(), platforms: 250, simulatorClock: { now })
+        }) { fixture in
             let report = await fixture.monitor().poll(deadline: 5)
             guard case .observed(.livePlatforms(let listing)) = report.outcome else {
                 Issue.record("poll failed: \(String(describing: report.failure))")
@@ -104,7 +108,7 @@ import VendorSimulator
             #expect(first.authKeyFingerprint?.count == 23)
             #expect(first.callbacks == [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/p-0001")])
             let expiry = try #require(first.expireTime.date)
-            #expect(abs(expiry.timeIntervalSinceNow - 90 * 86_400) < 5)
+            #expect(expiry == now.addingTimeInterval(90 * 86_400))
         }
     }
 
