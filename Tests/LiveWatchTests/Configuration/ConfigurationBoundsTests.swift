@@ -230,9 +230,9 @@ import Testing
               alert_log: \(folder.file("alerts.log"))
             \(Self.volcengine())
             """.utf8).write(to: URL(fileURLWithPath: config))
-        _ = try Self.run(executable, ["db", "check", "--config", config])
+        _ = try await Self.run(executable, ["db", "check", "--config", config])
         let demoDirectory = folder.file("demo")
-        let tryEveryOption: @Sendable (String) throws -> Void = { value in
+        let tryEveryOption: @Sendable (String) async throws -> Void = { value in
             for arguments in [
                 ["report", "polls", "--config", config, "--since", value],
                 ["report", "rooms", "--config", config, "--limit", value],
@@ -240,7 +240,7 @@ import Testing
                 ["demo", "--seconds", value, "--directory", demoDirectory],
                 ["link", "--config", config, "--activity", value],
             ] where !(arguments[0] == "demo" && (Int(value).map { (20...86_400).contains($0) } ?? false)) {
-                let (reason, status) = try Self.run(executable, arguments)
+                let (reason, status) = try await Self.run(executable, arguments)
                 #expect(
                     reason == .exit && [0, 1, 2, 64].contains(status),
                     "livewatch \(arguments.joined(separator: " ")): \(reason) \(status)")
@@ -250,22 +250,19 @@ import Testing
             "0", "-1", "1e308", "nan", String(repeating: "9", count: 305), "\(Int64.max)", "\(Int64.min)",
             String(repeating: "9", count: 305) + "d", "999999999999999d", "1000000000000d", "36500d", "-5s",
         ]
-        for value in extremes { try tryEveryOption(value) }
-        await propertyCheck(count: 6, input: Self.durationText) { value in #expect(throws: Never.self) { try tryEveryOption(value) } }
-        await propertyCheck(count: 6, input: Self.numberText) { value in #expect(throws: Never.self) { try tryEveryOption(value) } }
+        for value in extremes { try await tryEveryOption(value) }
+        await propertyCheck(count: 6, input: Self.durationText) { value in
+            await #expect(throws: Never.self) { try await tryEveryOption(value) }
+        }
+        await propertyCheck(count: 6, input: Self.numberText) { value in
+            await #expect(throws: Never.self) { try await tryEveryOption(value) }
+        }
     }
 
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = ConfigurationBoundsTests.environment
-    ) throws -> (Process.TerminationReason, Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationReason, process.terminationStatus)
+    ) async throws -> (Process.TerminationReason, Int32) {
+        let run = try await runToEnd(executable, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { $1 })
+        return (run.reason, run.status)
     }
 }

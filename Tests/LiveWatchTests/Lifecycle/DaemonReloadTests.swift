@@ -24,22 +24,30 @@ final class NotifySocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard bound == 0 else { throw RequireError(message: "bind failed") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// The next datagram, waiting at most 5 s.
-    func receive() -> String? {
+    /// The next datagram, waiting at most `timeout` real seconds. The socket is read without blocking and
+    /// the wait sleeps between reads: a blocking read would hold a thread of the cooperative pool, which the
+    /// daemon needs to send the very datagram awaited (a parallel run on two cores has two such threads).
+    func receive(timeout: Double = 10) async -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 4_096)
-        let count = recv(descriptor, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer.prefix(count), as: UTF8.self)
+        while Date() < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { return String(decoding: buffer.prefix(count), as: UTF8.self) }
+            do {
+                try await Task.sleep(nanoseconds: 5_000_000)
+            } catch {
+                return nil
+            }
+        }
+        return nil
     }
 
-    /// Reads datagrams until one starts with `prefix` (at most 10, each waited for at most 5 s).
-    func expect(_ prefix: String) -> Bool {
+    /// Reads datagrams until one starts with `prefix` (at most 10, each waited for at most 10 s).
+    func expect(_ prefix: String) async -> Bool {
         for _ in 0..<10 {
-            guard let message = receive() else { return false }
+            guard let message = await receive() else { return false }
             if message.hasPrefix(prefix) { return true }
         }
         return false
@@ -99,19 +107,19 @@ final class ReloadableFile: Sendable {
                 reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
             let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
             let running = Task { try await daemon.run(signals: signals) }
-            #expect(notify.expect("READY=1"))
+            #expect(await notify.expect("READY=1"))
             clock.advance(by: 0)
             try await events.waitForFinishedPolls(1)
 
             // The watchdog is fed from the scheduler's clock while nothing is stuck.
             clock.advance(by: 10)
             try await events.waitForFinishedPolls(2)
-            #expect(notify.expect("WATCHDOG=1"))
+            #expect(await notify.expect("WATCHDOG=1"))
 
             try file.write("polyv:\n  - name: first\n    intervall: 5s\n")
             control.yield(.reload)
-            #expect(notify.expect("RELOADING=1"))
-            #expect(notify.expect("READY=1"))
+            #expect(await notify.expect("RELOADING=1"))
+            #expect(await notify.expect("READY=1"))
             #expect(log.text.contains("intervall: unknown key"), "\(log.text)")
             #expect(log.text.contains("still running the previous one"))
             clock.advance(by: 10)
@@ -120,8 +128,8 @@ final class ReloadableFile: Sendable {
 
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["first", "second"]))
             control.yield(.reload)
-            #expect(notify.expect("RELOADING=1"))
-            #expect(notify.expect("READY=1"))
+            #expect(await notify.expect("RELOADING=1"))
+            #expect(await notify.expect("READY=1"))
             clock.advance(by: 0)
             try await events.wait { events in events.contains { $0 == .pollStarted(job: "second", at: clock.now()) } }
             try await events.waitForFinishedPolls(4)
@@ -129,7 +137,7 @@ final class ReloadableFile: Sendable {
 
             control.yield(.stop)
             try await running.value
-            #expect(notify.expect("STOPPING=1"))
+            #expect(await notify.expect("STOPPING=1"))
         }
     }
 

@@ -102,3 +102,37 @@ func withFixture<Fixture: ServerFixture, Result>(
     await fixture.stop()
     return result
 }
+
+/// Waits for `process` to exit without blocking a thread of the cooperative pool (a parallel run on two
+/// cores has only two, and every other test waits while one is blocked): polls, at most `timeout` real seconds.
+func waitForExit(_ process: Process, timeout: Double = 60) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        guard Date() < deadline else {
+            process.terminate()
+            throw WaitTimeout()
+        }
+        try await Task.sleep(nanoseconds: 5_000_000)
+    }
+}
+
+/// Runs a command to its end; its standard output and error go (together) through a file, so a long output
+/// never blocks it, and the wait never blocks a thread (see `waitForExit`).
+func runToEnd(
+    _ executable: String, _ arguments: [String], environment: [String: String], timeout: Double = 60
+) async throws -> (reason: Process.TerminationReason, status: Int32, output: Data) {
+    let outputPath = NSTemporaryDirectory() + "livewatch-tests-output-" + UUID().uuidString
+    guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw WaitTimeout() }
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+    defer { try? output.close() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = environment
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    try await waitForExit(process, timeout: timeout)
+    return (process.terminationReason, process.terminationStatus, try Data(contentsOf: URL(fileURLWithPath: outputPath)))
+}
