@@ -86,14 +86,16 @@ import VendorSimulator
 
     @Test func httpFailuresAreMappedAndOnlyPayloadRefusalsAreFinal() async throws {
         try await withFixture({ try await ReceiverFixture.start() }) { fixture in
-            let notifier = fixture.configuration(.webhook, timeout: 0.5).makeNotifier()
+            // An answer that must arrive gets a timeout a loaded machine keeps; the slow one must not arrive in time.
+            let notifier = fixture.configuration(.webhook, timeout: 10).makeNotifier()
             fixture.receiver.faults.inject(.serverError)
             await #expect(throws: NotifierError.http(status: 500, body: "internal server error")) {
                 try await notifier.send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
             }
+            let impatient = fixture.configuration(.webhook, timeout: 0.5).makeNotifier()
             fixture.receiver.faults.inject(.slow(seconds: 2))
             let slow = await #expect(throws: NotifierError.self) {
-                try await notifier.send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
+                try await impatient.send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
             }
             #expect(slow == .transport(.timedOut(seconds: 0.5)))
             #expect(NotifierError.http(status: 500, body: "").isRetryable)
