@@ -108,7 +108,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration: configuration, logger: logger, notifier: SystemdNotifier(),
             reloadConfiguration: { try ConfigurationLoader().load(path: path) })
         do {
-            try await daemon.run(signals: SignalSource.daemonSignals())
+            try await daemon.run()
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(1)

@@ -101,6 +101,7 @@ public final class TencentChatSimulation: SimulatedAPI {
         var rateLimit = 10
         var arrivals: [UInt64] = []
         var oldestArrival = 0
+        var requestArrivals: [UInt64] = []
         var drift = 3
         var random: UInt64 = 0x2545_F491_4F6C_DD1D
         var queued: [Fault] = []
@@ -200,6 +201,13 @@ public final class TencentChatSimulation: SimulatedAPI {
     /// For the last crawl served to its end: each room's ViewCount as last served in it.
     public var lastCrawl: [String: Int64] { state.withLock { $0.lastCrawl } }
 
+    /// When each request arrived (the most recent `arrivalsKept`), on the monotonic clock in nanoseconds:
+    /// for tests of pacing, which read the server's own times rather than their stopwatch.
+    public var requestArrivals: [UInt64] { state.withLock { $0.requestArrivals } }
+
+    /// How many arrival times `requestArrivals` keeps.
+    public static let arrivalsKept = 10_000
+
     /// Every distinct UserSig received (for tests that search for leaks).
     public var userSigsSeen: Set<String> { state.withLock { $0.userSigsSeen } }
 
@@ -216,6 +224,8 @@ public final class TencentChatSimulation: SimulatedAPI {
         return state.withLock { state in
             state.counters.requests += 1
             state.requestSerial += 1
+            if state.requestArrivals.count == Self.arrivalsKept { state.requestArrivals.removeFirst() }
+            state.requestArrivals.append(arrival)
             let requestID = Self.requestID(serial: state.requestSerial)
             if let userSig = request.query("usersig") { state.userSigsSeen.insert(userSig) }
             if Self.violatesRateLimit(&state, at: arrival) {

@@ -231,7 +231,7 @@ import Testing
               alert_log: \(folder.file("alerts.log"))
             \(Self.volcengine())
             """.utf8).write(to: URL(fileURLWithPath: config))
-        _ = try Self.run(executable, ["db", "check", "--config", config])
+        _ = try await Self.run(executable, ["db", "check", "--config", config])
         let demoDirectory = folder.file("demo")
         let durationOptions = [
             ["report", "polls", "--config", config, "--since"], ["alerts", "--config", config, "--since"],
@@ -240,11 +240,11 @@ import Testing
             ["report", "rooms", "--config", config, "--limit"], ["demo", "--directory", demoDirectory, "--seconds"],
             ["link", "--config", config, "--activity"],
         ]
-        let tryOptions: @Sendable ([[String]], String) throws -> Void = { options, value in
+        let tryOptions: @Sendable ([[String]], String) async throws -> Void = { options, value in
             for option in options {
                 // An in-range demo length would run the demo: only refused lengths are tried.
                 if option[0] == "demo", let seconds = Int(value), (20...86_400).contains(seconds) { continue }
-                let (reason, status) = try Self.run(executable, option + [value])
+                let (reason, status) = try await Self.run(executable, option + [value])
                 #expect(
                     reason == .exit && [0, 1, 2, 64].contains(status),
                     "livewatch \((option + [value]).joined(separator: " ")): \(reason) \(status)")
@@ -253,30 +253,23 @@ import Testing
         // Each value is a process of its own: the extremes, then a few generated ones (the loader's
         // property test above covers thousands of values in-process).
         for value in [String(repeating: "9", count: 305) + "d", "999999999999999d", "36500d", "-5s", "nan"] {
-            try tryOptions(durationOptions, value)
+            try await tryOptions(durationOptions, value)
         }
         for value in [String(repeating: "9", count: 305), "\(Int64.max)", "\(Int64.min)", "-1", "0"] {
-            try tryOptions(numberOptions, value)
+            try await tryOptions(numberOptions, value)
         }
         await propertyCheck(count: 4, input: Self.durationText) { value in
-            #expect(throws: Never.self) { try tryOptions(durationOptions, value) }
+            await #expect(throws: Never.self) { try await tryOptions(durationOptions, value) }
         }
         await propertyCheck(count: 4, input: Self.numberText) { value in
-            #expect(throws: Never.self) { try tryOptions(numberOptions, value) }
+            await #expect(throws: Never.self) { try await tryOptions(numberOptions, value) }
         }
     }
 
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = ConfigurationBoundsTests.environment
-    ) throws -> (Process.TerminationReason, Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationReason, process.terminationStatus)
+    ) async throws -> (Process.TerminationReason, Int32) {
+        let run = try await runToEnd(executable, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { $1 })
+        return (run.reason, run.status)
     }
 }

@@ -23,10 +23,12 @@ import VendorSimulator
 
         static func make(
             _ mode: MetaStudioFixture.Mode = .accessKey(), platforms: Int = 3, timeZone: String = "UTC",
-            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy()
+            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy(),
+            simulatorClock: @escaping @Sendable () -> Date = Date.init
         ) async throws -> Harness {
             let folder = try TemporaryFolder()
-            let fixture = try await MetaStudioFixture.start(mode, platforms: platforms, timeZone: timeZone)
+            let fixture = try await MetaStudioFixture.start(
+                mode, platforms: platforms, timeZone: timeZone, simulatorClock: simulatorClock)
             let store = try Store(path: folder.file("livewatch.db"))
             let log = CapturedLog()
             let recorder = PollRecorder(
@@ -245,7 +247,9 @@ import VendorSimulator
     }
 
     @Test func timesAreStoredInUTCWhateverTheirFormatAndGarbageBecomesNullWithAWarning() async throws {
-        let harness = try await Harness.make(platforms: 5, timeZone: "Asia/Shanghai")
+        // The simulator's clock stands still: its expiries (90 days from "now") are known to the second.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let harness = try await Harness.make(platforms: 5, timeZone: "Asia/Shanghai", simulatorClock: { now })
         let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
         harness.update("p-0001") { $0.timeFormat = .dateTime(shanghai) }
         harness.update("p-0002") {
@@ -255,14 +259,12 @@ import VendorSimulator
         harness.update("p-0003") { $0.timeFormat = .unixMilliseconds }
         harness.update("p-0004") { $0.timeFormat = .rfc3339Offset(seconds: 8 * 3_600) }
         harness.update("p-0005") { $0.state = nil }
-        let before = Date()
         #expect(await harness.poll().succeeded)
         let rows = try harness.rows("SELECT platform_id, expire_time, authorized_time, authorize_state FROM platform_authorizations ORDER BY platform_id")
         #expect(rows.count == 5)
-        let expected = before.timeIntervalSince1970 + 90 * 86_400
+        let expected = Int64(now.timeIntervalSince1970) + 90 * 86_400
         for row in rows where ["p-0001", "p-0003", "p-0004"].contains(row.string("platform_id")) {
-            let stored = Double(row.int64("expire_time") ?? 0)
-            #expect(abs(stored - expected) < 5, "\(row.string("platform_id") ?? "")")
+            #expect(row.int64("expire_time") == expected, "\(row.string("platform_id") ?? "")")
         }
         let garbage = try #require(rows.first { $0.string("platform_id") == "p-0002" })
         #expect(garbage["expire_time"] == .null)
@@ -278,21 +280,21 @@ import VendorSimulator
     }
 
     @Test func onePollCommandStoresEveryPlatform() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 250)
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        var daemon = DaemonSettings()
-        daemon.database = folder.file("livewatch.db")
-        daemon.alertLog = folder.file("alerts.log")
-        let configuration = Configuration(daemon: daemon, monitors: [.metaStudio(fixture.configuration)])
-        let reports = try await Daemon.pollOnce(
-            configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
-        #expect(reports.map(\.items) == [250])
-        #expect(reports.first?.succeeded == true)
-        let store = try Store(path: daemon.database)
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM platform_authorizations") } == 250)
-        store.close()
-        await fixture.stop()
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 250) }) { fixture in
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            var daemon = DaemonSettings()
+            daemon.database = folder.file("livewatch.db")
+            daemon.alertLog = folder.file("alerts.log")
+            let configuration = Configuration(daemon: daemon, monitors: [.metaStudio(fixture.configuration)])
+            let reports = try await Daemon.pollOnce(
+                configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
+            #expect(reports.map(\.items) == [250])
+            #expect(reports.first?.succeeded == true)
+            let store = try Store(path: daemon.database)
+            #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM platform_authorizations") } == 250)
+            store.close()
+        }
     }
 
     @Test(arguments: [true, false])
@@ -386,48 +388,48 @@ import VendorSimulator
 /// The 5-minute wait after an authentication failure, through the daemon's real scheduler on a manual clock.
 @Suite struct MetaStudioAuthenticationBackoffTests {
     @Test func aRejectedSecretKeyIsNotRetriedWithinFiveMinutes() async throws {
-        let fixture = try await MetaStudioFixture.start(.accessKey(secretKey: "wrong-secret-key-111111"), platforms: 3)
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        var settings = DaemonSettings()
-        settings.database = folder.file("livewatch.db")
-        settings.alertLog = folder.file("alerts.log")
-        settings.maxBackoff = 120
-        var configuration = fixture.configuration
-        configuration.poll = PollSettings(interval: 10, timeout: 2, jitter: 0.1)
-        let clock = ManualClock(start: Date())
-        let events = EventRecorder()
-        let log = CapturedLog()
-        let daemon = Daemon(
-            configuration: Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), logger: log.logger,
-            clock: clock, transport: fixture.transport, random: { 1 }, observer: events.observer)
-        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-        let running = Task { try await daemon.run(signals: signals) }
+        try await withFixture({ try await MetaStudioFixture.start(.accessKey(secretKey: "wrong-secret-key-111111"), platforms: 3) }) { fixture in
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            var settings = DaemonSettings()
+            settings.database = folder.file("livewatch.db")
+            settings.alertLog = folder.file("alerts.log")
+            settings.maxBackoff = 120
+            var configuration = fixture.configuration
+            configuration.poll = PollSettings(interval: 10, timeout: 2, jitter: 0.1)
+            let clock = ManualClock(start: Date())
+            let events = EventRecorder()
+            let log = CapturedLog()
+            let daemon = Daemon(
+                configuration: Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), logger: log.logger,
+                clock: clock, transport: fixture.transport, random: { 1 }, observer: events.observer)
+            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
+            let running = Task { try await daemon.run(signals: signals) }
 
-        try await events.wait { _ in !clock.pendingDelays.isEmpty }
-        clock.advance(by: 0)
-        try await events.waitForFinishedPolls(1)
-        #expect(events.finished.last?.1 == false)
-        // Neither the interval (10 s) nor max_backoff (2 min) wins over the 5 minutes.
-        #expect(events.finished.last?.2 == 300)
-        #expect(fixture.metaStudio.counters.rejectedSignature == 1)
-        #expect(log.text.contains("poll failed"))
-        #expect(log.text.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
+            try await events.wait { _ in !clock.pendingDelays.isEmpty }
+            clock.advance(by: 0)
+            try await events.waitForFinishedPolls(1)
+            #expect(events.finished.last?.1 == false)
+            // Neither the interval (10 s) nor max_backoff (2 min) wins over the 5 minutes.
+            #expect(events.finished.last?.2 == 300)
+            #expect(fixture.metaStudio.counters.rejectedSignature == 1)
+            #expect(log.text.contains("poll failed"))
+            #expect(log.text.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
 
-        clock.advance(by: 299)
-        #expect(fixture.metaStudio.counters.requests == 1)
-        #expect(events.finished.count == 1)
+            clock.advance(by: 299)
+            #expect(fixture.metaStudio.counters.requests == 1)
+            #expect(events.finished.count == 1)
 
-        // Someone fixes the key in the console; the next attempt, 5 minutes after the first, succeeds.
-        fixture.metaStudio.addAccessKey(MetaStudioFixture.accessKey, secretKey: "wrong-secret-key-111111")
-        clock.advance(by: 1)
-        try await events.waitForFinishedPolls(2)
-        #expect(events.finished.last?.1 == true)
-        #expect(fixture.metaStudio.counters.requests == 2)
-        #expect(!fixture.metaStudio.isLocked(MetaStudioFixture.accessKey))
+            // Someone fixes the key in the console; the next attempt, 5 minutes after the first, succeeds.
+            fixture.metaStudio.addAccessKey(MetaStudioFixture.accessKey, secretKey: "wrong-secret-key-111111")
+            clock.advance(by: 1)
+            try await events.waitForFinishedPolls(2)
+            #expect(events.finished.last?.1 == true)
+            #expect(fixture.metaStudio.counters.requests == 2)
+            #expect(!fixture.metaStudio.isLocked(MetaStudioFixture.accessKey))
 
-        control.yield(.stop)
-        try await running.value
-        await fixture.stop()
+            control.yield(.stop)
+            try await running.value
+        }
     }
 }

@@ -141,7 +141,7 @@ import VendorSimulator
         #expect(liveWAL.count > 0 || liveDatabase.count > 0)
 
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        try await waitForExit(process)
         #expect(process.terminationStatus == 0)
 
         // The operator commands that read what the daemon wrote.
@@ -151,7 +151,7 @@ import VendorSimulator
             ["report", "authorizations", "--config", config, "--format", "json"],
             ["report", "polls", "--config", config, "--format", "csv"], ["db", "check", "--config", config],
         ] {
-            let output = try run(executable, arguments, environment: environment)
+            let output = try await runToEnd(executable, arguments, environment: environment).output
             commandOutputs.append(("output of livewatch \(arguments.prefix { !$0.hasPrefix("--") }.joined(separator: " "))", output))
         }
 
@@ -204,7 +204,7 @@ import VendorSimulator
     /// Secrets with control characters (a token file with a line break inside, an environment value with
     /// a CR inside): `check-config`, `poll` and `run` refuse the file with exit status 2, naming monitor
     /// and key; no part of either secret reaches their output. CRLF line ends alone are trimmed and accepted.
-    @Test func aSecretWithAControlCharacterIsAConfigurationErrorThatQuotesNothing() throws {
+    @Test func aSecretWithAControlCharacterIsAConfigurationErrorThatQuotesNothing() async throws {
         let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -233,17 +233,9 @@ import VendorSimulator
             "PATH": "/usr/bin:/bin",
         ]
         for command in ["check-config", "poll", "run"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [command, "--config", config]
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 2, "\(command): \(output)")
+            let run = try await runToEnd(executable, [command, "--config", config], environment: environment)
+            let output = String(decoding: run.output, as: UTF8.self)
+            #expect(run.status == 2, "\(command): \(output)")
             #expect(output.contains("hw-ctl: token: file \(folder.file("token")) holds a control character"), "\(output)")
             #expect(output.contains("volc-ctl: access_key: environment variable CTL_VOLC_AK holds a control character"))
             #expect(!output.contains("volc-ctl: secret_key"), "a value with only a CRLF line end is accepted: \(output)")
@@ -252,20 +244,5 @@ import VendorSimulator
             }
         }
         #expect(!FileManager.default.fileExists(atPath: folder.file("ctl.db")))
-    }
-
-    /// Runs `livewatch` to completion and returns stdout and stderr together.
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return output
     }
 }

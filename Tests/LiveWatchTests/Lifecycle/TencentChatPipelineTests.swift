@@ -63,52 +63,56 @@ import VendorSimulator
     }
 
     @Test func onePollStoresExactlyEveryRoomAtTheDocumentedRateLimit() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60)
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        var daemon = DaemonSettings()
-        daemon.database = folder.file("livewatch.db")
-        daemon.alertLog = folder.file("alerts.log")
-        let configuration = Configuration(daemon: daemon, monitors: [.tencentChat(fixture.configuration)])
-        // What `livewatch poll` runs.
-        let reports = try await Daemon.pollOnce(
-            configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
-        let report = try #require(reports.first)
-        #expect(report.succeeded, "\(String(describing: report.failure))")
-        let store = try Store(path: daemon.database)
-        defer { store.close() }
-        let stored = try store.accessSynchronously { database in
-            try database.query("SELECT room_id, view_count FROM live_rooms WHERE monitor = 'tim-main'").map {
-                ($0.string("room_id") ?? "", $0.int64("view_count"))
+        try await withFixture({ try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60) }) { fixture in
+            let folder = try TemporaryFolder()
+            defer { folder.remove() }
+            var daemon = DaemonSettings()
+            daemon.database = folder.file("livewatch.db")
+            daemon.alertLog = folder.file("alerts.log")
+            let configuration = Configuration(daemon: daemon, monitors: [.tencentChat(fixture.configuration)])
+            // What `livewatch poll` runs.
+            let reports = try await Daemon.pollOnce(
+                configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
+            let report = try #require(reports.first)
+            #expect(report.succeeded, "\(String(describing: report.failure))")
+            let store = try Store(path: daemon.database)
+            defer { store.close() }
+            let stored = try store.accessSynchronously { database in
+                try database.query("SELECT room_id, view_count FROM live_rooms WHERE monitor = 'tim-main'").map {
+                    ($0.string("room_id") ?? "", $0.int64("view_count"))
+                }
             }
+            #expect(stored.count == 1_234)
+            let served = fixture.tencent.lastCrawl
+            #expect(served.count == 1_234)
+            let mismatches = stored.filter { served[$0.0] != $0.1 }
+            #expect(mismatches.isEmpty, "\(mismatches.count) rooms differ from what the simulator served, e.g. \(mismatches.prefix(3))")
+            #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM live_room_samples") } == 1_234)
+            let poll = try store.accessSynchronously {
+                try $0.first("SELECT ok, items, requests, request_id, vendor FROM polls")
+            }
+            #expect(poll?.int64("ok") == 1)
+            #expect(poll?.int64("items") == 1_234)
+            #expect(poll?.int64("requests") == Int64(fixture.tencent.counters.pages))
+            #expect(poll?.string("request_id")?.hasPrefix("Id-") == true)
+            #expect(poll?.string("vendor") == "tencent_chat")
+            // 62 pages would be enough for a still list; the moving one needed more, all at <= 10 per second.
+            #expect(fixture.tencent.counters.pages > 62)
+            #expect(fixture.tencent.counters.rateLimitViolations == 0)
+            #expect(fixture.tencent.counters.requests == fixture.tencent.counters.pages)
         }
-        #expect(stored.count == 1_234)
-        let served = fixture.tencent.lastCrawl
-        #expect(served.count == 1_234)
-        let mismatches = stored.filter { served[$0.0] != $0.1 }
-        #expect(mismatches.isEmpty, "\(mismatches.count) rooms differ from what the simulator served, e.g. \(mismatches.prefix(3))")
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM live_room_samples") } == 1_234)
-        let poll = try store.accessSynchronously {
-            try $0.first("SELECT ok, items, requests, request_id, vendor FROM polls")
-        }
-        #expect(poll?.int64("ok") == 1)
-        #expect(poll?.int64("items") == 1_234)
-        #expect(poll?.int64("requests") == Int64(fixture.tencent.counters.pages))
-        #expect(poll?.string("request_id")?.hasPrefix("Id-") == true)
-        #expect(poll?.string("vendor") == "tencent_chat")
-        // 62 pages would be enough for a still list; the moving one needed more, all at <= 10 per second.
-        #expect(fixture.tencent.counters.pages > 62)
-        #expect(fixture.tencent.counters.rateLimitViolations == 0)
-        #expect(fixture.tencent.counters.requests == fixture.tencent.counters.pages)
-        await fixture.stop()
     }
 
     @Test func failedCrawlsStoreOnlyTheirPollsRowAndLeaveThePreviousSnapshotIntact() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 120, rateLimit: 100, pageSize: 4, maxPages: 80, crawlBudget: 6)
+        // Generous real-time limits (30 s a crawl, 5 s a page): a crawl of 40 pages runs at once with the rest of a
+        // parallel test run on two cores; the failures below come from the simulator, not from the clock.
+        let fixture = try await TencentChatFixture.start(
+            rooms: 120, rateLimit: 100, pageSize: 4, maxPages: 80, crawlBudget: 30, timeout: 5)
         // One room in four falls behind the cursor after each page of four: about 40 pages a crawl.
         fixture.tencent.setDrift(roomsPerPage: 1)
         let harness = try Harness.make(fixture: fixture)
-        #expect(await harness.poll().succeeded)
+        let first = await harness.poll()
+        #expect(first.succeeded, "\(String(describing: first.failure))")
         let before = try harness.snapshot()
         #expect(try harness.rows("SELECT count(*) FROM live_rooms") == [[.integer(120)]])
 
@@ -142,7 +146,8 @@ import VendorSimulator
         #expect(poll[2] == .text("page 30: Tencent Chat sent a body that is not Tencent JSON"))
 
         // The rooms moved meanwhile: the next good crawl does change the snapshot.
-        #expect(await harness.poll().succeeded)
+        let last = await harness.poll()
+        #expect(last.succeeded, "\(String(describing: last.failure))")
         #expect(try harness.snapshot() != before)
         #expect(try harness.rows("SELECT count(*) FROM live_room_crawls") == [[.integer(2)]])
         #expect(try harness.rows("SELECT count(*), sum(ok) FROM polls") == [[.integer(5), .integer(2)]])

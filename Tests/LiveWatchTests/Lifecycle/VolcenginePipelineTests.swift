@@ -265,31 +265,31 @@ import Testing
     }
 
     @Test func theSimulatorEnforcesTheDocumentedRates() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [Self.activities[0]])
-        defer { Task { await fixture.stop() } }
-        let client = fixture.client()
-        func simulated(_ request: OutgoingRequest) throws -> SimulatedRequest {
-            let url = try #require(URLComponents(string: request.url))
-            return SimulatedRequest(
-                method: request.method, path: url.path, rawQuery: url.percentEncodedQuery ?? "", headers: request.headers,
-                body: request.body ?? [])
+        try await withFixture({ try await VolcengineFixture.start(activities: [Self.activities[0]]) }) { fixture in
+            let client = fixture.client()
+            func simulated(_ request: OutgoingRequest) throws -> SimulatedRequest {
+                let url = try #require(URLComponents(string: request.url))
+                return SimulatedRequest(
+                    method: request.method, path: url.path, rawQuery: url.percentEncodedQuery ?? "", headers: request.headers,
+                    body: request.body ?? [])
+            }
+            // A burst straight at the simulator (no network): the documented counts pass, the next ones are refused.
+            var linkStatuses: [Int] = []
+            for _ in 0..<15 {
+                let request = try simulated(client.makeLinkRequest(activityID: Self.activities[0], kind: .host, at: Date(), timeout: 1).request)
+                if case .reply(let status, _, _) = fixture.volcengine.handle(request) { linkStatuses.append(status) }
+            }
+            #expect(linkStatuses.prefix(10).allSatisfy { $0 == 200 }, "\(linkStatuses)")
+            #expect(linkStatuses.contains(429), "10 link requests per second")
+            var restrictionStatuses: [Int] = []
+            for _ in 0..<125 {
+                let request = try simulated(client.makeRestrictionRequest(activityID: Self.activities[0], at: Date(), timeout: 1).request)
+                if case .reply(let status, _, _) = fixture.volcengine.handle(request) { restrictionStatuses.append(status) }
+            }
+            #expect(restrictionStatuses.prefix(120).allSatisfy { $0 == 200 })
+            #expect(restrictionStatuses.contains(429), "120 restriction requests per minute")
+            #expect(fixture.volcengine.counters.rejectedRateLimit >= 2)
         }
-        // A burst straight at the simulator (no network): the documented counts pass, the next ones are refused.
-        var linkStatuses: [Int] = []
-        for _ in 0..<15 {
-            let request = try simulated(client.makeLinkRequest(activityID: Self.activities[0], kind: .host, at: Date(), timeout: 1).request)
-            if case .reply(let status, _, _) = fixture.volcengine.handle(request) { linkStatuses.append(status) }
-        }
-        #expect(linkStatuses.prefix(10).allSatisfy { $0 == 200 }, "\(linkStatuses)")
-        #expect(linkStatuses.contains(429), "10 link requests per second")
-        var restrictionStatuses: [Int] = []
-        for _ in 0..<125 {
-            let request = try simulated(client.makeRestrictionRequest(activityID: Self.activities[0], at: Date(), timeout: 1).request)
-            if case .reply(let status, _, _) = fixture.volcengine.handle(request) { restrictionStatuses.append(status) }
-        }
-        #expect(restrictionStatuses.prefix(120).allSatisfy { $0 == 200 })
-        #expect(restrictionStatuses.contains(429), "120 restriction requests per minute")
-        #expect(fixture.volcengine.counters.rejectedRateLimit >= 2)
     }
 
     @Test func aFailedPollStoresOnlyItsPollsRowWithTheVendorsError() async throws {

@@ -26,9 +26,9 @@ struct MetaStudioFixture {
     static func start(
         _ mode: Mode = .accessKey(), platforms: Int = 0, timeout: Double = 2, maxPages: Int = 100,
         accessType: String? = nil, timeZone: String = "UTC", expiryWarning: Double = 7 * 86_400,
-        expiryCritical: Double = 86_400
+        expiryCritical: Double = 86_400, simulatorClock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> MetaStudioFixture {
-        let simulator = VendorSimulator()
+        let simulator = VendorSimulator(clock: simulatorClock)
         try await simulator.start()
         simulator.metaStudio.addProject(projectID)
         simulator.metaStudio.addAccessKey(accessKey, secretKey: secretKey)
@@ -72,3 +72,5 @@ final class SleepRecorder: Sendable {
 
     var all: [Double] { pauses.withLock { $0 } }
 }
+
+extension MetaStudioFixture: ServerFixture {}

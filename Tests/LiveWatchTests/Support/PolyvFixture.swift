@@ -46,3 +46,5 @@ func require<T>(_ value: T?, _ message: String = "required value missing") throw
 }
 
 struct RequireError: Error { let message: String }
+
+extension PolyvFixture: ServerFixture {}

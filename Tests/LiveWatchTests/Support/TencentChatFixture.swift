@@ -89,3 +89,5 @@ final class VirtualPacing: Sendable {
     /// The waits longer than `threshold` seconds (retry waits, not the rate limit's spacing).
     func sleeps(longerThan threshold: Double) -> [Double] { sleeps.filter { $0 > threshold } }
 }
+
+extension TencentChatFixture: ServerFixture {}

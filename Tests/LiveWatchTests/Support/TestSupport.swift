@@ -79,3 +79,60 @@ struct UnusedTransport: HTTPTransport {
         throw .connectionFailed("this test sends nothing")
     }
 }
+
+/// A test fixture that runs servers (the vendor simulator, an HTTP client's connections).
+protocol ServerFixture {
+    /// Shuts its servers and clients down.
+    func stop() async
+}
+
+/// Starts a fixture, runs `body` with it and stops it before returning, whether `body` returned or
+/// threw: a test's servers never outlive the test.
+func withFixture<Fixture: ServerFixture, Result>(
+    _ start: () async throws -> Fixture, _ body: (Fixture) async throws -> Result
+) async throws -> Result {
+    let fixture = try await start()
+    let result: Result
+    do {
+        result = try await body(fixture)
+    } catch {
+        await fixture.stop()
+        throw error
+    }
+    await fixture.stop()
+    return result
+}
+
+/// Waits for `process` to exit without blocking a thread of the cooperative pool (a parallel run on two
+/// cores has only two, and every other test waits while one is blocked): polls, at most `timeout` real seconds.
+func waitForExit(_ process: Process, timeout: Double = 60) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        guard Date() < deadline else {
+            process.terminate()
+            throw WaitTimeout()
+        }
+        try await Task.sleep(nanoseconds: 5_000_000)
+    }
+}
+
+/// Runs a command to its end; its standard output and error go (together) through a file, so a long output
+/// never blocks it, and the wait never blocks a thread (see `waitForExit`).
+func runToEnd(
+    _ executable: String, _ arguments: [String], environment: [String: String], timeout: Double = 60
+) async throws -> (reason: Process.TerminationReason, status: Int32, output: Data) {
+    let outputPath = NSTemporaryDirectory() + "livewatch-tests-output-" + UUID().uuidString
+    guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw WaitTimeout() }
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+    defer { try? output.close() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = environment
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    try await waitForExit(process, timeout: timeout)
+    return (process.terminationReason, process.terminationStatus, try Data(contentsOf: URL(fileURLWithPath: outputPath)))
+}

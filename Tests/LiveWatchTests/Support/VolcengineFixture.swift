@@ -68,3 +68,5 @@ final class RecordingTransport: HTTPTransport {
         started.withLock { $0.filter { $0.action == action }.map(\.at) }
     }
 }
+
+extension VolcengineFixture: ServerFixture {}

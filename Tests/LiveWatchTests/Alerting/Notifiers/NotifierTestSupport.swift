@@ -134,3 +134,5 @@ extension CapturedLog {
         }
     }
 }
+
+extension ReceiverFixture: ServerFixture {}

@@ -76,184 +76,188 @@ import VendorSimulator
 
     @Test(arguments: [true, false])
     func listsEveryPlatformPageByPageInBothAuthenticationModes(signed: Bool) async throws {
-        let fixture = try await MetaStudioFixture.start(signed ? .accessKey() : .token(), platforms: 250)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 5)
-        guard case .observed(.livePlatforms(let listing)) = report.outcome else {
-            Issue.record("poll failed: \(String(describing: report.failure))")
-            return
+        // The simulator's clock stands still: the expiries it renders (90 days from "now") are known to the second.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try await withFixture({
+            try await MetaStudioFixture.start(signed ? .accessKey() : .token(), platforms: 250, simulatorClock: { now })
+        }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 5)
+            guard case .observed(.livePlatforms(let listing)) = report.outcome else {
+                Issue.record("poll failed: \(String(describing: report.failure))")
+                return
+            }
+            #expect(listing.platforms.count == 250)
+            #expect(Set(listing.platforms.map(\.platformID)).count == 250)
+            #expect(listing.platforms.first?.platformID == "p-0001")
+            #expect(listing.platforms.last?.platformID == "p-0250")
+            #expect(report.requests == 3)
+            #expect(report.items == 250)
+            #expect(report.httpStatus == 200)
+            #expect(report.requestID?.count == 32)
+            let counters = fixture.metaStudio.counters
+            #expect(counters.accepted == 3)
+            #expect(signed ? counters.acceptedSigned == 3 : counters.acceptedToken == 3)
+            #expect(counters.rejectedSignature == 0)
+            #expect(fixture.metaStudio.lastQuery == "limit=100&offset=200")
+            if signed { #expect(fixture.metaStudio.lastSignedHeaders == "host;x-project-id;x-sdk-date") }
+            let first = try #require(listing.platforms.first)
+            #expect(first.authorizeState == "AUTHORIZED")
+            #expect(first.accessType == "MSS_STANDARD")
+            #expect(first.name == "Platform 1")
+            #expect(first.authKeyFingerprint?.hasPrefix("sha256:") == true)
+            #expect(first.authKeyFingerprint?.count == 23)
+            #expect(first.callbacks == [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/p-0001")])
+            let expiry = try #require(first.expireTime.date)
+            #expect(expiry == now.addingTimeInterval(90 * 86_400))
         }
-        #expect(listing.platforms.count == 250)
-        #expect(Set(listing.platforms.map(\.platformID)).count == 250)
-        #expect(listing.platforms.first?.platformID == "p-0001")
-        #expect(listing.platforms.last?.platformID == "p-0250")
-        #expect(report.requests == 3)
-        #expect(report.items == 250)
-        #expect(report.httpStatus == 200)
-        #expect(report.requestID?.count == 32)
-        let counters = fixture.metaStudio.counters
-        #expect(counters.accepted == 3)
-        #expect(signed ? counters.acceptedSigned == 3 : counters.acceptedToken == 3)
-        #expect(counters.rejectedSignature == 0)
-        #expect(fixture.metaStudio.lastQuery == "limit=100&offset=200")
-        if signed { #expect(fixture.metaStudio.lastSignedHeaders == "host;x-project-id;x-sdk-date") }
-        let first = try #require(listing.platforms.first)
-        #expect(first.authorizeState == "AUTHORIZED")
-        #expect(first.accessType == "MSS_STANDARD")
-        #expect(first.name == "Platform 1")
-        #expect(first.authKeyFingerprint?.hasPrefix("sha256:") == true)
-        #expect(first.authKeyFingerprint?.count == 23)
-        #expect(first.callbacks == [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/p-0001")])
-        let expiry = try #require(first.expireTime.date)
-        #expect(abs(expiry.timeIntervalSinceNow - 90 * 86_400) < 5)
     }
 
     @Test func anExactMultipleOfTheLimitEndsOnAnEmptyPage() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 200)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 5)
-        #expect(report.items == 200)
-        #expect(report.requests == 3)
-        #expect(fixture.metaStudio.lastQuery == "limit=100&offset=200")
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 200) }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 5)
+            #expect(report.items == 200)
+            #expect(report.requests == 3)
+            #expect(fixture.metaStudio.lastQuery == "limit=100&offset=200")
+        }
     }
 
     @Test func anEmptyProjectIsAnEmptyListing() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 0)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 5)
-        #expect(report.succeeded)
-        #expect(report.items == 0)
-        #expect(report.requests == 1)
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 0) }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 5)
+            #expect(report.succeeded)
+            #expect(report.items == 0)
+            #expect(report.requests == 1)
+        }
     }
 
     @Test func theAccessTypeFilterIsSentAndApplied() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 3, accessType: "MEITUAN_OFFICIAL")
-        defer { Task { await fixture.stop() } }
-        fixture.metaStudio.update("p-0002", project: MetaStudioFixture.projectID) { $0.accessType = "MEITUAN_OFFICIAL" }
-        let report = await fixture.monitor().poll(deadline: 5)
-        guard case .observed(.livePlatforms(let listing)) = report.outcome else {
-            Issue.record("poll failed: \(String(describing: report.failure))")
-            return
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 3, accessType: "MEITUAN_OFFICIAL") }) { fixture in
+            fixture.metaStudio.update("p-0002", project: MetaStudioFixture.projectID) { $0.accessType = "MEITUAN_OFFICIAL" }
+            let report = await fixture.monitor().poll(deadline: 5)
+            guard case .observed(.livePlatforms(let listing)) = report.outcome else {
+                Issue.record("poll failed: \(String(describing: report.failure))")
+                return
+            }
+            #expect(listing.platforms.map(\.platformID) == ["p-0002"])
+            #expect(fixture.metaStudio.lastQuery == "access_type=MEITUAN_OFFICIAL&limit=100&offset=0")
         }
-        #expect(listing.platforms.map(\.platformID) == ["p-0002"])
-        #expect(fixture.metaStudio.lastQuery == "access_type=MEITUAN_OFFICIAL&limit=100&offset=0")
     }
 
     @Test func aWrongSecretKeyIsAnAuthenticationFailureThatWaitsFiveMinutes() async throws {
-        let fixture = try await MetaStudioFixture.start(.accessKey(secretKey: "not-the-right-secret-key"), platforms: 5)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 5)
-        let failure = try #require(report.failure)
-        #expect(failure.kind == .authentication)
-        #expect(failure.code == "APIG.0301")
-        #expect(failure.retryAfter == 300)
-        #expect(failure.message.hasPrefix("MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail"))
-        #expect(failure.message.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
-        #expect(report.httpStatus == 401)
-        #expect(report.requestID?.count == 32)
-        #expect(report.requests == 1)
-        #expect(fixture.metaStudio.counters.rejectedSignature == 1)
-        #expect(fixture.metaStudio.counters.accepted == 0)
+        try await withFixture({ try await MetaStudioFixture.start(.accessKey(secretKey: "not-the-right-secret-key"), platforms: 5) }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 5)
+            let failure = try #require(report.failure)
+            #expect(failure.kind == .authentication)
+            #expect(failure.code == "APIG.0301")
+            #expect(failure.retryAfter == 300)
+            #expect(failure.message.hasPrefix("MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail"))
+            #expect(failure.message.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
+            #expect(report.httpStatus == 401)
+            #expect(report.requestID?.count == 32)
+            #expect(report.requests == 1)
+            #expect(fixture.metaStudio.counters.rejectedSignature == 1)
+            #expect(fixture.metaStudio.counters.accepted == 0)
+        }
     }
 
     @Test func anUnknownAccessKeyIsRedactedFromTheGatewaysMessage() async throws {
-        let fixture = try await MetaStudioFixture.start(.accessKey(accessKey: "HPUAUNKNOWNKEY77"))
-        defer { Task { await fixture.stop() } }
-        let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
-        #expect(failure.kind == .authentication)
-        #expect(failure.message.contains("Get secretKey failed,ak:<redacted>,err:ak not exist"))
-        #expect(!failure.message.contains("HPUAUNKNOWNKEY77"))
-        #expect(fixture.metaStudio.counters.rejectedUnknownKey == 1)
+        try await withFixture({ try await MetaStudioFixture.start(.accessKey(accessKey: "HPUAUNKNOWNKEY77")) }) { fixture in
+            let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
+            #expect(failure.kind == .authentication)
+            #expect(failure.message.contains("Get secretKey failed,ak:<redacted>,err:ak not exist"))
+            #expect(!failure.message.contains("HPUAUNKNOWNKEY77"))
+            #expect(fixture.metaStudio.counters.rejectedUnknownKey == 1)
+        }
     }
 
     @Test func aWrongTokenIsAnAuthenticationFailure() async throws {
-        let fixture = try await MetaStudioFixture.start(.token("expired-iam-token-000"))
-        defer { Task { await fixture.stop() } }
-        let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
-        #expect(failure.kind == .authentication)
-        #expect(failure.retryAfter == 300)
-        #expect(failure.message.hasPrefix("MetaStudio rejected the token: Incorrect IAM authentication information: decrypt token fail"))
-        #expect(fixture.metaStudio.counters.rejectedToken == 1)
+        try await withFixture({ try await MetaStudioFixture.start(.token("expired-iam-token-000")) }) { fixture in
+            let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
+            #expect(failure.kind == .authentication)
+            #expect(failure.retryAfter == 300)
+            #expect(failure.message.hasPrefix("MetaStudio rejected the token: Incorrect IAM authentication information: decrypt token fail"))
+            #expect(fixture.metaStudio.counters.rejectedToken == 1)
+        }
     }
 
     @Test(arguments: [-20.0 * 60, 20.0 * 60])
     func aSkewedClockIsRejectedAndTheErrorSaysToCheckTheHostClock(offset: Double) async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 2)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor(clock: { Date().addingTimeInterval(offset) }).poll(deadline: 5)
-        let failure = try #require(report.failure)
-        #expect(failure.code == "APIGW.0303")
-        #expect(failure.kind == .authentication)
-        #expect(failure.retryAfter == 300)
-        #expect(failure.message.contains("check the host clock"))
-        #expect(fixture.metaStudio.counters.rejectedClockSkew == 1)
-        // 14 minutes off is still inside the gateway's window.
-        let near = await fixture.monitor(clock: { Date().addingTimeInterval(offset * 0.7) }).poll(deadline: 5)
-        #expect(near.succeeded, "\(String(describing: near.failure))")
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 2) }) { fixture in
+            let report = await fixture.monitor(clock: { Date().addingTimeInterval(offset) }).poll(deadline: 5)
+            let failure = try #require(report.failure)
+            #expect(failure.code == "APIGW.0303")
+            #expect(failure.kind == .authentication)
+            #expect(failure.retryAfter == 300)
+            #expect(failure.message.contains("check the host clock"))
+            #expect(fixture.metaStudio.counters.rejectedClockSkew == 1)
+            // 14 minutes off is still inside the gateway's window.
+            let near = await fixture.monitor(clock: { Date().addingTimeInterval(offset * 0.7) }).poll(deadline: 5)
+            #expect(near.succeeded, "\(String(describing: near.failure))")
+        }
     }
 
     @Test func aThrottledPageIsRetriedAfterAPauseWithinThePoll() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 150)
-        defer { Task { await fixture.stop() } }
-        fixture.metaStudio.throttle(count: 1)
-        let sleeps = SleepRecorder()
-        let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 5)
-        #expect(report.succeeded, "\(String(describing: report.failure))")
-        #expect(report.items == 150)
-        #expect(report.requests == 3)
-        #expect(sleeps.all == [1])
-        #expect(fixture.metaStudio.counters.throttled == 1)
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 150) }) { fixture in
+            fixture.metaStudio.throttle(count: 1)
+            let sleeps = SleepRecorder()
+            let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 5)
+            #expect(report.succeeded, "\(String(describing: report.failure))")
+            #expect(report.items == 150)
+            #expect(report.requests == 3)
+            #expect(sleeps.all == [1])
+            #expect(fixture.metaStudio.counters.throttled == 1)
+        }
     }
 
     @Test func persistentThrottlingFailsThePollAsRateLimited() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 10)
-        defer { Task { await fixture.stop() } }
-        fixture.metaStudio.throttle(count: 10)
-        let sleeps = SleepRecorder()
-        // The pauses are recorded, not slept; a long deadline keeps a loaded machine from cutting the retries short.
-        let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 30)
-        let failure = try #require(report.failure)
-        #expect(failure.kind == .rateLimited)
-        #expect(failure.code == "APIG.0308")
-        #expect(failure.message.hasPrefix("MetaStudio throttled the request: The throttling threshold has been reached"))
-        #expect(report.requests == 1 + MetaStudioMonitor.throttleRetries)
-        #expect(sleeps.all == [1, 2])
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 10) }) { fixture in
+            fixture.metaStudio.throttle(count: 10)
+            let sleeps = SleepRecorder()
+            // The pauses are recorded, not slept; a long deadline keeps a loaded machine from cutting the retries short.
+            let report = await fixture.monitor(sleeps: sleeps).poll(deadline: 30)
+            let failure = try #require(report.failure)
+            #expect(failure.kind == .rateLimited)
+            #expect(failure.code == "APIG.0308")
+            #expect(failure.message.hasPrefix("MetaStudio throttled the request: The throttling threshold has been reached"))
+            #expect(report.requests == 1 + MetaStudioMonitor.throttleRetries)
+            #expect(sleeps.all == [1, 2])
+        }
     }
 
     @Test func aListingThatNeverEndsStopsAtMaxPages() async throws {
-        let fixture = try await MetaStudioFixture.start(maxPages: 3)
-        defer { Task { await fixture.stop() } }
-        fixture.metaStudio.setNeverEnding(true)
-        let report = await fixture.monitor().poll(deadline: 5)
-        let failure = try #require(report.failure)
-        #expect(failure.code == "too_many_pages")
-        #expect(failure.kind == .invalidResponse)
-        #expect(failure.message.contains("after 3 page(s) of 100 (max_pages)"))
-        #expect(report.requests == 3)
+        try await withFixture({ try await MetaStudioFixture.start(maxPages: 3) }) { fixture in
+            fixture.metaStudio.setNeverEnding(true)
+            let report = await fixture.monitor().poll(deadline: 5)
+            let failure = try #require(report.failure)
+            #expect(failure.code == "too_many_pages")
+            #expect(failure.kind == .invalidResponse)
+            #expect(failure.message.contains("after 3 page(s) of 100 (max_pages)"))
+            #expect(report.requests == 3)
+        }
     }
 
     @Test func aServerThatIgnoresTheOffsetFailsOnTheFirstRepeatedPage() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 250)
-        defer { Task { await fixture.stop() } }
-        fixture.metaStudio.setIgnoresOffset(true)
-        let report = await fixture.monitor().poll(deadline: 5)
-        let failure = try #require(report.failure)
-        #expect(failure.code == "listing_repeats")
-        #expect(failure.message.hasPrefix("page 2 of the listing (offset 100) repeats platforms already listed"))
-        #expect(report.requests == 2)
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 250) }) { fixture in
+            fixture.metaStudio.setIgnoresOffset(true)
+            let report = await fixture.monitor().poll(deadline: 5)
+            let failure = try #require(report.failure)
+            #expect(failure.code == "listing_repeats")
+            #expect(failure.message.hasPrefix("page 2 of the listing (offset 100) repeats platforms already listed"))
+            #expect(report.requests == 2)
+        }
     }
 
     @Test func aPollThatRunsOutOfTimeBetweenPagesFails() async throws {
-        let fixture = try await MetaStudioFixture.start(platforms: 300)
-        defer { Task { await fixture.stop() } }
-        // Every request "takes" 2 s on this clock; the whole poll has 3 s.
-        let ticks = Mutex(0.0)
-        let start = Date()
-        let clock: @Sendable () -> Date = { start.addingTimeInterval(ticks.withLock { $0 += 1; return $0 }) }
-        let report = await fixture.monitor(clock: clock).poll(deadline: 3)
-        #expect(report.failure?.code == "timeout")
-        #expect(report.failure?.message.contains("deadline") == true)
-        #expect(report.requests == 1)
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 300) }) { fixture in
+            // Every request "takes" 2 s on this clock; the whole poll has 3 s.
+            let ticks = Mutex(0.0)
+            let start = Date()
+            let clock: @Sendable () -> Date = { start.addingTimeInterval(ticks.withLock { $0 += 1; return $0 }) }
+            let report = await fixture.monitor(clock: clock).poll(deadline: 3)
+            #expect(report.failure?.code == "timeout")
+            #expect(report.failure?.message.contains("deadline") == true)
+            #expect(report.requests == 1)
+        }
     }
 
     static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
@@ -271,22 +275,22 @@ import VendorSimulator
     @Test(arguments: 0..<faults.count)
     func mapsEveryHostileAnswer(index: Int) async throws {
         let (fault, kind, code) = Self.faults[index]
-        let fixture = try await MetaStudioFixture.start(platforms: 150, timeout: 2)
-        defer { Task { await fixture.stop() } }
-        // The fault hits the second page: a half-read listing is a failure, never a shorter one.
-        fixture.metaStudio.faults.inject(.slow(seconds: 0), count: 1)
-        fixture.metaStudio.faults.inject(fault)
-        let report = await fixture.monitor().poll(deadline: 5)
-        let failure = try #require(report.failure, "\(fault) was not a failure")
-        #expect(failure.kind == kind, "\(fault): \(failure)")
-        #expect(failure.code == code, "\(fault): \(failure)")
-        #expect(report.requests == 2)
-        // The first page's request id is not the failure's: these answers carry none.
-        #expect(report.requestID == nil)
-        if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
-        // The next poll, without the fault, works: nothing is left broken.
-        let next = await fixture.monitor().poll(deadline: 5)
-        #expect(next.items == 150, "after \(fault): \(String(describing: next.failure))")
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 150, timeout: 2) }) { fixture in
+            // The fault hits the second page: a half-read listing is a failure, never a shorter one.
+            fixture.metaStudio.faults.inject(.slow(seconds: 0), count: 1)
+            fixture.metaStudio.faults.inject(fault)
+            let report = await fixture.monitor().poll(deadline: 5)
+            let failure = try #require(report.failure, "\(fault) was not a failure")
+            #expect(failure.kind == kind, "\(fault): \(failure)")
+            #expect(failure.code == code, "\(fault): \(failure)")
+            #expect(report.requests == 2)
+            // The first page's request id is not the failure's: these answers carry none.
+            #expect(report.requestID == nil)
+            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
+            // The next poll, without the fault, works: nothing is left broken.
+            let next = await fixture.monitor().poll(deadline: 5)
+            #expect(next.items == 150, "after \(fault): \(String(describing: next.failure))")
+        }
     }
 
     // MARK: Parsing

@@ -18,40 +18,40 @@ import VendorSimulator
     }
 
     @Test func readsConcurrencyFromTheSimulator() async throws {
-        let fixture = try await PolyvFixture.start(total: 5, used: 3)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 2)
-        guard case .observed(.mrConcurrency(let concurrency)) = report.outcome else {
-            Issue.record("poll failed: \(String(describing: report.failure))")
-            return
+        try await withFixture({ try await PolyvFixture.start(total: 5, used: 3) }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 2)
+            guard case .observed(.mrConcurrency(let concurrency)) = report.outcome else {
+                Issue.record("poll failed: \(String(describing: report.failure))")
+                return
+            }
+            #expect(concurrency == MRConcurrency(total: 5, used: 3, residual: 2, channelIDs: ["3265597", "3265598", "3265599"]))
+            #expect(report.requestID?.count == 36)
+            #expect(report.httpStatus == 200)
+            #expect(report.requests == 1)
+            #expect(fixture.simulator.polyv.counters.accepted == 1)
+            #expect(fixture.simulator.polyv.lastQuery?.contains("timestamp=") == true)
         }
-        #expect(concurrency == MRConcurrency(total: 5, used: 3, residual: 2, channelIDs: ["3265597", "3265598", "3265599"]))
-        #expect(report.requestID?.count == 36)
-        #expect(report.httpStatus == 200)
-        #expect(report.requests == 1)
-        #expect(fixture.simulator.polyv.counters.accepted == 1)
-        #expect(fixture.simulator.polyv.lastQuery?.contains("timestamp=") == true)
     }
 
     @Test func aWrongSecretIsAnAuthenticationFailureWithTheVendorsCode() async throws {
-        let fixture = try await PolyvFixture.start(secret: "not-the-right-secret")
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 2)
-        let failure = try #require(report.failure)
-        #expect(failure.kind == .authentication)
-        #expect(failure.code == "20004")
-        #expect(failure.message == "Polyv: invalid signature.")
-        #expect(report.httpStatus == 403)
-        #expect(report.requestID != nil)
-        #expect(fixture.simulator.polyv.counters.rejectedSignature == 1)
+        try await withFixture({ try await PolyvFixture.start(secret: "not-the-right-secret") }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 2)
+            let failure = try #require(report.failure)
+            #expect(failure.kind == .authentication)
+            #expect(failure.code == "20004")
+            #expect(failure.message == "Polyv: invalid signature.")
+            #expect(report.httpStatus == 403)
+            #expect(report.requestID != nil)
+            #expect(fixture.simulator.polyv.counters.rejectedSignature == 1)
+        }
     }
 
     @Test func aSkewedClockIsRejectedByTheTimestampWindow() async throws {
-        let fixture = try await PolyvFixture.start()
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor(clock: { Date().addingTimeInterval(-600) }).poll(deadline: 2)
-        #expect(report.failure?.code == "20003")
-        #expect(fixture.simulator.polyv.counters.rejectedTimestamp == 1)
+        try await withFixture({ try await PolyvFixture.start() }) { fixture in
+            let report = await fixture.monitor(clock: { Date().addingTimeInterval(-600) }).poll(deadline: 2)
+            #expect(report.failure?.code == "20003")
+            #expect(fixture.simulator.polyv.counters.rejectedTimestamp == 1)
+        }
     }
 
     static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
@@ -70,17 +70,17 @@ import VendorSimulator
     func mapsEveryFault(index: Int) async throws {
         let (fault, kind, code) = Self.faults[index]
         // Generous deadlines: these cases run at once with the rest of a parallel test run.
-        let fixture = try await PolyvFixture.start(timeout: 2.5)
-        defer { Task { await fixture.stop() } }
-        fixture.simulator.polyv.faults.inject(fault)
-        let report = await fixture.monitor().poll(deadline: 2.5)
-        let failure = try #require(report.failure, "\(fault) was not a failure")
-        #expect(failure.kind == kind, "\(fault): \(failure)")
-        #expect(failure.code == code, "\(fault): \(failure)")
-        if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
-        // The next poll, without the fault, works: nothing is left broken.
-        let next = await fixture.monitor().poll(deadline: 5)
-        #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+        try await withFixture({ try await PolyvFixture.start(timeout: 2.5) }) { fixture in
+            fixture.simulator.polyv.faults.inject(fault)
+            let report = await fixture.monitor().poll(deadline: 2.5)
+            let failure = try #require(report.failure, "\(fault) was not a failure")
+            #expect(failure.kind == kind, "\(fault): \(failure)")
+            #expect(failure.code == code, "\(fault): \(failure)")
+            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
+            // The next poll, without the fault, works: nothing is left broken.
+            let next = await fixture.monitor().poll(deadline: 5)
+            #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+        }
     }
 
     @Test func missingFieldsAreNamed() {

@@ -149,47 +149,47 @@ import VendorSimulator
     }
 
     @Test func fetchesOnePageFromTheSimulatorWithAValidUserSig() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 45, pageSize: 20)
-        defer { Task { await fixture.stop() } }
-        let monitor = fixture.monitor()
-        let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
-        guard case .page(let page) = exchange.answer else {
-            Issue.record("not a page: \(exchange.answer)")
-            return
+        try await withFixture({ try await TencentChatFixture.start(rooms: 45, pageSize: 20) }) { fixture in
+            let monitor = fixture.monitor()
+            let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
+            guard case .page(let page) = exchange.answer else {
+                Issue.record("not a page: \(exchange.answer)")
+                return
+            }
+            #expect(page.rooms.count == 20)
+            #expect(!page.next.isEmpty)
+            #expect(exchange.requestID?.hasPrefix("Id-") == true)
+            #expect(exchange.httpStatus == 200)
+            // The first room is the most viewed, as generated (room_0).
+            #expect(page.rooms.first?.roomID == "room_0")
+            #expect(page.rooms.first?.roomName == "直播间 0")
+            // The UserSig the simulator received verifies with the key, for this app and identifier, and is not expired.
+            let received = try #require(fixture.tencent.userSigsSeen.first)
+            let decoded = try TencentUserSig.verify(
+                userSig: received, secretKey: TencentChatFixture.secretKey, sdkAppID: TencentChatFixture.sdkAppID,
+                now: Int64(Date().timeIntervalSince1970))
+            #expect(decoded.identifier == TencentChatFixture.administrator)
+            #expect(decoded.expire == TencentUserSigCache.defaultLifetime)
         }
-        #expect(page.rooms.count == 20)
-        #expect(!page.next.isEmpty)
-        #expect(exchange.requestID?.hasPrefix("Id-") == true)
-        #expect(exchange.httpStatus == 200)
-        // The first room is the most viewed, as generated (room_0).
-        #expect(page.rooms.first?.roomID == "room_0")
-        #expect(page.rooms.first?.roomName == "直播间 0")
-        // The UserSig the simulator received verifies with the key, for this app and identifier, and is not expired.
-        let received = try #require(fixture.tencent.userSigsSeen.first)
-        let decoded = try TencentUserSig.verify(
-            userSig: received, secretKey: TencentChatFixture.secretKey, sdkAppID: TencentChatFixture.sdkAppID,
-            now: Int64(Date().timeIntervalSince1970))
-        #expect(decoded.identifier == TencentChatFixture.administrator)
-        #expect(decoded.expire == TencentUserSigCache.defaultLifetime)
     }
 
     @Test func theSimulatorRefusesAUserSigSignedWithAnotherKey() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 5, secretKey: "not-the-application-key")
-        defer { Task { await fixture.stop() } }
-        let exchange = await fixture.monitor().client.fetchPage(next: "", timeout: 2)
-        #expect(exchange.answer == .vendorError(code: 70009, info: "UserSig verification failed"))
-        #expect(fixture.tencent.counters.rejectedUserSig == 1)
-        #expect(fixture.tencent.counters.pages == 0)
+        try await withFixture({ try await TencentChatFixture.start(rooms: 5, secretKey: "not-the-application-key") }) { fixture in
+            let exchange = await fixture.monitor().client.fetchPage(next: "", timeout: 2)
+            #expect(exchange.answer == .vendorError(code: 70009, info: "UserSig verification failed"))
+            #expect(fixture.tencent.counters.rejectedUserSig == 1)
+            #expect(fixture.tencent.counters.pages == 0)
+        }
     }
 
     @Test func anErrorInfoQuotingTheUserSigIsScrubbed() async throws {
-        let fixture = try await TencentChatFixture.start(rooms: 5)
-        defer { Task { await fixture.stop() } }
-        fixture.tencent.inject(.errorEchoingUserSig(code: 70003))
-        let monitor = fixture.monitor()
-        let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
-        let userSig = try #require(monitor.client.userSigs.cached)
-        #expect(exchange.answer == .vendorError(code: 70003, info: "UserSig <redacted> rejected"))
-        #expect(fixture.tencent.userSigsSeen.contains(userSig))
+        try await withFixture({ try await TencentChatFixture.start(rooms: 5) }) { fixture in
+            fixture.tencent.inject(.errorEchoingUserSig(code: 70003))
+            let monitor = fixture.monitor()
+            let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
+            let userSig = try #require(monitor.client.userSigs.cached)
+            #expect(exchange.answer == .vendorError(code: 70003, info: "UserSig <redacted> rejected"))
+            #expect(fixture.tencent.userSigsSeen.contains(userSig))
+        }
     }
 }

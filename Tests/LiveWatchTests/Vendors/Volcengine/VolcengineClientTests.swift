@@ -74,94 +74,94 @@ import VendorSimulator
     // MARK: - Round trips to the simulator
 
     @Test func readsAnActivitysRestrictionsFromTheSimulator() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101])
-        defer { Task { await fixture.stop() } }
-        let secondary = VolcengineSimulation.Restriction.sample(type: 2)
-        fixture.volcengine.setRestrictions(activityID: 101, [secondary, .sample(type: 1)])
-        let call = await fixture.client().fetchRestrictions(
-            activityID: 101, limiter: RateLimiter(perSecond: 100), until: .now + .seconds(5), requestTimeout: 2, now: Date.init)
-        let restrictions = try call.result.get()
-        #expect(restrictions.entries.map(\.type) == [1, 2])
-        #expect(restrictions.entries[1].secretFingerprint == Secret.fingerprint(of: secondary.secretKey))
-        #expect(restrictions.entries[1].customURL == secondary.customURL)
-        #expect(restrictions.entries[1].customApp == "sso-app-2")
-        #expect(restrictions.mainButtonTitle == "Company login")
-        #expect(call.requests == 1)
-        #expect(call.httpStatus == 200)
-        #expect(call.requestID?.count == 32)
-        #expect(fixture.volcengine.counters.acceptedRestrictions == 1)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101]) }) { fixture in
+            let secondary = VolcengineSimulation.Restriction.sample(type: 2)
+            fixture.volcengine.setRestrictions(activityID: 101, [secondary, .sample(type: 1)])
+            let call = await fixture.client().fetchRestrictions(
+                activityID: 101, limiter: RateLimiter(perSecond: 100), until: .now + .seconds(5), requestTimeout: 2, now: Date.init)
+            let restrictions = try call.result.get()
+            #expect(restrictions.entries.map(\.type) == [1, 2])
+            #expect(restrictions.entries[1].secretFingerprint == Secret.fingerprint(of: secondary.secretKey))
+            #expect(restrictions.entries[1].customURL == secondary.customURL)
+            #expect(restrictions.entries[1].customApp == "sso-app-2")
+            #expect(restrictions.mainButtonTitle == "Company login")
+            #expect(call.requests == 1)
+            #expect(call.httpStatus == 200)
+            #expect(call.requestID?.count == 32)
+            #expect(fixture.volcengine.counters.acceptedRestrictions == 1)
+        }
     }
 
     @Test func readsHostAndGuestLinksFromTheSimulator() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], linkExpiresIn: 3_600)
-        defer { Task { await fixture.stop() } }
-        let client = fixture.client()
-        let limiter = RateLimiter(perSecond: 10)
-        let host = try await client.fetchStartLink(
-            activityID: 101, kind: .host, limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
-        ).result.get()
-        let expected = try #require(fixture.volcengine.hostLink(activityID: 101))
-        #expect(host.url.reveal() == expected.url)
-        #expect(host.temporaryURL?.reveal() == expected.temporaryURL)
-        #expect(host.expireTime == expected.expireTime)
-        #expect("\(host.url)" == "<redacted>")
-        let guest = try await client.fetchStartLink(
-            activityID: 101, kind: .guest("嘉宾A"), limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
-        ).result.get()
-        #expect(guest.url.reveal() == fixture.volcengine.guestLink(activityID: 101, name: "嘉宾A"))
-        #expect(guest.temporaryURL == nil)
-        #expect(guest.expireTime == nil)
-        #expect(fixture.volcengine.counters.acceptedLinks == 2)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], linkExpiresIn: 3_600) }) { fixture in
+            let client = fixture.client()
+            let limiter = RateLimiter(perSecond: 10)
+            let host = try await client.fetchStartLink(
+                activityID: 101, kind: .host, limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
+            ).result.get()
+            let expected = try #require(fixture.volcengine.hostLink(activityID: 101))
+            #expect(host.url.reveal() == expected.url)
+            #expect(host.temporaryURL?.reveal() == expected.temporaryURL)
+            #expect(host.expireTime == expected.expireTime)
+            #expect("\(host.url)" == "<redacted>")
+            let guest = try await client.fetchStartLink(
+                activityID: 101, kind: .guest("嘉宾A"), limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
+            ).result.get()
+            #expect(guest.url.reveal() == fixture.volcengine.guestLink(activityID: 101, name: "嘉宾A"))
+            #expect(guest.temporaryURL == nil)
+            #expect(guest.expireTime == nil)
+            #expect(fixture.volcengine.counters.acceptedLinks == 2)
+        }
     }
 
     @Test func aWrongSecretKeyIsSignatureDoesNotMatch() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], secretKey: "not-the-right-secret-key")
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor().poll(deadline: 3)
-        let failure = try #require(report.failure)
-        #expect(failure.kind == .authentication)
-        #expect(failure.code == "100010")
-        #expect(failure.message.contains("SignatureDoesNotMatch (100010)"))
-        #expect(failure.message.contains("check access_key and secret_key"))
-        #expect(!failure.message.contains("not-the-right-secret-key"))
-        #expect(report.httpStatus == 401)
-        #expect(report.requestID?.count == 32)
-        #expect(fixture.volcengine.counters.rejectedSignature >= 1)
-        #expect(fixture.volcengine.counters.accepted == 0)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], secretKey: "not-the-right-secret-key") }) { fixture in
+            let report = await fixture.monitor().poll(deadline: 3)
+            let failure = try #require(report.failure)
+            #expect(failure.kind == .authentication)
+            #expect(failure.code == "100010")
+            #expect(failure.message.contains("SignatureDoesNotMatch (100010)"))
+            #expect(failure.message.contains("check access_key and secret_key"))
+            #expect(!failure.message.contains("not-the-right-secret-key"))
+            #expect(report.httpStatus == 401)
+            #expect(report.requestID?.count == 32)
+            #expect(fixture.volcengine.counters.rejectedSignature >= 1)
+            #expect(fixture.volcengine.counters.accepted == 0)
+        }
     }
 
     @Test func anUnknownAccessKeyIsInvalidAccessKey() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101])
-        defer { Task { await fixture.stop() } }
-        var configuration = fixture.configuration
-        configuration.accessKey = Secret("AKLTsomeoneelse0000000")
-        let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 3)
-        #expect(report.failure?.kind == .authentication)
-        #expect(report.failure?.code == "100009")
-        #expect(fixture.volcengine.counters.rejectedAccessKey >= 1)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101]) }) { fixture in
+            var configuration = fixture.configuration
+            configuration.accessKey = Secret("AKLTsomeoneelse0000000")
+            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 3)
+            #expect(report.failure?.kind == .authentication)
+            #expect(report.failure?.code == "100009")
+            #expect(fixture.volcengine.counters.rejectedAccessKey >= 1)
+        }
     }
 
     @Test func aSkewedClockIsInvalidTimestampAndSaysToCheckTheClock() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], links: false)
-        defer { Task { await fixture.stop() } }
-        let report = await fixture.monitor(clock: { Date().addingTimeInterval(-1_800) }).poll(deadline: 3)
-        let failure = try #require(report.failure)
-        #expect(failure.code == "100006")
-        #expect(failure.kind == .authentication)
-        #expect(failure.message.contains("check the host clock"))
-        #expect(fixture.volcengine.counters.rejectedTimestamp == 1)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
+            let report = await fixture.monitor(clock: { Date().addingTimeInterval(-1_800) }).poll(deadline: 3)
+            let failure = try #require(report.failure)
+            #expect(failure.code == "100006")
+            #expect(failure.kind == .authentication)
+            #expect(failure.message.contains("check the host clock"))
+            #expect(fixture.volcengine.counters.rejectedTimestamp == 1)
+        }
     }
 
     @Test func anUnknownActivityIsAVendorFailureNamingTheActivity() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], links: false)
-        defer { Task { await fixture.stop() } }
-        var configuration = fixture.configuration
-        configuration.activityIDs = [101, 999]
-        let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 4)
-        let failure = try #require(report.failure)
-        #expect(failure.kind == .vendor)
-        #expect(failure.code == "10001")
-        #expect(failure.message == "GetCustomViewingRestrictionInfoAPI for activity 999: Volcengine InvalidParameter.ActivityId (10001): The activity does not exist.")
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
+            var configuration = fixture.configuration
+            configuration.activityIDs = [101, 999]
+            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 4)
+            let failure = try #require(report.failure)
+            #expect(failure.kind == .vendor)
+            #expect(failure.code == "10001")
+            #expect(failure.message == "GetCustomViewingRestrictionInfoAPI for activity 999: Volcengine InvalidParameter.ActivityId (10001): The activity does not exist.")
+        }
     }
 
     // MARK: - Hostile answers
@@ -182,46 +182,49 @@ import VendorSimulator
     func mapsEveryStandingFaultOfEitherAPI(index: Int, onLinks: Bool) async throws {
         let (fault, kind, code) = Self.faults[index]
         // Generous timeouts: eighteen of these run at once in a parallel test run.
-        let fixture = try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5)
-        defer { Task { await fixture.stop() } }
-        let script = onLinks ? fixture.volcengine.linkFaults : fixture.volcengine.faults
-        script.setStanding(fault)
-        let report = await fixture.monitor().poll(deadline: 8)
-        let failure = try #require(report.failure, "\(fault) was not a failure")
-        #expect(failure.kind == kind, "\(fault): \(failure)")
-        #expect(failure.code == code, "\(fault): \(failure)")
-        if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
-        if fault == .serverError || fault == .html {
-            #expect(report.requests == VolcengineClient.maximumAttempts, "5xx is retried with backoff")
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5) }) { fixture in
+            let script = onLinks ? fixture.volcengine.linkFaults : fixture.volcengine.faults
+            script.setStanding(fault)
+            let report = await fixture.monitor().poll(deadline: 8)
+            let failure = try #require(report.failure, "\(fault) was not a failure")
+            #expect(failure.kind == kind, "\(fault): \(failure)")
+            #expect(failure.code == code, "\(fault): \(failure)")
+            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
+            if fault == .serverError || fault == .html {
+                #expect(report.requests == VolcengineClient.maximumAttempts, "5xx is retried with backoff")
+            }
+            // Without the fault the next poll works: nothing is left broken.
+            script.setStanding(nil)
+            let next = await fixture.monitor().poll(deadline: 4)
+            #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
         }
-        // Without the fault the next poll works: nothing is left broken.
-        script.setStanding(nil)
-        let next = await fixture.monitor().poll(deadline: 4)
-        #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
     }
 
     @Test func aSingleServerErrorIsRetriedAfterABackoff() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], links: false)
-        defer { Task { await fixture.stop() } }
-        fixture.volcengine.faults.inject(.serverError)
-        let report = await fixture.monitor().poll(deadline: 4)
-        #expect(report.succeeded)
-        #expect(report.requests == 2)
-        let arrivals = fixture.volcengine.arrivals(of: VolcengineClient.restrictionAction)
-        try #require(arrivals.count == 2)
-        #expect(arrivals[1].timeIntervalSince(arrivals[0]) >= 0.45)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
+            fixture.volcengine.faults.inject(.serverError)
+            let report = await fixture.monitor().poll(deadline: 4)
+            #expect(report.succeeded)
+            #expect(report.requests == 2)
+            // Backoff is real time by nature: read from the server's own arrival times, not a stopwatch. The
+            // first arrival precedes its answer, and the backoff (0.5 s) starts after the answer.
+            let arrivals = fixture.volcengine.arrivals(of: VolcengineClient.restrictionAction)
+            try #require(arrivals.count == 2)
+            #expect(arrivals[1].timeIntervalSince(arrivals[0]) >= 0.45)
+        }
     }
 
     @Test func throttlingIsRetriedAfterRetryAfterAndPausesTheLimiter() async throws {
-        let fixture = try await VolcengineFixture.start(activities: [101], restrictions: false)
-        defer { Task { await fixture.stop() } }
-        fixture.volcengine.linkFaults.inject(.rateLimited(retryAfter: 1))
-        let report = await fixture.monitor().poll(deadline: 4)
-        #expect(report.succeeded)
-        #expect(report.requests == 2)
-        let arrivals = fixture.volcengine.arrivals(of: VolcengineClient.linkAction)
-        try #require(arrivals.count == 2)
-        #expect(arrivals[1].timeIntervalSince(arrivals[0]) >= 0.95)
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: false) }) { fixture in
+            fixture.volcengine.linkFaults.inject(.rateLimited(retryAfter: 1))
+            let report = await fixture.monitor().poll(deadline: 4)
+            #expect(report.succeeded)
+            #expect(report.requests == 2)
+            // Read from the server's own arrival times: the wait of Retry-After (1 s) starts after the 429 answer.
+            let arrivals = fixture.volcengine.arrivals(of: VolcengineClient.linkAction)
+            try #require(arrivals.count == 2)
+            #expect(arrivals[1].timeIntervalSince(arrivals[0]) >= 0.95)
+        }
     }
 
     // MARK: - Parsing
