@@ -221,16 +221,10 @@ import Testing
     /// Random and extreme values for every numeric option of the built binary: it answers with an exit
     /// status (0, 1, 2, or the argument parser's 64), never with a signal.
     @Test func noCommandLineValueKillsTheBinary() async throws {
-        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let executable = try livewatchExecutable()
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(folder.file("cli.db"))
-              alert_log: \(folder.file("alerts.log"))
-            \(Self.volcengine())
-            """.utf8).write(to: URL(fileURLWithPath: config))
+        let config = try folder.writeConfiguration(database: "cli.db", Self.volcengine())
         _ = try await Self.run(executable, ["db", "check", "--config", config])
         let demoDirectory = folder.file("demo")
         let durationOptions = [

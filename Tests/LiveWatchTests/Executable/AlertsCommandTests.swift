@@ -17,14 +17,14 @@ import Testing
         }
         store.close()
 
-        let table = try await LinkCommandTests.runLivewatch(["alerts", "--config", setup.configPath])
+        let table = try await runLivewatch(["alerts", "--config", setup.configPath])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(DisplayTextTests.unsafe(table.stdout, allowing: ["\n"]).isEmpty, "\(table.stdout)")
         #expect(table.stdout.split(separator: "\n").count == 2, "a header and one line for the alert:\n\(table.stdout)")
         #expect(table.stdout.contains(DisplayTextTests.hostileShown))
         #expect(table.stdout.contains("\\u{2066}isolated\\u{2069}"))
 
-        let json = try await LinkCommandTests.runLivewatch(["alerts", "--config", setup.configPath, "--format", "json"])
+        let json = try await runLivewatch(["alerts", "--config", setup.configPath, "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(DisplayTextTests.unsafe(json.stdout, allowing: ["\n"]).isEmpty, "\(json.stdout)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -7,12 +7,6 @@ import VendorSimulator
 @Suite struct LinkCommandTests {
     static let activity: Int64 = 1_776_000_089_138
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     struct Setup {
         let folder: TemporaryFolder
         let simulator: VendorSimulator
@@ -26,81 +20,30 @@ import VendorSimulator
             try await simulator.start()
             simulator.volcengine.addAccount(accessKey: VolcengineFixture.accessKey, secretKey: VolcengineFixture.secretKey)
             simulator.volcengine.addActivity(LinkCommandTests.activity)
-            for (name, value) in [("ak", VolcengineFixture.accessKey), ("sk", secretKey)] {
-                try Data(value.utf8).write(to: URL(fileURLWithPath: folder.file(name)))
-                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.file(name))
-            }
-            var yaml = """
-                daemon:
-                  database: \(folder.file("livewatch.db"))
-                  alert_log: \(folder.file("alerts.log"))
-                volcengine:
+            let accessKeyPath = try folder.writeSecret("ak", VolcengineFixture.accessKey)
+            let secretKeyPath = try folder.writeSecret("sk", secretKey)
+            let configPath = try folder.writeConfiguration("volcengine:\n" + (1...monitors).map { index in
+                """
+                  - name: volc-\(index)
+                    access_key: { file: \(accessKeyPath) }
+                    secret_key: { file: \(secretKeyPath) }
+                    endpoint: \(simulator.baseURL)
+                    activity_ids: [\(LinkCommandTests.activity)]
+                    live_client_links: true
 
                 """
-            for index in 1...monitors {
-                yaml += """
-                      - name: volc-\(index)
-                        access_key: { file: \(folder.file("ak")) }
-                        secret_key: { file: \(folder.file("sk")) }
-                        endpoint: \(simulator.baseURL)
-                        activity_ids: [\(LinkCommandTests.activity)]
-                        live_client_links: true
-
-                    """
-            }
-            let configPath = folder.file("livewatch.yaml")
-            try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
+            }.joined())
             return Setup(folder: folder, simulator: simulator, configPath: configPath)
         }
 
-        func run(_ arguments: [String]) async throws -> Run {
-            try await LinkCommandTests.runLivewatch(["link", "--config", configPath] + arguments)
+        func run(_ arguments: [String]) async throws -> CommandRun {
+            try await runLivewatch(["link", "--config", configPath] + arguments)
         }
 
         func finish() async {
             await simulator.shutdown()
             folder.remove()
         }
-    }
-
-    /// The `livewatch` executable built next to this test bundle.
-    static func executable() throws -> URL {
-        var candidates: [URL] = []
-        if let bundle = Bundle.main.executableURL { candidates.append(bundle.deletingLastPathComponent()) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        for directory in candidates {
-            let binary = directory.appendingPathComponent("livewatch")
-            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-        }
-        throw RequireError(message: "the livewatch executable is not built next to the tests (swift build --build-tests)")
-    }
-
-    /// Runs the binary and waits (at most 30 s) for it to exit.
-    static func runLivewatch(_ arguments: [String]) async throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "LIVEWATCH_CONFIG")
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning {
-            guard Date() < deadline else {
-                process.terminate()
-                throw WaitTimeout()
-            }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
-        return Run(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            stderr: String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 
     @Test func printsTheHostsPermanentLinkAndNothingElse() async throws {

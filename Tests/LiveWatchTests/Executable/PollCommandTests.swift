@@ -18,14 +18,8 @@ import VendorSimulator
         simulator.tencentChat.setRooms(count: 50)
         // The vendor's ErrorInfo carries a terminal escape: the summary shows it, never sends it.
         simulator.tencentChat.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal \u{1B}[31merror"))
-        let keyPath = folder.file("tim-key")
-        try Data(TencentChatFixture.secretKey.utf8).write(to: URL(fileURLWithPath: keyPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
-        let configPath = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(folder.file("livewatch.db"))
-              alert_log: \(folder.file("alerts.log"))
+        let keyPath = try folder.writeSecret("tim-key", TencentChatFixture.secretKey)
+        let configPath = try folder.writeConfiguration("""
             tencent_chat:
               - name: tim-down
                 sdk_app_id: \(TencentChatFixture.sdkAppID)
@@ -33,10 +27,10 @@ import VendorSimulator
                 secret_key: { file: \(keyPath) }
                 endpoint: \(simulator.baseURL)
                 timeout: 1s
-            """.utf8).write(to: URL(fileURLWithPath: configPath))
+            """)
 
         // runLivewatch gives up after 30 s: a crawl retrying for its 600 s budget fails this test.
-        let run = try await LinkCommandTests.runLivewatch(["poll", "--config", configPath, "--log-level", "error"])
+        let run = try await runLivewatch(["poll", "--config", configPath, "--log-level", "error"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasPrefix("tim-down\tFAILED\t"), "\(run.stdout)")
         #expect(run.stdout.contains(

@@ -33,19 +33,8 @@ import Glibc
     static func run(_ command: [String], stdout: Any, stderr: Any) async throws -> Process {
         let process = process(command, stdout: stdout, stderr: stderr)
         try process.run()
-        try await waitForExit(process)
+        try await waitForExit(process, timeout: 30)
         return process
-    }
-
-    static func waitForExit(_ process: Process, timeout: Double = 30) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            guard Date() < deadline else {
-                process.terminate()
-                throw WaitTimeout()
-            }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
     }
 
     /// Waits (up to `timeout` real seconds) until `condition` holds.
@@ -67,7 +56,7 @@ import Glibc
         // The harness is sound: a program writing to this pipe dies of SIGPIPE.
         let yes = try await Self.run(["yes"], stdout: try Self.brokenPipe(), stderr: FileHandle.nullDevice)
         #expect(yes.terminationReason == .uncaughtSignal && yes.terminationStatus == SIGPIPE)
-        let executable = try LinkCommandTests.executable().path
+        let executable = try livewatchExecutable()
         for arguments in [["report", "polls"], ["report", "rooms", "--format", "csv"], ["alerts"], ["check-config"]] {
             let process = try await Self.run(
                 [executable] + arguments + ["--config", setup.configPath], stdout: try Self.brokenPipe(), stderr: FileHandle.nullDevice)
@@ -91,7 +80,7 @@ import Glibc
             received.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         let process = Self.process(
-            [try LinkCommandTests.executable().path, "run", "--config", setup.configPath, "--log-level", "info"],
+            [try livewatchExecutable(), "run", "--config", setup.configPath, "--log-level", "info"],
             stdout: FileHandle.nullDevice, stderr: stderr)
         try process.run()
         defer { if process.isRunning { process.terminate() } }
@@ -113,7 +102,7 @@ import Glibc
             return try polls() >= before + 3
         }
         process.terminate()
-        try await Self.waitForExit(process)
+        try await waitForExit(process, timeout: 30)
         #expect(process.terminationReason == .exit, "killed by signal \(process.terminationStatus)")
         #expect(process.terminationStatus == 0)
         await simulator.shutdown()

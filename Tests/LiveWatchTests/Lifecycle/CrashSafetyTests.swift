@@ -4,29 +4,15 @@ import Testing
 @testable import LiveWatch
 import VendorSimulator
 
-/// The built `livewatch` executable next to the test bundle.
-func livewatchExecutable() -> String? {
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [directory, directory.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent("livewatch").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
-}
-
 @Suite struct CrashSafetyTests {
     @Test func killingTheDaemonAtRandomMomentsNeverCorruptsOrHalfWritesASnapshot() async throws {
-        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let executable = try livewatchExecutable()
         let simulator = VendorSimulator()
         try await simulator.start()
         simulator.polyv.addApplication(appID: "crash-app", secret: "crash-secret-value", total: 150, used: 120)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(folder.file("crash.db"))
-              alert_log: \(folder.file("alerts.log"))
+        let config = try folder.writeConfiguration(database: "crash.db", """
             defaults:
               interval: 1s
               jitter: 0%
@@ -35,7 +21,7 @@ func livewatchExecutable() -> String? {
                 app_id: crash-app
                 app_secret: { env: CRASH_SECRET }
                 endpoint: \(simulator.baseURL)
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """)
         try await killRepeatedly(
             executable: executable, config: config, environment: ["CRASH_SECRET": "crash-secret-value"],
             before: { round in simulator.polyv.setUsed(appID: "crash-app", used: 100 + round) }
@@ -63,7 +49,7 @@ func livewatchExecutable() -> String? {
     /// `live_room_crawls` row has exactly its 1,000 samples, an ok poll, and is
     /// counted once in the rollups.
     @Test func killingTheDaemonDuringTencentCrawlsNeverLeavesAPartialCrawl() async throws {
-        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let executable = try livewatchExecutable()
         let simulator = VendorSimulator()
         try await simulator.start()
         let rooms = 1_000
@@ -72,11 +58,7 @@ func livewatchExecutable() -> String? {
         simulator.tencentChat.setRateLimit(1_000)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(folder.file("crawl.db"))
-              alert_log: \(folder.file("alerts.log"))
+        let config = try folder.writeConfiguration(database: "crawl.db", """
             defaults:
               interval: 1s
               jitter: 0%
@@ -87,7 +69,7 @@ func livewatchExecutable() -> String? {
                 secret_key: { env: CRASH_TIM_KEY }
                 endpoint: \(simulator.baseURL)
                 rate_limit: 300
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """)
         try await killRepeatedly(
             executable: executable, config: config, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
             lifetime: 300_000_000...3_000_000_000

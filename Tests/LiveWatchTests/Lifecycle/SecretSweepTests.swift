@@ -22,7 +22,7 @@ import VendorSimulator
     static let activity: Int64 = 1_776_000_123_456
 
     @Test func everyMonitorRunsWithoutAnySecretReachingDiskOutputOrCommandLine() async throws {
-        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let executable = try livewatchExecutable()
         let simulator = VendorSimulator()
         let receiver = NotificationReceiver(token: Self.notifierToken, dingTalkSecret: Self.notifierSecret)
         simulator.register(receiver)
@@ -54,11 +54,7 @@ import VendorSimulator
         try Data((Self.volcSecretKey + "\n").utf8).write(to: URL(fileURLWithPath: folder.file("volc.sk")))
         let database = folder.file("sweep.db")
         let alertLog = folder.file("alerts.log")
-        let config = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(database)
-              alert_log: \(alertLog)
+        let config = try folder.writeConfiguration(database: "sweep.db", """
             defaults:
               interval: 1s
               jitter: 0%
@@ -95,22 +91,15 @@ import VendorSimulator
                 type: dingtalk
                 url: { credential: dingtalk-url }
                 secret: { credential: dingtalk-secret }
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """)
         let environment = [
             "SWEEP_POLYV_SECRET": Self.polyvSecret, "SWEEP_VOLC_AK": Self.volcAccessKey,
             "CREDENTIALS_DIRECTORY": credentials, "PATH": "/usr/bin:/bin",
         ]
 
-        let stdoutPath = folder.file("stdout"), stderrPath = folder.file("stderr")
-        #expect(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
-        #expect(FileManager.default.createFile(atPath: stderrPath, contents: nil))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["run", "--config", config, "--log-level", "trace"]
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        try process.run()
+        let daemon = try LivewatchProcess.start(
+            ["run", "--config", config, "--log-level", "trace"], in: folder, environment: environment)
+        let process = daemon.process, stdoutPath = daemon.stdoutPath, stderrPath = daemon.stderrPath
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         // Wait (with a deadline) until every monitor has polled successfully and the notifier delivered.
@@ -205,17 +194,13 @@ import VendorSimulator
     /// a CR inside): `check-config`, `poll` and `run` refuse the file with exit status 2, naming monitor
     /// and key; no part of either secret reaches their output. CRLF line ends alone are trimmed and accepted.
     @Test func aSecretWithAControlCharacterIsAConfigurationErrorThatQuotesNothing() async throws {
-        let executable = try #require(livewatchExecutable(), "build the livewatch executable first (swift build)")
+        let executable = try livewatchExecutable()
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let tokenHalves = ("sweep-ctl-token-first-7d3a", "sweep-ctl-token-second-91bf")
         let keyHalves = ("AKLTsweepctlfirst", "sweepctlsecond0042")
         try Data((tokenHalves.0 + "\n" + tokenHalves.1 + "\n").utf8).write(to: URL(fileURLWithPath: folder.file("token")))
-        let config = folder.file("livewatch.yaml")
-        try Data("""
-            daemon:
-              database: \(folder.file("ctl.db"))
-              alert_log: \(folder.file("alerts.log"))
+        let config = try folder.writeConfiguration(database: "ctl.db", """
             metastudio:
               - name: hw-ctl
                 project_id: 0123456789abcdef0123456789abcdef
@@ -227,7 +212,7 @@ import VendorSimulator
                 secret_key: { env: CTL_VOLC_SK }
                 endpoint: http://127.0.0.1:9
                 activity_ids: [1]
-            """.utf8).write(to: URL(fileURLWithPath: config))
+            """)
         let environment = [
             "CTL_VOLC_AK": keyHalves.0 + "\r" + keyHalves.1 + "\r\n", "CTL_VOLC_SK": "volc-sk-with-crlf\r\n",
             "PATH": "/usr/bin:/bin",
