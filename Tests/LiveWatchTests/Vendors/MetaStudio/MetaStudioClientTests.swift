@@ -260,36 +260,22 @@ import VendorSimulator
         }
     }
 
-    static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
-        (.serverError, .http, "http_500"),
-        (.html, .http, "http_502"),
-        (.truncatedJSON, .invalidResponse, "invalid_response"),
-        (.emptyBody, .invalidResponse, "invalid_response"),
-        (.wrongContentType, .invalidResponse, "invalid_response"),
-        (.slow(seconds: 4), .transport, "timeout"),
-        (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
-        (.connectionReset, .transport, "transport"),
-        (.rateLimited(retryAfter: 42), .rateLimited, "http_429"),
-    ]
+    static let faults = HostileAnswer.all(slow: 4)
 
-    @Test(arguments: 0..<faults.count)
-    func mapsEveryHostileAnswer(index: Int) async throws {
-        let (fault, kind, code) = Self.faults[index]
+    @Test(arguments: faults)
+    func mapsEveryHostileAnswer(answer: HostileAnswer) async throws {
         try await withFixture({ try await MetaStudioFixture.start(platforms: 150, timeout: 2) }) { fixture in
             // The fault hits the second page: a half-read listing is a failure, never a shorter one.
             fixture.metaStudio.faults.inject(.slow(seconds: 0), count: 1)
-            fixture.metaStudio.faults.inject(fault)
+            fixture.metaStudio.faults.inject(answer.fault)
             let report = await fixture.monitor().poll(deadline: 5)
-            let failure = try #require(report.failure, "\(fault) was not a failure")
-            #expect(failure.kind == kind, "\(fault): \(failure)")
-            #expect(failure.code == code, "\(fault): \(failure)")
+            try answer.expectFailure(of: report)
             #expect(report.requests == 2)
             // The first page's request id is not the failure's: these answers carry none.
             #expect(report.requestID == nil)
-            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
             // The next poll, without the fault, works: nothing is left broken.
             let next = await fixture.monitor().poll(deadline: 5)
-            #expect(next.items == 150, "after \(fault): \(String(describing: next.failure))")
+            #expect(next.items == 150, "after \(answer.fault): \(String(describing: next.failure))")
         }
     }
 

@@ -54,32 +54,15 @@ import VendorSimulator
         }
     }
 
-    static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
-        (.serverError, .http, "http_500"),
-        (.html, .http, "http_502"),
-        (.truncatedJSON, .invalidResponse, "invalid_response"),
-        (.emptyBody, .invalidResponse, "invalid_response"),
-        (.wrongContentType, .invalidResponse, "invalid_response"),
-        (.slow(seconds: 5), .transport, "timeout"),
-        (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
-        (.connectionReset, .transport, "transport"),
-        (.rateLimited(retryAfter: 42), .rateLimited, "429"),
-    ]
+    static let faults = HostileAnswer.all(rateLimitCode: "429")
 
-    @Test(arguments: 0..<faults.count)
-    func mapsEveryFault(index: Int) async throws {
-        let (fault, kind, code) = Self.faults[index]
+    @Test(arguments: faults)
+    func mapsEveryFault(answer: HostileAnswer) async throws {
         // Generous deadlines: these cases run at once with the rest of a parallel test run.
         try await withFixture({ try await PolyvFixture.start(timeout: 2.5) }) { fixture in
-            fixture.simulator.polyv.faults.inject(fault)
-            let report = await fixture.monitor().poll(deadline: 2.5)
-            let failure = try #require(report.failure, "\(fault) was not a failure")
-            #expect(failure.kind == kind, "\(fault): \(failure)")
-            #expect(failure.code == code, "\(fault): \(failure)")
-            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
-            // The next poll, without the fault, works: nothing is left broken.
-            let next = await fixture.monitor().poll(deadline: 5)
-            #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+            fixture.simulator.polyv.faults.inject(answer.fault)
+            try answer.expectFailure(of: await fixture.monitor().poll(deadline: 2.5))
+            answer.expectRecovery(in: await fixture.monitor().poll(deadline: 5))
         }
     }
 

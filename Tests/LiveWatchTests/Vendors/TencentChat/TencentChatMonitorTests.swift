@@ -248,35 +248,23 @@ import VendorSimulator
         }
     }
 
-    static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
-        (.serverError, .http, "http_500"),
-        (.html, .http, "http_502"),
-        (.truncatedJSON, .invalidResponse, "invalid_response"),
-        (.emptyBody, .invalidResponse, "invalid_response"),
-        (.wrongContentType, .invalidResponse, "invalid_response"),
-        (.slow(seconds: 5), .transport, "timeout"),
-        (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
-        (.connectionReset, .transport, "transport"),
-    ]
+    static let faults = HostileAnswer.all(rateLimitCode: nil)
 
-    @Test(arguments: 0..<faults.count)
-    func aFaultOnAnyPageFailsTheWholeCrawl(index: Int) async throws {
-        let (fault, kind, code) = Self.faults[index]
+    @Test(arguments: faults)
+    func aFaultOnAnyPageFailsTheWholeCrawl(answer: HostileAnswer) async throws {
         // Generous deadlines: these cases run at once with the rest of a parallel test run, and pages 1 and 2
         // must be answered within the page timeout.
         try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, timeout: 2.5) }) { fixture in
-            fixture.tencent.inject(.http(fault), onPage: 3)
+            fixture.tencent.inject(.http(answer.fault), onPage: 3)
             let monitor = fixture.monitor()
             let report = await monitor.poll(deadline: 10)
-            let failure = try #require(report.failure, "\(fault) was not a failure")
-            #expect(failure.kind == kind, "\(fault): \(failure)")
-            #expect(failure.code == code, "\(fault): \(failure)")
-            #expect(failure.message.hasPrefix("page 3: "), "\(fault): \(failure)")
+            let failure = try answer.expectFailure(of: report)
+            #expect(failure.message.hasPrefix("page 3: "), "\(answer.fault): \(failure)")
             #expect(report.requests == 3)
             #expect(report.items == 0)
             // The next poll, without the fault, works: nothing is left broken.
             let next = await monitor.poll(deadline: 10)
-            #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+            answer.expectRecovery(in: next)
             #expect(next.items == 100)
         }
     }

@@ -166,37 +166,22 @@ import VendorSimulator
 
     // MARK: - Hostile answers
 
-    static let faults: [(SimulatedFault, PollFailure.Kind, String)] = [
-        (.serverError, .http, "http_500"),
-        (.html, .http, "http_502"),
-        (.truncatedJSON, .invalidResponse, "invalid_response"),
-        (.emptyBody, .invalidResponse, "invalid_response"),
-        (.wrongContentType, .invalidResponse, "invalid_response"),
-        (.slow(seconds: 5), .transport, "timeout"),
-        (.oversized(bytes: 12 << 20), .transport, "body_too_large"),
-        (.connectionReset, .transport, "transport"),
-        (.rateLimited(retryAfter: 42), .rateLimited, "http_429"),
-    ]
+    static let faults = HostileAnswer.all()
 
-    @Test(arguments: 0..<faults.count, [false, true])
-    func mapsEveryStandingFaultOfEitherAPI(index: Int, onLinks: Bool) async throws {
-        let (fault, kind, code) = Self.faults[index]
+    @Test(arguments: faults, [false, true])
+    func mapsEveryStandingFaultOfEitherAPI(answer: HostileAnswer, onLinks: Bool) async throws {
         // Generous timeouts: eighteen of these run at once in a parallel test run.
         try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5) }) { fixture in
             let script = onLinks ? fixture.volcengine.linkFaults : fixture.volcengine.faults
-            script.setStanding(fault)
+            script.setStanding(answer.fault)
             let report = await fixture.monitor().poll(deadline: 8)
-            let failure = try #require(report.failure, "\(fault) was not a failure")
-            #expect(failure.kind == kind, "\(fault): \(failure)")
-            #expect(failure.code == code, "\(fault): \(failure)")
-            if case .rateLimited = fault { #expect(failure.retryAfter == 42) }
-            if fault == .serverError || fault == .html {
+            try answer.expectFailure(of: report)
+            if answer.fault == .serverError || answer.fault == .html {
                 #expect(report.requests == VolcengineClient.maximumAttempts, "5xx is retried with backoff")
             }
             // Without the fault the next poll works: nothing is left broken.
             script.setStanding(nil)
-            let next = await fixture.monitor().poll(deadline: 4)
-            #expect(next.succeeded, "after \(fault): \(String(describing: next.failure))")
+            answer.expectRecovery(in: await fixture.monitor().poll(deadline: 4))
         }
     }
 
