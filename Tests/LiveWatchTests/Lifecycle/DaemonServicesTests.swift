@@ -122,9 +122,7 @@ import Testing
     @Test func anEndedSignalStreamStopsTheDaemonAndClosesWhatItOpened() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        var settings = DaemonSettings()
-        settings.database = folder.file("livewatch.db")
-        settings.alertLog = folder.file("alerts.log")
+        let settings = folder.daemonSettings()
         let clock = ManualClock(start: Date())
         let log = CapturedLog()
         let daemon = Daemon(

@@ -8,9 +8,7 @@ import Testing
         try await withFixture({ try await PolyvFixture.start(total: 5, used: 2) }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            var daemonSettings = DaemonSettings()
-            daemonSettings.database = folder.file("state/livewatch.db")
-            daemonSettings.alertLog = folder.file("log/alerts.log")
+            var daemonSettings = folder.daemonSettings(database: "state/livewatch.db", alertLog: "log/alerts.log")
             daemonSettings.failureThreshold = 2
             let configuration = Configuration(daemon: daemonSettings, monitors: [.polyv(fixture.configuration)])
             let clock = ManualClock(start: Date())

@@ -10,65 +10,7 @@ import VendorSimulator
 @Suite struct MetaStudioPipelineTests {
     static let project = MetaStudioFixture.projectID
 
-    struct Harness {
-        let folder: TemporaryFolder
-        let fixture: MetaStudioFixture
-        let store: Store
-        let log: CapturedLog
-        let pipeline: PollPipeline
-        let runtime: MonitorRuntime
-
-        var alertLogPath: String { folder.file("alerts.log") }
-        var simulation: MetaStudioSimulation { fixture.metaStudio }
-
-        static func make(
-            _ mode: MetaStudioFixture.Mode = .accessKey(), platforms: Int = 3, timeZone: String = "UTC",
-            failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy(),
-            simulatorClock: @escaping @Sendable () -> Date = Date.init
-        ) async throws -> Harness {
-            let folder = try TemporaryFolder()
-            let fixture = try await MetaStudioFixture.start(
-                mode, platforms: platforms, timeZone: timeZone, simulatorClock: simulatorClock)
-            let store = try Store(path: folder.file("livewatch.db"))
-            let log = CapturedLog()
-            let recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 6 * 3_600,
-                failureThreshold: failureThreshold, logger: log.logger, policy: AlertPolicyBox(policy))
-            let configuration = fixture.configuration
-            let runtime = MonitorRuntime(
-                configuration: .metaStudio(configuration),
-                monitor: fixture.monitor(logger: log.logger),
-                evaluator: MetaStudioEvaluator(
-                    monitor: configuration.name, expiryWarning: configuration.expiryWarning,
-                    expiryCritical: configuration.expiryCritical))
-            return Harness(
-                folder: folder, fixture: fixture, store: store, log: log,
-                pipeline: PollPipeline(recorder: recorder, logger: log.logger), runtime: runtime)
-        }
-
-        @discardableResult
-        func poll() async -> PollReport { await pipeline.run(runtime, deadline: 5).0 }
-
-        func update(_ id: String, _ change: (inout MetaStudioSimulation.Platform) -> Void) {
-            simulation.update(id, project: MetaStudioPipelineTests.project, change)
-        }
-
-        func count(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
-            try store.accessSynchronously { try $0.scalarInt(sql, arguments) ?? -1 }
-        }
-
-        func rows(_ sql: String) throws -> [Row] {
-            try store.accessSynchronously { try $0.query(sql) }
-        }
-
-        var lines: [[String: Any]] { alertLogLines(alertLogPath) }
-
-        func finish() async {
-            store.close()
-            await fixture.stop()
-            folder.remove()
-        }
-    }
+    typealias Harness = PipelineHarness<MetaStudioFixture>
 
     static func summary(_ line: [String: Any]) -> String {
         "\(line["rule"] ?? "")/\(line["subject"] ?? "")/\(line["state"] ?? "")/\(line["severity"] ?? "")"
@@ -83,13 +25,13 @@ import VendorSimulator
         #expect(try harness.count("SELECT requests FROM polls") == 3)
         #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 1 AND vendor = 'metastudio' AND length(request_id) = 32") == 1)
         #expect(try harness.count("SELECT count(*) FROM platform_authorizations WHERE auth_key_fingerprint LIKE 'sha256:%'") == 250)
-        #expect(harness.lines.isEmpty)
+        #expect(harness.lines().isEmpty)
 
         harness.update("p-0001") { $0.expiresIn = 12 * 3_600 }
         harness.update("p-0002") { $0.expiresIn = 3 * 86_400 }
         harness.update("p-0003") { $0.state = "UNAUTHORIZED" }
         await harness.poll()
-        var lines = harness.lines
+        var lines = harness.lines()
         // In evaluation order: per platform, expiry then authorization.
         #expect(lines.map(Self.summary) == [
             "platform_authorization_expiring/p-0001/firing/critical",
@@ -109,13 +51,13 @@ import VendorSimulator
 
         // Still the same: nothing new (repeat_interval is 6h).
         await harness.poll()
-        #expect(harness.lines.count == 3)
+        #expect(harness.lines().count == 3)
 
         harness.update("p-0001") { $0.expiresIn = 365 * 86_400 }
         harness.update("p-0002") { $0.expiresIn = 365 * 86_400 }
         harness.update("p-0003") { $0.state = "AUTHORIZED" }
         await harness.poll()
-        lines = harness.lines
+        lines = harness.lines()
         #expect(lines.count == 6)
         #expect(Set(lines.suffix(3).map(Self.summary)) == [
             "platform_authorization_expiring/p-0001/resolved/critical",
@@ -140,7 +82,7 @@ import VendorSimulator
         #expect(try harness.count("SELECT count(*) FROM alerts WHERE message LIKE '%authorization expired 2h ago (%'") == 1)
         harness.update("p-0001") { $0.expiresIn = 30 * 86_400 }
         await harness.poll()
-        let lines = harness.lines
+        let lines = harness.lines()
         #expect(lines.map(Self.summary) == [
             "platform_authorization_expiring/p-0001/firing/warning",
             "platform_authorization_expiring/p-0001/firing/critical",
@@ -159,10 +101,10 @@ import VendorSimulator
             $0.expiresIn = 3_600
         }
         await harness.poll()
-        #expect(harness.lines.count == 2)
+        #expect(harness.lines().count == 2)
         harness.simulation.removePlatform("p-0002", project: Self.project)
         #expect(await harness.poll().items == 2)
-        let resolved = harness.lines.suffix(2)
+        let resolved = harness.lines().suffix(2)
         #expect(Set(resolved.map(Self.summary)) == [
             "platform_authorization_expiring/p-0002/resolved/critical", "platform_unauthorized/p-0002/resolved/critical",
         ])
@@ -180,13 +122,13 @@ import VendorSimulator
         }
         await harness.poll()
         // First observation: no change notice, but the plain-http callback is worth a warning at once.
-        #expect(harness.lines.map(Self.summary) == ["platform_callback_insecure/p-0002/notice/warning"])
-        #expect(harness.lines.first?["message"] as? String
+        #expect(harness.lines().map(Self.summary) == ["platform_callback_insecure/p-0002/notice/warning"])
+        #expect(harness.lines().first?["message"] as? String
             == "MetaStudio platform Platform 2 (p-0002) has a callback URL that is not HTTPS, which MetaStudio does not support: PRODUCT_QUERY http://shop.example.com/products")
 
         // Nothing changed: nothing written, the insecure warning is not repeated.
         await harness.poll()
-        #expect(harness.lines.count == 1)
+        #expect(harness.lines().count == 1)
 
         let oldKey = try #require(harness.simulation.platforms(project: Self.project).first?.authKey)
         harness.update("p-0001") {
@@ -196,7 +138,7 @@ import VendorSimulator
         harness.simulation.addPlatforms(count: 1, project: Self.project)
         harness.update("p-0004") { $0.callbacks = [.init(apiType: "LIVE_EVENT_CALLBACK", url: "http://plain.example.com/cb")] }
         #expect(await harness.poll().items == 4)
-        let lines = Array(harness.lines.dropFirst())
+        let lines = Array(harness.lines().dropFirst())
         #expect(lines.map(Self.summary) == [
             "platform_config_changed/p-0001/notice/warning",
             "platform_config_changed/p-0001/notice/info",
@@ -217,7 +159,7 @@ import VendorSimulator
         let harness = try await Harness.make(platforms: 250)
         harness.update("p-0001") { $0.state = "UNAUTHORIZED" }
         await harness.poll()
-        #expect(harness.lines.count == 1)
+        #expect(harness.lines().count == 1)
         harness.update("p-0001") { $0.state = "AUTHORIZED" }
         harness.simulation.faults.inject(.slow(seconds: 0))
         harness.simulation.faults.inject(.serverError)
@@ -227,7 +169,7 @@ import VendorSimulator
         #expect(try harness.count("SELECT count(*) FROM platform_authorizations") == 250)
         #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500 AND items = 0 AND requests = 2") == 1)
         // The failed poll neither resolved the alert nor said anything.
-        #expect(harness.lines.count == 1)
+        #expect(harness.lines().count == 1)
         #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
         await harness.finish()
     }
@@ -275,7 +217,7 @@ import VendorSimulator
         #expect(harness.log.text.contains(
             "<4>metastudio-cn4: platform p-0002: expire_time \"the 5th of never\" is not a time livewatch can read; stored as NULL"))
         // The unreadable platform is still judged on its state; the one without authorization_info is not judged.
-        #expect(harness.lines.map(Self.summary) == ["platform_unauthorized/p-0002/firing/critical"])
+        #expect(harness.lines().map(Self.summary) == ["platform_unauthorized/p-0002/firing/critical"])
         await harness.finish()
     }
 
@@ -283,15 +225,10 @@ import VendorSimulator
         try await withFixture({ try await MetaStudioFixture.start(platforms: 250) }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            var daemon = DaemonSettings()
-            daemon.database = folder.file("livewatch.db")
-            daemon.alertLog = folder.file("alerts.log")
-            let configuration = Configuration(daemon: daemon, monitors: [.metaStudio(fixture.configuration)])
-            let reports = try await Daemon.pollOnce(
-                configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
+            let (reports, database) = try await pollOnce(.metaStudio(fixture.configuration), in: folder, transport: fixture.transport)
             #expect(reports.map(\.items) == [250])
             #expect(reports.first?.succeeded == true)
-            let store = try Store(path: daemon.database)
+            let store = try Store(path: database)
             #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM platform_authorizations") } == 250)
             store.close()
         }
@@ -366,7 +303,7 @@ import VendorSimulator
         #expect(report.failure?.message.contains("header X-Auth-Token holds a control character") == true)
         let stored = try harness.rows("SELECT error_message FROM polls").compactMap { $0.string("error_message") }
         #expect(stored.count == 1 && stored[0].contains("X-Auth-Token"), "\(stored)")
-        let failing = harness.lines.filter { $0["rule"] as? String == "monitor_failing" }
+        let failing = harness.lines().filter { $0["rule"] as? String == "monitor_failing" }
         #expect(failing.count == 1)
         // The line is queued for the notifier: its payload is in the database searched below.
         #expect(try harness.count("SELECT count(*) FROM notification_outbox WHERE notifier = 'ops'") == 1)
@@ -391,9 +328,7 @@ import VendorSimulator
         try await withFixture({ try await MetaStudioFixture.start(.accessKey(secretKey: "wrong-secret-key-111111"), platforms: 3) }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            var settings = DaemonSettings()
-            settings.database = folder.file("livewatch.db")
-            settings.alertLog = folder.file("alerts.log")
+            var settings = folder.daemonSettings()
             settings.maxBackoff = 120
             var configuration = fixture.configuration
             configuration.poll = PollSettings(interval: 10, timeout: 2, jitter: 0.1)
@@ -431,5 +366,31 @@ import VendorSimulator
             control.yield(.stop)
             try await running.value
         }
+    }
+}
+
+extension PipelineHarness where Fixture == MetaStudioFixture {
+    var simulation: MetaStudioSimulation { fixture.metaStudio }
+
+    static func make(
+        _ mode: MetaStudioFixture.Mode = .accessKey(), platforms: Int = 3, timeZone: String = "UTC",
+        failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy(),
+        simulatorClock: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> Self {
+        let fixture = try await MetaStudioFixture.start(
+            mode, platforms: platforms, timeZone: timeZone, simulatorClock: simulatorClock)
+        return try Self(fixture, failureThreshold: failureThreshold, policy: policy, deadline: 5) { fixture, logger in
+            let configuration = fixture.configuration
+            return MonitorRuntime(
+                configuration: .metaStudio(configuration),
+                monitor: fixture.monitor(logger: logger),
+                evaluator: MetaStudioEvaluator(
+                    monitor: configuration.name, expiryWarning: configuration.expiryWarning,
+                    expiryCritical: configuration.expiryCritical))
+        }
+    }
+
+    func update(_ id: String, _ change: (inout MetaStudioSimulation.Platform) -> Void) {
+        simulation.update(id, project: MetaStudioPipelineTests.project, change)
     }
 }

@@ -7,43 +7,7 @@ import VendorSimulator
 /// The foundation end to end: the real client against the simulator, a real
 /// SQLite file and the real alert log.
 @Suite struct PollPipelineTests {
-    struct Harness {
-        let folder: TemporaryFolder
-        let fixture: PolyvFixture
-        let store: Store
-        let log: CapturedLog
-        let pipeline: PollPipeline
-        let runtime: MonitorRuntime
-
-        var alertLogPath: String { folder.file("alerts.log") }
-
-        static func make(failureThreshold: Int = 3, existing folder: TemporaryFolder? = nil, fixture: PolyvFixture? = nil) async throws -> Harness {
-            let folder = try folder ?? TemporaryFolder()
-            let fixture = if let fixture { fixture } else { try await PolyvFixture.start(total: 5, used: 2) }
-            let store = try Store(path: folder.file("livewatch.db"))
-            let log = CapturedLog()
-            let recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 6 * 3_600,
-                failureThreshold: failureThreshold, logger: log.logger)
-            let runtime = MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)
-            return Harness(
-                folder: folder, fixture: fixture, store: store, log: log,
-                pipeline: PollPipeline(recorder: recorder, logger: log.logger), runtime: runtime)
-        }
-
-        @discardableResult
-        func poll() async -> PollReport { await pipeline.run(runtime, deadline: 2).0 }
-
-        func count(_ sql: String) throws -> Int64 {
-            try store.accessSynchronously { try $0.scalarInt(sql) ?? -1 }
-        }
-
-        func finish() async {
-            store.close()
-            await fixture.stop()
-            folder.remove()
-        }
-    }
+    typealias Harness = PipelineHarness<PolyvFixture>
 
     @Test func storesAPollAndFiresThenResolvesTheConcurrencyAlert() async throws {
         let harness = try await Harness.make()
@@ -187,5 +151,15 @@ import VendorSimulator
         }
         await harness.fixture.stop()
         harness.folder.remove()
+    }
+}
+
+extension PipelineHarness where Fixture == PolyvFixture {
+    /// A Polyv monitor (5 in all, 2 in use); a second harness may share the first one's folder and fixture.
+    static func make(failureThreshold: Int = 3, existing folder: TemporaryFolder? = nil, fixture: PolyvFixture? = nil) async throws -> Self {
+        let fixture = if let fixture { fixture } else { try await PolyvFixture.start(total: 5, used: 2) }
+        return try Self(fixture, in: folder, failureThreshold: failureThreshold, deadline: 2) { fixture, _ in
+            MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)
+        }
     }
 }

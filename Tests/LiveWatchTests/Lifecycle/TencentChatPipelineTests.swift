@@ -7,75 +7,16 @@ import VendorSimulator
 /// The Tencent Chat monitor end to end: the real client against the simulator,
 /// a real SQLite file and the real alert log.
 @Suite struct TencentChatPipelineTests {
-    struct Harness {
-        let folder: TemporaryFolder
-        let fixture: TencentChatFixture
-        let store: Store
-        let log: CapturedLog
-        let pipeline: PollPipeline
-        let runtime: MonitorRuntime
-
-        var tencent: TencentChatSimulation { fixture.tencent }
-        var alertLogPath: String { folder.file("alerts.log") }
-
-        static func make(fixture: TencentChatFixture, failureThreshold: Int = 3, monitorClock: (@Sendable () -> Date)? = nil) throws -> Harness {
-            let folder = try TemporaryFolder()
-            let store = try Store(path: folder.file("livewatch.db"))
-            let log = CapturedLog()
-            let recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 6 * 3_600,
-                failureThreshold: failureThreshold, logger: log.logger)
-            let configuration = MonitorConfiguration.tencentChat(fixture.configuration)
-            var runtime = MonitorRuntime.make(configuration, transport: fixture.transport)
-            if let monitorClock {
-                runtime = MonitorRuntime(
-                    configuration: configuration,
-                    monitor: TencentChatMonitor(configuration: fixture.configuration, transport: fixture.transport, clock: monitorClock),
-                    evaluator: runtime.evaluator)
-            }
-            return Harness(
-                folder: folder, fixture: fixture, store: store, log: log,
-                pipeline: PollPipeline(recorder: recorder, logger: log.logger), runtime: runtime)
-        }
-
-        @discardableResult
-        func poll() async -> PollReport { await pipeline.run(runtime, deadline: runtime.configuration.pollDeadline).0 }
-
-        func rows(_ sql: String) throws -> [[SQLiteValue]] {
-            try store.accessSynchronously { try $0.query(sql).map(\.values) }
-        }
-
-        /// Everything a report would read about the rooms.
-        func snapshot() throws -> [[SQLiteValue]] {
-            try rows("SELECT * FROM live_rooms ORDER BY room_key") + rows("SELECT * FROM live_room_samples ORDER BY observed_at, room_id")
-                + rows("SELECT * FROM live_room_crawls ORDER BY crawl")
-        }
-
-        func lastPoll() throws -> [SQLiteValue] {
-            try rows("SELECT ok, error_code, error_message, request_id, requests, items FROM polls ORDER BY id DESC LIMIT 1").first ?? []
-        }
-
-        func finish() async {
-            store.close()
-            await fixture.stop()
-            folder.remove()
-        }
-    }
+    typealias Harness = PipelineHarness<TencentChatFixture>
 
     @Test func onePollStoresExactlyEveryRoomAtTheDocumentedRateLimit() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60) }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            var daemon = DaemonSettings()
-            daemon.database = folder.file("livewatch.db")
-            daemon.alertLog = folder.file("alerts.log")
-            let configuration = Configuration(daemon: daemon, monitors: [.tencentChat(fixture.configuration)])
-            // What `livewatch poll` runs.
-            let reports = try await Daemon.pollOnce(
-                configuration: configuration, names: [], logger: CapturedLog().logger, transport: fixture.transport)
+            let (reports, database) = try await pollOnce(.tencentChat(fixture.configuration), in: folder, transport: fixture.transport)
             let report = try #require(reports.first)
             #expect(report.succeeded, "\(String(describing: report.failure))")
-            let store = try Store(path: daemon.database)
+            let store = try Store(path: database)
             defer { store.close() }
             let stored = try store.accessSynchronously { database in
                 try database.query("SELECT room_id, view_count FROM live_rooms WHERE monitor = 'tim-main'").map {
@@ -114,7 +55,7 @@ import VendorSimulator
         let first = await harness.poll()
         #expect(first.succeeded, "\(String(describing: first.failure))")
         let before = try harness.snapshot()
-        #expect(try harness.rows("SELECT count(*) FROM live_rooms") == [[.integer(120)]])
+        #expect(try harness.values("SELECT count(*) FROM live_rooms") == [[.integer(120)]])
 
         // A cursor that never ends.
         harness.tencent.setCursorBehaviour(.endless)
@@ -149,8 +90,8 @@ import VendorSimulator
         let last = await harness.poll()
         #expect(last.succeeded, "\(String(describing: last.failure))")
         #expect(try harness.snapshot() != before)
-        #expect(try harness.rows("SELECT count(*) FROM live_room_crawls") == [[.integer(2)]])
-        #expect(try harness.rows("SELECT count(*), sum(ok) FROM polls") == [[.integer(5), .integer(2)]])
+        #expect(try harness.values("SELECT count(*) FROM live_room_crawls") == [[.integer(2)]])
+        #expect(try harness.values("SELECT count(*), sum(ok) FROM polls") == [[.integer(5), .integer(2)]])
         #expect(harness.tencent.counters.rateLimitViolations == 0)
         await harness.finish()
     }
@@ -179,8 +120,8 @@ import VendorSimulator
         let userSigs = tencent.userSigsSeen
         #expect(userSigs.count >= 4)
         // Tencent's RequestId is kept for every answer that had one (all but the truncated body, the 500 and the reset).
-        #expect(try harness.rows("SELECT count(*) FROM polls WHERE request_id LIKE 'Id-%-O-Seq-%'") == [[.integer(6)]])
-        #expect(try harness.rows("SELECT count(*) FROM polls WHERE request_id IS NULL") == [[.integer(3)]])
+        #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id LIKE 'Id-%-O-Seq-%'") == [[.integer(6)]])
+        #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id IS NULL") == [[.integer(3)]])
         harness.store.close()
         var haystacks: [String: String] = ["log": harness.log.text]
         for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
@@ -206,5 +147,35 @@ extension SQLiteValue {
     var textValue: String? {
         if case .text(let text) = self { return text }
         return nil
+    }
+}
+
+extension PipelineHarness where Fixture == TencentChatFixture {
+    var tencent: TencentChatSimulation { fixture.tencent }
+
+    static func make(fixture: TencentChatFixture, failureThreshold: Int = 3, monitorClock: (@Sendable () -> Date)? = nil) throws -> Self {
+        try Self(fixture, failureThreshold: failureThreshold) { fixture, _ in
+            let configuration = MonitorConfiguration.tencentChat(fixture.configuration)
+            let runtime = MonitorRuntime.make(configuration, transport: fixture.transport)
+            guard let monitorClock else { return runtime }
+            return MonitorRuntime(
+                configuration: configuration,
+                monitor: TencentChatMonitor(configuration: fixture.configuration, transport: fixture.transport, clock: monitorClock),
+                evaluator: runtime.evaluator)
+        }
+    }
+
+    func values(_ sql: String) throws -> [[SQLiteValue]] {
+        try rows(sql).map(\.values)
+    }
+
+    /// Everything a report would read about the rooms.
+    func snapshot() throws -> [[SQLiteValue]] {
+        try values("SELECT * FROM live_rooms ORDER BY room_key") + values("SELECT * FROM live_room_samples ORDER BY observed_at, room_id")
+            + values("SELECT * FROM live_room_crawls ORDER BY crawl")
+    }
+
+    func lastPoll() throws -> [SQLiteValue] {
+        try values("SELECT ok, error_code, error_message, request_id, requests, items FROM polls ORDER BY id DESC LIMIT 1").first ?? []
     }
 }

@@ -8,67 +8,14 @@ import Testing
 /// The Volcengine monitor end to end: the real client and limiters against
 /// the simulator, a real SQLite file and the real alert log.
 @Suite struct VolcenginePipelineTests {
-    struct Harness {
-        let folder: TemporaryFolder
-        let fixture: VolcengineFixture
-        let store: Store
-        let log: CapturedLog
-        let pipeline: PollPipeline
-        let runtime: MonitorRuntime
-
-        var alertLogPath: String { folder.file("alerts.log") }
-        var volcengine: VolcengineSimulation { fixture.volcengine }
-
-        static func make(_ fixture: VolcengineFixture, failureThreshold: Int = 3) throws -> Harness {
-            let folder = try TemporaryFolder()
-            let store = try Store(path: folder.file("livewatch.db"))
-            let log = CapturedLog()
-            let recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 6 * 3_600,
-                failureThreshold: failureThreshold, logger: log.logger)
-            return Harness(
-                folder: folder, fixture: fixture, store: store, log: log,
-                pipeline: PollPipeline(recorder: recorder, logger: log.logger),
-                runtime: MonitorRuntime.make(.volcengine(fixture.configuration), transport: fixture.transport))
-        }
-
-        @discardableResult
-        func poll(_ runtime: MonitorRuntime? = nil) async -> PollReport {
-            let runtime = runtime ?? self.runtime
-            return await pipeline.run(runtime, deadline: runtime.configuration.pollDeadline).0
-        }
-
-        func count(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
-            try store.accessSynchronously { try $0.scalarInt(sql, arguments) ?? -1 }
-        }
-
-        func rows(_ sql: String) throws -> [Row] {
-            try store.accessSynchronously { try $0.query(sql) }
-        }
-
-        func lines(rule: String? = nil) -> [[String: Any]] {
-            alertLogLines(alertLogPath).filter { rule == nil || $0["rule"] as? String == rule }
-        }
-
-        func finish() async {
-            store.close()
-            await fixture.stop()
-            folder.remove()
-        }
-    }
+    typealias Harness = PipelineHarness<VolcengineFixture>
 
     static let activities = VolcengineFixture.activities
 
     @Test func onePollOfThreeActivitiesStoresThreeRestrictionsAndThreeLinksAllAccepted() async throws {
         let fixture = try await VolcengineFixture.start()
         let folder = try TemporaryFolder()
-        var daemon = DaemonSettings()
-        daemon.database = folder.file("livewatch.db")
-        daemon.alertLog = folder.file("alerts.log")
-        // Exactly what `livewatch poll` does.
-        let reports = try await Daemon.pollOnce(
-            configuration: Configuration(daemon: daemon, monitors: [.volcengine(fixture.configuration)]), names: [],
-            logger: CapturedLog().logger, transport: fixture.transport)
+        let (reports, database) = try await pollOnce(.volcengine(fixture.configuration), in: folder, transport: fixture.transport)
         #expect(reports.count == 1)
         #expect(reports.first?.succeeded == true, "\(String(describing: reports.first?.failure))")
 
@@ -76,7 +23,7 @@ import Testing
         #expect(counters.requests == 6)
         #expect(counters.accepted == 6)
         #expect(counters.acceptedRestrictions == 3 && counters.acceptedLinks == 3)
-        let store = try Store(path: daemon.database)
+        let store = try Store(path: database)
         let restrictions = try store.accessSynchronously {
             try $0.query("SELECT * FROM viewing_restrictions ORDER BY activity_id")
         }
@@ -109,7 +56,7 @@ import Testing
         #expect(poll.int64("requests") == 6)
         #expect(poll.string("vendor") == "volcengine")
         #expect(poll.string("request_id")?.count == 32)
-        #expect(alertLogLines(daemon.alertLog).isEmpty, "a first observation writes no notice")
+        #expect(alertLogLines(folder.file("alerts.log")).isEmpty, "a first observation writes no notice")
         store.close()
         await fixture.stop()
         folder.remove()
@@ -373,5 +320,15 @@ import Testing
         }
         await harness.fixture.stop()
         harness.folder.remove()
+    }
+}
+
+extension PipelineHarness where Fixture == VolcengineFixture {
+    var volcengine: VolcengineSimulation { fixture.volcengine }
+
+    static func make(_ fixture: VolcengineFixture, failureThreshold: Int = 3) throws -> Self {
+        try Self(fixture, failureThreshold: failureThreshold) { fixture, _ in
+            MonitorRuntime.make(.volcengine(fixture.configuration), transport: fixture.transport)
+        }
     }
 }
