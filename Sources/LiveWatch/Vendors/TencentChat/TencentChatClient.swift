@@ -108,25 +108,26 @@ public struct TencentChatClient: Sendable {
             envelope = try JSONDecoder().decode(TencentChatEnvelope.self, from: data)
         } catch {
             // The status fields may still be readable when `Response` is not.
-            let status = try? JSONDecoder().decode(TencentChatStatusOnly.self, from: data)
-            if let status, let failed = vendorError(status.actionStatus, status.errorCode, status.errorInfo) {
+            let status = try? JSONDecoder().decode(TencentChatStatus.self, from: data)
+            if let status, let failed = vendorError(status) {
                 return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
             }
             return Exchange(
                 httpStatus: response.status, requestID: status?.requestID,
                 answer: .failure(unreadable(response, reason: status == nil ? nil : "its Response cannot be read")))
         }
-        if let failed = vendorError(envelope.actionStatus, envelope.errorCode, envelope.errorInfo) {
-            return Exchange(httpStatus: response.status, requestID: envelope.requestID, answer: failed)
+        let status = envelope.status
+        if let failed = vendorError(status) {
+            return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
         }
-        guard envelope.actionStatus == "OK" else {
+        guard status.actionStatus == "OK" else {
             return Exchange(
-                httpStatus: response.status, requestID: envelope.requestID,
-                answer: .failure(unreadable(response, reason: envelope.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
+                httpStatus: response.status, requestID: status.requestID,
+                answer: .failure(unreadable(response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
         }
         guard let page = envelope.response, let next = page.next else {
             return Exchange(
-                httpStatus: response.status, requestID: envelope.requestID,
+                httpStatus: response.status, requestID: status.requestID,
                 answer: .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "Tencent Chat answer lacks Response.Next")))
         }
         var rooms: [LiveRoom] = []
@@ -134,7 +135,7 @@ public struct TencentChatClient: Sendable {
         for (index, entry) in (page.roomList ?? []).enumerated() {
             guard let roomID = entry.roomID, !roomID.isEmpty else {
                 return Exchange(
-                    httpStatus: response.status, requestID: envelope.requestID,
+                    httpStatus: response.status, requestID: status.requestID,
                     answer: .failure(PollFailure(
                         kind: .invalidResponse, code: "missing_field", message: "Tencent Chat RoomList[\(index)] has no RoomId")))
             }
@@ -143,13 +144,14 @@ public struct TencentChatClient: Sendable {
                 categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
                 viewCount: entry.viewCount))
         }
-        return Exchange(httpStatus: response.status, requestID: envelope.requestID, answer: .page(Page(next: next, rooms: rooms)))
+        return Exchange(httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: rooms)))
     }
 
-    static func vendorError(_ actionStatus: String?, _ errorCode: Int64?, _ errorInfo: String?) -> Answer? {
-        let code = errorCode ?? 0
-        guard actionStatus == "FAIL" || code != 0 else { return nil }
-        let info = String((errorInfo ?? "").prefix(300))
+    /// The vendor's error, when the answer says `FAIL` or carries a non-zero `ErrorCode`.
+    static func vendorError(_ status: TencentChatStatus) -> Answer? {
+        let code = status.errorCode ?? 0
+        guard status.actionStatus == "FAIL" || code != 0 else { return nil }
+        let info = String((status.errorInfo ?? "").prefix(300))
         return .vendorError(code: code, info: info)
     }
 

@@ -11,23 +11,22 @@ struct TencentChatEnvelope: Decodable {
         }
     }
 
-    var actionStatus: String?
-    var errorInfo: String?
-    var errorCode: Int64?
-    var requestID: String?
+    var status: TencentChatStatus
     var response: Page?
 
     enum CodingKeys: String, CodingKey {
-        case actionStatus = "ActionStatus"
-        case errorInfo = "ErrorInfo"
-        case errorCode = "ErrorCode"
-        case requestID = "RequestId"
         case response = "Response"
+    }
+
+    init(from decoder: any Decoder) throws {
+        status = try TencentChatStatus(from: decoder)
+        response = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Page.self, forKey: .response)
     }
 }
 
-/// Only the fields that identify an answer, for a body whose `Response` is unreadable.
-struct TencentChatStatusOnly: Decodable {
+/// The fields of the envelope that identify an answer: read on their own too, for a body whose
+/// `Response` is unreadable.
+struct TencentChatStatus: Decodable {
     var actionStatus: String?
     var errorInfo: String?
     var errorCode: Int64?
