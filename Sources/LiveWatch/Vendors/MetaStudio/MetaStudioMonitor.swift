@@ -49,8 +49,8 @@ public struct MetaStudioMonitor: Monitor {
             report.finishedAt = clock()
             return report
         }
-        var platforms: [LivePlatform] = []
-        var positions: [String: Int] = [:]
+        // A platform listed twice (the listing shifted while paging) is kept once, with the later entry.
+        var platforms = DistinctListing<LivePlatform> { $0.platformID }
         var warnings: [String] = []
         var offset = 0
         var throttled = 0
@@ -91,28 +91,20 @@ public struct MetaStudioMonitor: Monitor {
                 return finish(.failed(failure))
             }
             warnings += result.warnings
-            let newPlatforms = result.platforms.filter { positions[$0.platformID] == nil }.count
+            let newPlatforms = result.platforms.filter { !platforms.contains($0) }.count
             if page > 0, result.count >= MetaStudioClient.pageSize, !result.platforms.isEmpty, newPlatforms == 0 {
                 return finish(.failed(PollFailure(
                     kind: .invalidResponse, code: "listing_repeats",
                     message: "page \(page + 1) of the listing (offset \(offset)) repeats platforms already listed;"
                         + " the listing would never end, nothing was stored")))
             }
-            for platform in result.platforms {
-                if let position = positions[platform.platformID] {
-                    // Listed twice (the listing shifted while paging): the later entry wins.
-                    platforms[position] = platform
-                } else {
-                    positions[platform.platformID] = platforms.count
-                    platforms.append(platform)
-                }
-            }
+            platforms.merge(result.platforms)
             page += 1
             if result.count < MetaStudioClient.pageSize {
                 for warning in warnings {
                     logger.warning("\(name): \(warning)", metadata: ["monitor": "\(name)"])
                 }
-                return finish(.observed(.livePlatforms(LivePlatformListing(platforms: platforms))))
+                return finish(.observed(.livePlatforms(LivePlatformListing(platforms: platforms.entries))))
             }
             offset += result.count
         }

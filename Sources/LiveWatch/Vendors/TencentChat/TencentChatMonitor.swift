@@ -93,8 +93,7 @@ public struct TencentChatMonitor: Monitor {
         var httpStatus: Int?
         var requestID: String?
         /// Distinct rooms in the order first seen; a room seen again keeps its place and takes the new values.
-        var rooms: [LiveRoom] = []
-        var index: [String: Int] = [:]
+        var rooms = DistinctListing<LiveRoom> { $0.roomID }
         /// Every cursor followed, with the page that returned it.
         var cursors: [String: Int] = ["": 0]
 
@@ -108,16 +107,6 @@ public struct TencentChatMonitor: Monitor {
 
         var remaining: Double { budget - elapsed }
 
-        mutating func merge(_ page: [LiveRoom]) {
-            for room in page {
-                if let position = index[room.roomID] {
-                    rooms[position] = room
-                } else {
-                    index[room.roomID] = rooms.count
-                    rooms.append(room)
-                }
-            }
-        }
     }
 
     func run(_ crawl: inout Crawl) async -> PollOutcome {
@@ -133,7 +122,7 @@ public struct TencentChatMonitor: Monitor {
                 return .failed(PollFailure(
                     kind: .invalidResponse, code: "max_pages",
                     message: "the room list did not end within max_pages (\(configuration.maxPages)) pages; "
-                        + "\(crawl.rooms.count) rooms so far, none stored"))
+                        + "\(crawl.rooms.entries.count) rooms so far, none stored"))
             }
             if let overrun = budgetFailure(crawl) { return overrun }
             do {
@@ -209,9 +198,9 @@ public struct TencentChatMonitor: Monitor {
                 crawl.pages += 1
                 retries = 0
                 waited = 0
-                crawl.merge(page.rooms)
+                crawl.rooms.merge(page.rooms)
                 if page.next.isEmpty {
-                    return .observed(.liveRooms(LiveRoomList(rooms: crawl.rooms, pages: crawl.pages)))
+                    return .observed(.liveRooms(LiveRoomList(rooms: crawl.rooms.entries, pages: crawl.pages)))
                 }
                 if let earlier = crawl.cursors[page.next] {
                     let origin = earlier == 0 ? "the first request's" : "page \(earlier)'s"
@@ -230,6 +219,6 @@ public struct TencentChatMonitor: Monitor {
         return .failed(PollFailure(
             kind: .transport, code: "crawl_budget",
             message: "the crawl did not finish within its \(DurationParser.format(crawl.budget)) crawl budget "
-                + "(\(crawl.pages) pages, \(crawl.rooms.count) rooms so far, none stored)"))
+                + "(\(crawl.pages) pages, \(crawl.rooms.entries.count) rooms so far, none stored)"))
     }
 }
