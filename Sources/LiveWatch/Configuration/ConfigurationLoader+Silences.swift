@@ -81,13 +81,8 @@ extension ConfigurationLoader {
         }
         let from = minutes("from")
         let to = minutes("to")
-        var timeZone = TimeZone(identifier: "UTC") ?? .current
-        if let identifier = reader.string("time_zone") {
-            if let zone = TimeZone(identifier: identifier) {
-                timeZone = zone
-            } else {
-                reader.problem(reader.value("time_zone"), "time_zone", "unknown time zone \"\(identifier.prefix(40))\" (use a name such as Asia/Shanghai or UTC)")
-            }
+        let timeZone = reader.timeZone("time_zone") { name in
+            "unknown time zone \"\(name.prefix(40))\" (use a name such as Asia/Shanghai or UTC)"
         }
         var weekdays: Set<Int>?
         if let items = reader.stringList("days") {

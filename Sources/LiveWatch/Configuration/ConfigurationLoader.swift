@@ -188,151 +188,145 @@ public struct ConfigurationLoader: Sendable {
     }
 
     func readPolyv(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
-        let name = Self.peekName(node)
-        guard let reader = MappingReader(node, owner: name, prefix: "", collector: collector, environment: environment, what: "a polyv monitor")
-        else { return nil }
-        defer { reader.finish() }
-        let checkedName = readName(reader)
-        let appID = reader.string("app_id", required: true)
-        let secret = reader.secret("app_secret", required: true)
-        let endpoint = reader.endpoint("endpoint", default: "https://api.polyv.net")
-        let poll = readPollSettings(reader, inheriting: defaults)
-        let warning = reader.integer("residual_warning", in: ConfigurationLimits.residual, default: 2) ?? 2
-        let critical = reader.integer("residual_critical", in: ConfigurationLimits.residual, default: 0) ?? 0
-        if critical > warning {
-            reader.problem(reader.value("residual_critical"), "residual_critical", "must not be above residual_warning (\(warning))")
+        readMonitor(node, "a polyv monitor", collector: collector) { reader, checkedName in
+            let appID = reader.string("app_id", required: true)
+            let secret = reader.secret("app_secret", required: true)
+            let endpoint = reader.endpoint("endpoint", default: "https://api.polyv.net")
+            let poll = readPollSettings(reader, inheriting: defaults)
+            let warning = reader.integer("residual_warning", in: ConfigurationLimits.residual, default: 2) ?? 2
+            let critical = reader.integer("residual_critical", in: ConfigurationLimits.residual, default: 0) ?? 0
+            if critical > warning {
+                reader.problem(reader.value("residual_critical"), "residual_critical", "must not be above residual_warning (\(warning))")
+            }
+            guard let checkedName, let appID, let secret, let endpoint else { return nil }
+            return .polyv(PolyvMonitorConfiguration(
+                name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
+                residualWarning: Int(warning), residualCritical: Int(critical)))
         }
-        guard let checkedName, let appID, let secret, let endpoint else { return nil }
-        return .polyv(PolyvMonitorConfiguration(
-            name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
-            residualWarning: Int(warning), residualCritical: Int(critical)))
     }
 
     func readTencentChat(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
-        let name = Self.peekName(node)
-        guard let reader = MappingReader(node, owner: name, prefix: "", collector: collector, environment: environment, what: "a tencent_chat monitor")
-        else { return nil }
-        defer { reader.finish() }
-        let checkedName = readName(reader)
-        let sdkAppID = reader.integer("sdk_app_id", in: ConfigurationLimits.sdkAppID, required: true)
-        let identifier = reader.string("identifier", required: true)
-        let secret = reader.secret("secret_key", required: true)
-        let endpoint = reader.endpoint("endpoint", default: "https://console.tim.qq.com")
-        let pageSize = reader.integer("page_size", in: ConfigurationLimits.pageSize, default: 20) ?? 20
-        let rateLimit = reader.integer("rate_limit", in: ConfigurationLimits.rateLimit, default: 10) ?? 10
-        if rateLimit > 10 {
-            reader.warning(reader.value("rate_limit"), "rate_limit", "is above the API's documented ceiling of 10 requests per second")
+        readMonitor(node, "a tencent_chat monitor", collector: collector) { reader, checkedName in
+            let sdkAppID = reader.integer("sdk_app_id", in: ConfigurationLimits.sdkAppID, required: true)
+            let identifier = reader.string("identifier", required: true)
+            let secret = reader.secret("secret_key", required: true)
+            let endpoint = reader.endpoint("endpoint", default: "https://console.tim.qq.com")
+            let pageSize = reader.integer("page_size", in: ConfigurationLimits.pageSize, default: 20) ?? 20
+            let rateLimit = reader.integer("rate_limit", in: ConfigurationLimits.rateLimit, default: 10) ?? 10
+            if rateLimit > 10 {
+                reader.warning(reader.value("rate_limit"), "rate_limit", "is above the API's documented ceiling of 10 requests per second")
+            }
+            let maxPages = reader.integer("max_pages", in: ConfigurationLimits.tencentMaxPages, default: 5_000) ?? 5_000
+            let budget = reader.duration("crawl_budget", in: ConfigurationLimits.crawlBudget, default: 600)
+            let poll = readPollSettings(reader, inheriting: defaults)
+            guard let checkedName, let sdkAppID, let identifier, let secret, let endpoint else { return nil }
+            return .tencentChat(TencentChatMonitorConfiguration(
+                name: checkedName, sdkAppID: UInt64(sdkAppID), identifier: identifier, secretKey: secret, endpoint: endpoint,
+                pageSize: Int(pageSize), rateLimit: Int(rateLimit), maxPages: Int(maxPages), crawlBudget: budget, poll: poll))
         }
-        let maxPages = reader.integer("max_pages", in: ConfigurationLimits.tencentMaxPages, default: 5_000) ?? 5_000
-        let budget = reader.duration("crawl_budget", in: ConfigurationLimits.crawlBudget, default: 600)
-        let poll = readPollSettings(reader, inheriting: defaults)
-        guard let checkedName, let sdkAppID, let identifier, let secret, let endpoint else { return nil }
-        return .tencentChat(TencentChatMonitorConfiguration(
-            name: checkedName, sdkAppID: UInt64(sdkAppID), identifier: identifier, secretKey: secret, endpoint: endpoint,
-            pageSize: Int(pageSize), rateLimit: Int(rateLimit), maxPages: Int(maxPages), crawlBudget: budget, poll: poll))
     }
 
     func readMetaStudio(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
-        let name = Self.peekName(node)
-        guard let reader = MappingReader(node, owner: name, prefix: "", collector: collector, environment: environment, what: "a metastudio monitor")
-        else { return nil }
-        defer { reader.finish() }
-        let checkedName = readName(reader)
-        let projectID = reader.string("project_id", required: true)
-        if let projectID, projectID.isEmpty || projectID.count > 64 || !projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            reader.problem(reader.value("project_id"), "project_id", "must be the project's id (letters and digits)")
-        }
-        let endpoint = reader.endpoint("endpoint", default: "https://metastudio.cn-north-4.myhuaweicloud.com")
-        let hasAccessKey = reader.value("access_key") != nil
-        let hasSecretKey = reader.value("secret_key") != nil
-        let hasToken = reader.value("token") != nil
-        var authentication: MetaStudioMonitorConfiguration.Authentication?
-        if hasToken, hasAccessKey || hasSecretKey {
-            reader.problem(reader.value("token"), "token", "configure either token or access_key/secret_key, not both")
-        } else if hasToken {
-            authentication = reader.secret("token", required: true).map { .token($0) }
-        } else if hasAccessKey || hasSecretKey {
-            let accessKey = reader.secret("access_key", required: true)
-            let secretKey = reader.secret("secret_key", required: true)
-            if let accessKey, let secretKey { authentication = .accessKey(accessKey: accessKey, secretKey: secretKey) }
-        } else {
-            reader.problem(nil, "access_key", "is required (or token): configure access_key and secret_key, or token")
-        }
-        let accessType = reader.string("access_type")
-        if let accessType, !["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains(accessType) {
-            reader.problem(reader.value("access_type"), "access_type", "must be MEITUAN_OFFICIAL or MSS_STANDARD (got \(accessType.prefix(40)))")
-        }
-        let warning = reader.duration("expiry_warning", in: ConfigurationLimits.expiryWindow, default: 7 * 86_400)
-        let critical = reader.duration("expiry_critical", in: ConfigurationLimits.expiryWindow, default: 86_400)
-        if critical > warning {
-            reader.problem(reader.value("expiry_critical"), "expiry_critical", "must not be longer than expiry_warning (\(DurationParser.format(warning)))")
-        }
-        var timeZone = TimeZone(identifier: "UTC") ?? .current
-        if let zoneName = reader.string("time_zone") {
-            if let zone = TimeZone(identifier: zoneName) {
-                timeZone = zone
-            } else {
-                reader.problem(reader.value("time_zone"), "time_zone", "is not a time zone name such as Asia/Shanghai or UTC (got \(zoneName.prefix(40)))")
+        readMonitor(node, "a metastudio monitor", collector: collector) { reader, checkedName in
+            let projectID = reader.string("project_id", required: true)
+            if let projectID, projectID.isEmpty || projectID.count > 64 || !projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                reader.problem(reader.value("project_id"), "project_id", "must be the project's id (letters and digits)")
             }
+            let endpoint = reader.endpoint("endpoint", default: "https://metastudio.cn-north-4.myhuaweicloud.com")
+            let hasAccessKey = reader.value("access_key") != nil
+            let hasSecretKey = reader.value("secret_key") != nil
+            let hasToken = reader.value("token") != nil
+            var authentication: MetaStudioMonitorConfiguration.Authentication?
+            if hasToken, hasAccessKey || hasSecretKey {
+                reader.problem(reader.value("token"), "token", "configure either token or access_key/secret_key, not both")
+            } else if hasToken {
+                authentication = reader.secret("token", required: true).map { .token($0) }
+            } else if hasAccessKey || hasSecretKey {
+                let accessKey = reader.secret("access_key", required: true)
+                let secretKey = reader.secret("secret_key", required: true)
+                if let accessKey, let secretKey { authentication = .accessKey(accessKey: accessKey, secretKey: secretKey) }
+            } else {
+                reader.problem(nil, "access_key", "is required (or token): configure access_key and secret_key, or token")
+            }
+            let accessType = reader.string("access_type")
+            if let accessType, !["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains(accessType) {
+                reader.problem(reader.value("access_type"), "access_type", "must be MEITUAN_OFFICIAL or MSS_STANDARD (got \(accessType.prefix(40)))")
+            }
+            let warning = reader.duration("expiry_warning", in: ConfigurationLimits.expiryWindow, default: 7 * 86_400)
+            let critical = reader.duration("expiry_critical", in: ConfigurationLimits.expiryWindow, default: 86_400)
+            if critical > warning {
+                reader.problem(reader.value("expiry_critical"), "expiry_critical", "must not be longer than expiry_warning (\(DurationParser.format(warning)))")
+            }
+            let timeZone = reader.timeZone("time_zone") { name in
+                "is not a time zone name such as Asia/Shanghai or UTC (got \(name.prefix(40)))"
+            }
+            let maxPages = reader.integer("max_pages", in: ConfigurationLimits.metaStudioMaxPages, default: 100) ?? 100
+            let poll = readPollSettings(reader, inheriting: defaults)
+            guard let checkedName, let projectID, let endpoint, let authentication else { return nil }
+            return .metaStudio(MetaStudioMonitorConfiguration(
+                name: checkedName, projectID: projectID, endpoint: endpoint, authentication: authentication,
+                accessType: accessType, expiryWarning: warning, expiryCritical: critical, timeZone: timeZone,
+                maxPages: Int(maxPages), poll: poll))
         }
-        let maxPages = reader.integer("max_pages", in: ConfigurationLimits.metaStudioMaxPages, default: 100) ?? 100
-        let poll = readPollSettings(reader, inheriting: defaults)
-        guard let checkedName, let projectID, let endpoint, let authentication else { return nil }
-        return .metaStudio(MetaStudioMonitorConfiguration(
-            name: checkedName, projectID: projectID, endpoint: endpoint, authentication: authentication,
-            accessType: accessType, expiryWarning: warning, expiryCritical: critical, timeZone: timeZone,
-            maxPages: Int(maxPages), poll: poll))
     }
 
     func readVolcengine(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
-        let name = Self.peekName(node)
-        guard let reader = MappingReader(node, owner: name, prefix: "", collector: collector, environment: environment, what: "a volcengine monitor")
-        else { return nil }
-        defer { reader.finish() }
-        let checkedName = readName(reader)
-        let accessKey = reader.secret("access_key", required: true)
-        let secretKey = reader.secret("secret_key", required: true)
-        let region = reader.string("region") ?? "cn-north-1"
-        let endpoint = reader.endpoint("endpoint", default: "https://livesaas.volcengineapi.com")
-        var activityIDs: [Int64] = []
-        if let items = reader.stringList("activity_ids") {
-            for (node, text) in items {
-                if let id = Int64(text), id > 0 {
-                    activityIDs.append(id)
+        readMonitor(node, "a volcengine monitor", collector: collector) { reader, checkedName in
+            let accessKey = reader.secret("access_key", required: true)
+            let secretKey = reader.secret("secret_key", required: true)
+            let region = reader.string("region") ?? "cn-north-1"
+            let endpoint = reader.endpoint("endpoint", default: "https://livesaas.volcengineapi.com")
+            var activityIDs: [Int64] = []
+            if let items = reader.stringList("activity_ids") {
+                for (node, text) in items {
+                    if let id = Int64(text), id > 0 {
+                        activityIDs.append(id)
+                    } else {
+                        reader.problem(node, "activity_ids", "must be positive whole numbers (got \"\(text.prefix(40))\")")
+                    }
+                }
+                if items.isEmpty { reader.problem(reader.value("activity_ids"), "activity_ids", "must name at least one activity") }
+                if Set(activityIDs).count != activityIDs.count {
+                    reader.problem(reader.value("activity_ids"), "activity_ids", "lists an activity twice")
+                }
+            } else {
+                reader.problem(nil, "activity_ids", "is required")
+            }
+            let restrictions = reader.boolean("viewing_restrictions", default: true)
+            let links = reader.boolean("live_client_links", default: false)
+            if !restrictions, !links {
+                reader.problem(reader.value("viewing_restrictions"), "viewing_restrictions", "and live_client_links are both false: nothing to watch")
+            }
+            var guestNames: [String] = []
+            for (node, text) in reader.stringList("guest_names") ?? [] {
+                if (1...15).contains(text.count) {
+                    guestNames.append(text)
                 } else {
-                    reader.problem(node, "activity_ids", "must be positive whole numbers (got \"\(text.prefix(40))\")")
+                    reader.problem(node, "guest_names", "each name must be 1-15 characters (got \(text.count))")
                 }
             }
-            if items.isEmpty { reader.problem(reader.value("activity_ids"), "activity_ids", "must name at least one activity") }
-            if Set(activityIDs).count != activityIDs.count {
-                reader.problem(reader.value("activity_ids"), "activity_ids", "lists an activity twice")
+            if !guestNames.isEmpty, !links {
+                reader.problem(reader.value("guest_names"), "guest_names", "needs live_client_links: true")
             }
-        } else {
-            reader.problem(nil, "activity_ids", "is required")
+            let linkWarning = reader.duration("link_expiry_warning", in: ConfigurationLimits.linkExpiryWarning, default: 7_200)
+            let poll = readPollSettings(reader, inheriting: defaults)
+            guard let checkedName, let accessKey, let secretKey, let endpoint, !activityIDs.isEmpty else { return nil }
+            return .volcengine(VolcengineMonitorConfiguration(
+                name: checkedName, accessKey: accessKey, secretKey: secretKey, region: region, endpoint: endpoint,
+                activityIDs: activityIDs, viewingRestrictions: restrictions, liveClientLinks: links, guestNames: guestNames,
+                linkExpiryWarning: linkWarning, poll: poll))
         }
-        let restrictions = reader.boolean("viewing_restrictions", default: true)
-        let links = reader.boolean("live_client_links", default: false)
-        if !restrictions, !links {
-            reader.problem(reader.value("viewing_restrictions"), "viewing_restrictions", "and live_client_links are both false: nothing to watch")
-        }
-        var guestNames: [String] = []
-        for (node, text) in reader.stringList("guest_names") ?? [] {
-            if (1...15).contains(text.count) {
-                guestNames.append(text)
-            } else {
-                reader.problem(node, "guest_names", "each name must be 1-15 characters (got \(text.count))")
-            }
-        }
-        if !guestNames.isEmpty, !links {
-            reader.problem(reader.value("guest_names"), "guest_names", "needs live_client_links: true")
-        }
-        let linkWarning = reader.duration("link_expiry_warning", in: ConfigurationLimits.linkExpiryWarning, default: 7_200)
-        let poll = readPollSettings(reader, inheriting: defaults)
-        guard let checkedName, let accessKey, let secretKey, let endpoint, !activityIDs.isEmpty else { return nil }
-        return .volcengine(VolcengineMonitorConfiguration(
-            name: checkedName, accessKey: accessKey, secretKey: secretKey, region: region, endpoint: endpoint,
-            activityIDs: activityIDs, viewingRestrictions: restrictions, liveClientLinks: links, guestNames: guestNames,
-            linkExpiryWarning: linkWarning, poll: poll))
+    }
+
+    /// Reads one monitor: a mapping whose `name` is checked first, then `body` with the reader and the
+    /// checked name (nil after a problem); keys `body` did not read are problems.
+    func readMonitor(
+        _ node: Node, _ what: String, collector: ProblemCollector, _ body: (MappingReader, String?) -> MonitorConfiguration?
+    ) -> MonitorConfiguration? {
+        guard let reader = MappingReader(node, owner: Self.peekName(node), prefix: "", collector: collector, environment: environment, what: what)
+        else { return nil }
+        defer { reader.finish() }
+        return body(reader, readName(reader))
     }
 
     func readName(_ reader: MappingReader) -> String? {

@@ -228,6 +228,18 @@ final class MappingReader {
         return url
     }
 
+    /// The time zone named at `key`, UTC when there is none. A name that is no time zone is a problem,
+    /// worded by `unknown` from the name, and gives UTC.
+    func timeZone(_ key: String, unknown: (String) -> String) -> TimeZone {
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        guard let name = string(key) else { return utc }
+        guard let zone = TimeZone(identifier: name) else {
+            problem(value(key), key, unknown(name))
+            return utc
+        }
+        return zone
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
