@@ -34,14 +34,10 @@ struct AlertsCommand: AsyncParsableCommand {
             window = seconds
         }
         let configuration = try options.load()
-        let history: AlertHistory
-        do {
-            history = try AlertHistory.load(
+        let history = try await Console.exitingOnError {
+            try AlertHistory.load(
                 databasePath: configuration.daemon.database, since: window, monitors: monitor,
                 silences: configuration.silences, notifierNames: configuration.notifiers.map(\.name), now: Date())
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode(1)
         }
         Console.output(format == "json" ? history.json + "\n" : history.table)
     }

@@ -78,6 +78,19 @@ enum Console {
     static func line(_ line: String) {
         output(DisplayText.terminal(line) + "\n")
     }
+
+    /// Runs `body`; an error it throws (other than an exit) is printed as one `error:` line, after `subject`
+    /// when given, and the command exits with status 1.
+    static func exitingOnError<T>(_ subject: String? = nil, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Console.error("error: " + (subject.map { "\($0): " } ?? "") + "\(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 enum LoggingBootstrap {
@@ -107,12 +120,7 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = Daemon(
             configuration: configuration, logger: logger, notifier: SystemdNotifier(),
             reloadConfiguration: { try ConfigurationLoader().load(path: path) })
-        do {
-            try await daemon.run()
-        } catch {
-            Console.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        try await Console.exitingOnError { try await daemon.run() }
     }
 }
 

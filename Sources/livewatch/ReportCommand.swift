@@ -46,15 +46,12 @@ struct ReportCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let configuration = try options.load()
-        do {
-            let table = try Reports.run(
+        let table = try await Console.exitingOnError(configuration.daemon.database) {
+            try Reports.run(
                 ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit),
                 databasePath: configuration.daemon.database)
-            Console.output(output.render(table))
-        } catch {
-            Console.error("error: \(configuration.daemon.database): \(error)")
-            throw ExitCode(1)
         }
+        Console.output(output.render(table))
     }
 }
 
@@ -70,16 +67,11 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            do {
-                let rows = try Maintenance.integrityCheck(path: configuration.daemon.database)
-                Console.output(rows.map(DisplayText.terminal).joined(separator: "\n") + "\n")
-                if rows != ["ok"] { throw ExitCode(1) }
-            } catch let exit as ExitCode {
-                throw exit
-            } catch {
-                Console.error("error: \(configuration.daemon.database): \(error)")
-                throw ExitCode(1)
+            let rows = try await Console.exitingOnError(configuration.daemon.database) {
+                try Maintenance.integrityCheck(path: configuration.daemon.database)
             }
+            Console.output(rows.map(DisplayText.terminal).joined(separator: "\n") + "\n")
+            if rows != ["ok"] { throw ExitCode(1) }
         }
     }
 
@@ -90,13 +82,8 @@ struct DatabaseCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             let path = configuration.daemon.database
-            do {
-                let sizes = try Maintenance.vacuum(path: path)
-                Console.line("vacuumed \(path): \(sizes.before) -> \(sizes.after) bytes")
-            } catch {
-                Console.error("error: \(error)")
-                throw ExitCode(1)
-            }
+            let sizes = try await Console.exitingOnError { try Maintenance.vacuum(path: path) }
+            Console.line("vacuumed \(path): \(sizes.before) -> \(sizes.after) bytes")
         }
     }
 
@@ -106,18 +93,16 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            do {
+            let summary = try await Console.exitingOnError {
                 let store = try Store(path: configuration.daemon.database)
                 let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
                 store.close()
-                for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
-                    Console.line("\(table): \(count) rows deleted")
-                }
-                Console.line("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
-            } catch {
-                Console.error("error: \(error)")
-                throw ExitCode(1)
+                return summary
             }
+            for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
+                Console.line("\(table): \(count) rows deleted")
+            }
+            Console.line("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
         }
     }
 }
