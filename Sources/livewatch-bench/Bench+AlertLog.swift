@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LiveWatch
-import Logging
 
 /// What flushing each alert line to disk costs: lines per second appended through `AlertLog`
 /// (one `write` and one `fdatasync` a line), through a plain `write(2)` loop on an `O_APPEND` file
@@ -46,12 +45,10 @@ struct AlertLogRate: AsyncParsableCommand {
         let synced = Double(lines) / Date().timeIntervalSince(started)
 
         // Through the outbox: every queued line flushed in batches, one fdatasync per batch.
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
         let store = try Store(path: folder + "/bench.db")
         let recorder = PollRecorder(
             store: store, alertLog: AlertLog(path: folder + "/batched.log"), repeatInterval: 3_600, failureThreshold: 3,
-            logger: logger)
+            logger: silentLogger())
         let count = lines
         try store.writeSynchronously { database in
             // A limit that keeps every line (the outbox drops its oldest beyond daemon.outbox_limit).

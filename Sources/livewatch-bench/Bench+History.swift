@@ -55,31 +55,27 @@ struct History: AsyncParsableCommand {
         for (day, first) in stride(from: 0, to: polls, by: chunk).enumerated() {
             let range = first..<min(polls, first + chunk)
             let writer = {
-                let started = Date()
-                let cpu = processCPUSeconds()
-                defer { wrapperCPU += processCPUSeconds() - cpu }
-                for index in range {
-                    let (at, used) = self.concurrencySample(index, start: concurrencyStart)
-                    let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
-                    let report = self.pollReport(monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
-                    try store.writeSynchronously { database in
-                        try ObservationWriter.insertPoll(report, in: database)
-                        try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: report.finishedAt, in: database)
+                try measure {
+                    for index in range {
+                        let (at, used) = self.concurrencySample(index, start: concurrencyStart)
+                        let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
+                        let report = self.pollReport(monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
+                        try store.writeSynchronously { database in
+                            try ObservationWriter.insertPoll(report, in: database)
+                            try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: report.finishedAt, in: database)
+                        }
                     }
                 }
-                return Date().timeIntervalSince(started)
             }
             let baseline = {
-                let started = Date()
-                let cpu = processCPUSeconds()
-                defer { rawCPU += processCPUSeconds() - cpu }
-                for index in range {
-                    let (at, used) = self.concurrencySample(index, start: concurrencyStart)
-                    raw.concurrencyPoll(at: at, used: used)
+                measure {
+                    for index in range {
+                        let (at, used) = self.concurrencySample(index, start: concurrencyStart)
+                        raw.concurrencyPoll(at: at, used: used)
+                    }
                 }
-                return Date().timeIntervalSince(started)
             }
-            let (writerDay, rawDay): (Double, Double)
+            let (writerDay, rawDay): (Measured, Measured)
             if day % 2 == 0 {
                 writerDay = try writer()
                 rawDay = baseline()
@@ -87,9 +83,11 @@ struct History: AsyncParsableCommand {
                 rawDay = baseline()
                 writerDay = try writer()
             }
-            wrapperSeconds += writerDay
-            rawSeconds += rawDay
-            dayRatios.append(rawDay / writerDay)
+            wrapperSeconds += writerDay.wall
+            wrapperCPU += writerDay.cpu
+            rawSeconds += rawDay.wall
+            rawCPU += rawDay.cpu
+            dayRatios.append(rawDay.wall / writerDay.wall)
         }
         dayRatios.sort()
         let wrapperConcurrency = Double(polls) / wrapperSeconds
@@ -112,24 +110,20 @@ struct History: AsyncParsableCommand {
             // The C loop stores the same crawl too (for the first `compareCrawls`), going first every other time.
             let compare = index < compared
             if compare, index % 2 == 1 {
-                let started = Date()
-                try raw.crawl(list.rooms, at: at)
-                rawCrawlSeconds += Date().timeIntervalSince(started)
+                rawCrawlSeconds += try measure { try raw.crawl(list.rooms, at: at) }.wall
             }
-            let started = Date()
-            try store.writeSynchronously { database in
-                try ObservationWriter.insertPoll(report, in: database)
-                try ObservationWriter.insertLiveRooms(list, monitor: report.monitor, at: report.finishedAt, in: database)
-            }
-            let seconds = Date().timeIntervalSince(started)
+            let seconds = try measure {
+                try store.writeSynchronously { database in
+                    try ObservationWriter.insertPoll(report, in: database)
+                    try ObservationWriter.insertLiveRooms(list, monitor: report.monitor, at: report.finishedAt, in: database)
+                }
+            }.wall
             crawlSeconds += seconds
             if compare {
                 comparedSeconds += seconds
             }
             if compare, index % 2 == 0 {
-                let started = Date()
-                try raw.crawl(list.rooms, at: at)
-                rawCrawlSeconds += Date().timeIntervalSince(started)
+                rawCrawlSeconds += try measure { try raw.crawl(list.rooms, at: at) }.wall
             }
             if (index + 1) % 2_880 == 0 {
                 FileHandle.standardError.write(Data(String(format: "  ... %d of %d crawls, %.0f s\n", index + 1, crawls, crawlSeconds).utf8))
@@ -265,9 +259,7 @@ struct History: AsyncParsableCommand {
             var timings: [Double] = []
             var rows = 0
             for _ in 0..<reportRuns {
-                let started = Date()
-                rows = try Reports.run(request, on: database).rows.count
-                timings.append(Date().timeIntervalSince(started) * 1_000)
+                timings.append(try measure { rows = try Reports.run(request, on: database).rows.count }.wall * 1_000)
             }
             timings.sort()
             print(String(format: "report %@: median %.1f ms, slowest %.1f ms (%d rows)",

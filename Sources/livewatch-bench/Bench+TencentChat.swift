@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LiveWatch
-import Logging
 import SQLite
 import Synchronization
 import VendorSimulator
@@ -21,86 +20,78 @@ struct TencentCrawl: AsyncParsableCommand {
     @Option(help: "Crawls stored before measuring bytes per sample.") var crawls = 100
 
     func run() async throws {
-        let child = try TencentChildSimulator(rooms: rooms, rateLimit: rateLimit)
-        defer { child.stop() }
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        guard let endpoint = URL(string: child.baseURL) else { throw ValidationError("bad simulator URL \(child.baseURL)") }
-        let monitor = TencentChatMonitorConfiguration(
-            name: "tim-bench", sdkAppID: benchTencentAppID, identifier: "administrator", secretKey: Secret(benchTencentKey),
-            endpoint: endpoint, pageSize: 20, rateLimit: rateLimit, maxPages: 100_000, crawlBudget: 3_600,
-            poll: PollSettings(interval: 60, timeout: 10, jitter: 0))
-        let store = try Store(path: folder + "/crawl.db")
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let recorder = PollRecorder(
-            store: store, alertLog: AlertLog(path: folder + "/alerts.log"), repeatInterval: 3_600, failureThreshold: 3, logger: logger)
-        let http = AsyncHTTPTransport()
-        let transport = RecordingTransport(http)
-        let pipeline = PollPipeline(recorder: recorder, logger: logger)
-        let runtime = MonitorRuntime.make(.tencentChat(monitor), transport: transport)
+        try await withChildSimulator(["serve-tencent", "--rooms", String(rooms), "--rate-limit", String(rateLimit)]) { child, folder in
+            let endpoint = try child.endpoint()
+            let monitor = TencentChatMonitorConfiguration(
+                name: "tim-bench", sdkAppID: benchTencentAppID, identifier: "administrator", secretKey: Secret(benchTencentKey),
+                endpoint: endpoint, pageSize: 20, rateLimit: rateLimit, maxPages: 100_000, crawlBudget: 3_600,
+                poll: PollSettings(interval: 60, timeout: 10, jitter: 0))
+            let bench = try BenchPipeline(folder: folder, database: "crawl.db")
+            let http = AsyncHTTPTransport()
+            let transport = RecordingTransport(http)
+            let runtime = MonitorRuntime.make(.tencentChat(monitor), transport: transport)
 
-        // 1. One crawl, end to end (sign, HTTP, parse, store).
-        let cpuBefore = processCPUSeconds()
-        let report = await pipeline.run(runtime, deadline: monitor.crawlBudget).0
-        let crawlCPU = processCPUSeconds() - cpuBefore
-        await http.shutdown()
-        store.close()
-        guard case .observed(.liveRooms(let list)) = report.outcome else {
-            throw ValidationError("the crawl failed: \(String(describing: report.failure))")
-        }
-        let counters = try child.counters()
-        let wall = report.finishedAt.timeIntervalSince(report.startedAt)
-        let ideal = Double(list.pages) / Double(rateLimit)
-        print(String(format: "tencent-crawl: %d rooms (%d distinct stored), %d pages, %d requests at rate_limit %d",
-                     rooms, list.rooms.count, list.pages, report.requests, rateLimit))
-        print(String(format: "tencent-crawl: wall %.2f s / (pages / rate limit = %.2f s) = %.3f (goal <= 1.05)", wall, ideal, wall / ideal))
-        print("tencent-crawl: rate-limit violations counted by the simulator: \(counters.violations) of \(counters.requests) requests (goal 0)")
-        print(String(format: "tencent-crawl: client CPU for the whole crawl (UserSig, HTTP, parse, store): %.0f ms", crawlCPU * 1_000))
-
-        // 2. Parse and store alone, from the recorded bodies: best of 5.
-        let bodies = transport.bodies
-        var bestParse = Double.infinity
-        var bestStore = Double.infinity
-        for round in 0..<5 {
-            let parseStart = processCPUSeconds()
-            let parsed = Self.parseCrawl(bodies)
-            bestParse = min(bestParse, processCPUSeconds() - parseStart)
-            let roundStore = try Store(path: folder + "/parse-store-\(round).db")
-            let storeStart = processCPUSeconds()
-            try roundStore.writeSynchronously { database in
-                try ObservationWriter.insertObservation(.liveRooms(parsed), monitor: "tim-bench", at: Date(), in: database)
+            // 1. One crawl, end to end (sign, HTTP, parse, store).
+            let cpuBefore = processCPUSeconds()
+            let report = await bench.poll(runtime, deadline: monitor.crawlBudget)
+            let crawlCPU = processCPUSeconds() - cpuBefore
+            await http.shutdown()
+            bench.store.close()
+            guard case .observed(.liveRooms(let list)) = report.outcome else {
+                throw ValidationError("the crawl failed: \(String(describing: report.failure))")
             }
-            bestStore = min(bestStore, processCPUSeconds() - storeStart)
-            roundStore.close()
-        }
-        print(String(format: "tencent-crawl: CPU to parse %d pages into %d rooms %.1f ms + store them in one transaction %.1f ms = %.1f ms",
-                     bodies.count, list.rooms.count, bestParse * 1_000, bestStore * 1_000, (bestParse + bestStore) * 1_000))
+            let counters = try Self.counters(of: child)
+            let wall = report.finishedAt.timeIntervalSince(report.startedAt)
+            let ideal = Double(list.pages) / Double(rateLimit)
+            print(String(format: "tencent-crawl: %d rooms (%d distinct stored), %d pages, %d requests at rate_limit %d",
+                         rooms, list.rooms.count, list.pages, report.requests, rateLimit))
+            print(String(format: "tencent-crawl: wall %.2f s / (pages / rate limit = %.2f s) = %.3f (goal <= 1.05)", wall, ideal, wall / ideal))
+            print("tencent-crawl: rate-limit violations counted by the simulator: \(counters.violations) of \(counters.requests) requests (goal 0)")
+            print(String(format: "tencent-crawl: client CPU for the whole crawl (UserSig, HTTP, parse, store): %.0f ms", crawlCPU * 1_000))
 
-        // 3. Bytes on disk per sample after `crawls` crawls of this list (values moving between crawls).
-        let (fileBytes, tableBytes, samples) = try Self.storeCrawls(list, count: crawls, path: folder + "/history.db")
-        print(String(format: "tencent-crawl: after %d crawls (%d samples): %.1f bytes/sample for the whole database file, "
-                     + "%@ for live_room_sample_data alone (goal <= 30)",
-                     crawls, samples, Double(fileBytes) / Double(samples),
-                     tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)"))
+            // 2. Parse and store alone, from the recorded bodies: best of 5.
+            let bodies = transport.bodies
+            var bestParse = Double.infinity
+            var bestStore = Double.infinity
+            for round in 0..<5 {
+                let parseStart = processCPUSeconds()
+                let parsed = Self.parseCrawl(bodies)
+                bestParse = min(bestParse, processCPUSeconds() - parseStart)
+                let roundStore = try Store(path: folder + "/parse-store-\(round).db")
+                let storeStart = processCPUSeconds()
+                try roundStore.writeSynchronously { database in
+                    try ObservationWriter.insertObservation(.liveRooms(parsed), monitor: "tim-bench", at: Date(), in: database)
+                }
+                bestStore = min(bestStore, processCPUSeconds() - storeStart)
+                roundStore.close()
+            }
+            print(String(format: "tencent-crawl: CPU to parse %d pages into %d rooms %.1f ms + store them in one transaction %.1f ms = %.1f ms",
+                         bodies.count, list.rooms.count, bestParse * 1_000, bestStore * 1_000, (bestParse + bestStore) * 1_000))
+
+            // 3. Bytes on disk per sample after `crawls` crawls of this list (values moving between crawls).
+            let (fileBytes, tableBytes, samples) = try Self.storeCrawls(list, count: crawls, path: folder + "/history.db")
+            print(String(format: "tencent-crawl: after %d crawls (%d samples): %.1f bytes/sample for the whole database file, "
+                         + "%@ for live_room_sample_data alone (goal <= 30)",
+                         crawls, samples, Double(fileBytes) / Double(samples),
+                         tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)"))
+        }
+    }
+
+    /// The child simulator's request and rate-limit violation counters (`serve-tencent` answers `counters`).
+    static func counters(of child: ChildSimulator) throws -> (requests: Int, violations: Int) {
+        let fields = (child.ask("counters") ?? "").split(separator: " ").compactMap { Int($0) }
+        guard fields.count == 2 else { throw ValidationError("the simulator did not answer with its counters") }
+        return (fields[0], fields[1])
     }
 
     /// What the monitor does with the bodies: parse each page, keep each room once (last values win).
     static func parseCrawl(_ bodies: [[UInt8]]) -> LiveRoomList {
-        var rooms: [LiveRoom] = []
-        var index: [String: Int] = [:]
+        var rooms = DistinctListing<LiveRoom> { $0.roomID }
         for body in bodies {
             guard case .page(let page) = TencentChatClient.parse(IncomingResponse(status: 200, headers: [], body: body)).answer else { continue }
-            for room in page.rooms {
-                if let position = index[room.roomID] {
-                    rooms[position] = room
-                } else {
-                    index[room.roomID] = rooms.count
-                    rooms.append(room)
-                }
-            }
+            rooms.merge(page.rooms)
         }
-        return LiveRoomList(rooms: rooms, pages: bodies.count)
+        return LiveRoomList(rooms: rooms.entries, pages: bodies.count)
     }
 
     /// Stores `count` crawls a minute apart, each room's views growing a little, as the daemon would; returns
@@ -151,58 +142,8 @@ final class RecordingTransport: HTTPTransport {
     }
 }
 
-/// The simulator with one Tencent Chat application, in a child process (its CPU is not ours).
-/// It prints its URL, then answers each `counters` line on standard input with one line of counters.
-final class TencentChildSimulator {
-    let process = Process()
-    let baseURL: String
-    private let input: Pipe
-    private let output: Pipe
-    private var buffer = Data()
-
-    init(rooms: Int, rateLimit: Int) throws {
-        let input = Pipe()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["serve-tencent", "--rooms", String(rooms), "--rate-limit", String(rateLimit)]
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var buffer = Data()
-        baseURL = Self.readLine(from: output, buffer: &buffer) ?? ""
-        self.input = input
-        self.output = output
-        self.buffer = buffer
-    }
-
-    private static func readLine(from pipe: Pipe, buffer: inout Data) -> String? {
-        while !buffer.contains(0x0A) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
-        }
-        guard let newline = buffer.firstIndex(of: 0x0A) else { return nil }
-        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-        buffer = Data(buffer[(newline + 1)...])
-        return line.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    private func readLine() -> String? { Self.readLine(from: output, buffer: &buffer) }
-
-    func counters() throws -> (requests: Int, violations: Int) {
-        input.fileHandleForWriting.write(Data("counters\n".utf8))
-        let fields = (readLine() ?? "").split(separator: " ").compactMap { Int($0) }
-        guard fields.count == 2 else { throw ValidationError("the simulator did not answer with its counters") }
-        return (fields[0], fields[1])
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
-/// `serve-tencent`: (internal) the child process of `tencent-crawl`.
+/// `serve-tencent`: (internal) the child process of `tencent-crawl`: prints its URL, then answers each
+/// `counters` line on standard input with one line of counters.
 struct TencentServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve-tencent", abstract: "(internal) run the Tencent Chat simulator; print its URL, then counters on request.")
@@ -211,17 +152,17 @@ struct TencentServe: AsyncParsableCommand {
     @Option var rateLimit = 50
 
     func run() async throws {
-        let simulator = VendorSimulator()
-        try await simulator.start()
-        simulator.tencentChat.addApplication(sdkAppID: benchTencentAppID, secretKey: benchTencentKey, administrator: "administrator")
-        simulator.tencentChat.setRooms(count: rooms)
-        simulator.tencentChat.setRateLimit(rateLimit)
-        FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
-        // The server runs on NIO's threads; blocking here on standard input is fine.
-        while let line = Swift.readLine() {
-            if line == "counters" {
-                let counters = simulator.tencentChat.counters
-                FileHandle.standardOutput.write(Data("\(counters.requests) \(counters.rateLimitViolations)\n".utf8))
+        try await serveSimulator { simulator in
+            simulator.tencentChat.addApplication(sdkAppID: benchTencentAppID, secretKey: benchTencentKey, administrator: "administrator")
+            simulator.tencentChat.setRooms(count: rooms)
+            simulator.tencentChat.setRateLimit(rateLimit)
+        } then: { simulator in
+            // The server runs on NIO's threads; blocking here on standard input is fine.
+            while let line = Swift.readLine() {
+                if line == "counters" {
+                    let counters = simulator.tencentChat.counters
+                    FileHandle.standardOutput.write(Data("\(counters.requests) \(counters.rateLimitViolations)\n".utf8))
+                }
             }
         }
     }

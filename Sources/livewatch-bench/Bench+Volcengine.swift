@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LiveWatch
-import Logging
 import VendorSigning
 import VendorSimulator
 
@@ -19,15 +18,13 @@ struct ServeVolcengine: AsyncParsableCommand {
         commandName: "serve-volcengine", abstract: "(internal) run the simulator with a Volcengine account and print its URL.")
 
     func run() async throws {
-        let simulator = VendorSimulator()
-        try await simulator.start()
-        simulator.volcengine.addAccount(accessKey: benchVolcengineAccessKey, secretKey: benchVolcengineSecretKey)
-        simulator.volcengine.enforcesRateLimits = false
-        for activity in benchVolcengineActivities {
-            simulator.volcengine.addActivity(activity, restrictions: [.sample(type: 1), .sample(type: 2)])
+        try await serveSimulator { simulator in
+            simulator.volcengine.addAccount(accessKey: benchVolcengineAccessKey, secretKey: benchVolcengineSecretKey)
+            simulator.volcengine.enforcesRateLimits = false
+            for activity in benchVolcengineActivities {
+                simulator.volcengine.addActivity(activity, restrictions: [.sample(type: 1), .sample(type: 2)])
+            }
         }
-        FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
-        while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
     }
 }
 
@@ -69,43 +66,29 @@ struct VolcenginePollCPU: AsyncParsableCommand {
     @Option var polls = 500
 
     func run() async throws {
-        let child = try ChildSimulator(arguments: ["serve-volcengine"])
-        defer { child.stop() }
-        guard let endpoint = URL(string: child.baseURL) else { throw ValidationError("bad simulator URL") }
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let volcengine = VolcengineMonitorConfiguration(
-            name: "volc-bench", accessKey: Secret(benchVolcengineAccessKey), secretKey: Secret(benchVolcengineSecretKey),
-            endpoint: endpoint, activityIDs: benchVolcengineActivities, viewingRestrictions: true, liveClientLinks: true,
-            guestNames: ["嘉宾A"], poll: PollSettings(interval: 1, timeout: 5, jitter: 0))
-        let store = try Store(path: folder + "/bench.db")
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let recorder = PollRecorder(
-            store: store, alertLog: AlertLog(path: folder + "/alerts.log"), repeatInterval: 3_600, failureThreshold: 3,
-            logger: logger)
-        let transport = AsyncHTTPTransport()
-        let pipeline = PollPipeline(recorder: recorder, logger: logger)
-        // The documented limits would make this a test of patience: raised here, and off in the child simulator.
-        let limiters = VolcengineRateLimiters(
-            restrictions: RateLimiter(perSecond: 1_000_000), links: RateLimiter(perSecond: 1_000_000))
-        let runtime = MonitorRuntime(
-            configuration: .volcengine(volcengine),
-            monitor: VolcengineMonitor(configuration: volcengine, transport: transport, limiters: limiters),
-            evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
-        for _ in 0..<20 { _ = await pipeline.run(runtime, deadline: 5) }
-        let cpuBefore = processCPUSeconds()
-        let wallBefore = Date()
-        var failures = 0
-        for _ in 0..<polls {
-            if !(await pipeline.run(runtime, deadline: 5).0.succeeded) { failures += 1 }
+        try await withChildSimulator(["serve-volcengine"]) { child, folder in
+            let endpoint = try child.endpoint()
+            let volcengine = VolcengineMonitorConfiguration(
+                name: "volc-bench", accessKey: Secret(benchVolcengineAccessKey), secretKey: Secret(benchVolcengineSecretKey),
+                endpoint: endpoint, activityIDs: benchVolcengineActivities, viewingRestrictions: true, liveClientLinks: true,
+                guestNames: ["嘉宾A"], poll: PollSettings(interval: 1, timeout: 5, jitter: 0))
+            let bench = try BenchPipeline(folder: folder)
+            let transport = AsyncHTTPTransport()
+            // The documented limits would make this a test of patience: raised here, and off in the child simulator.
+            let limiters = VolcengineRateLimiters(
+                restrictions: RateLimiter(perSecond: 1_000_000), links: RateLimiter(perSecond: 1_000_000))
+            let runtime = MonitorRuntime(
+                configuration: .volcengine(volcengine),
+                monitor: VolcengineMonitor(configuration: volcengine, transport: transport, limiters: limiters),
+                evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
+            for _ in 0..<20 { _ = await bench.poll(runtime, deadline: 5) }
+            let figures = await measurePolls(polls) { await bench.poll(runtime, deadline: 5) }
+            await transport.shutdown()
+            bench.store.close()
+            print(String(format: "volcengine-poll-cpu: %d polls (9 requests each), %d failed; CPU %.3f ms/poll (%.3f ms/request), wall %.3f ms/poll",
+                         polls, figures.failures, figures.cpu * 1_000 / Double(polls), figures.cpu * 1_000 / Double(polls * 9),
+                         figures.wall * 1_000 / Double(polls)))
         }
-        let cpu = processCPUSeconds() - cpuBefore
-        let wall = Date().timeIntervalSince(wallBefore)
-        await transport.shutdown()
-        store.close()
-        print(String(format: "volcengine-poll-cpu: %d polls (9 requests each), %d failed; CPU %.3f ms/poll (%.3f ms/request), wall %.3f ms/poll",
-                     polls, failures, cpu * 1_000 / Double(polls), cpu * 1_000 / Double(polls * 9), wall * 1_000 / Double(polls)))
     }
 }
 

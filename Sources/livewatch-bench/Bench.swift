@@ -38,24 +38,46 @@ func residentBytes() -> Int {
 let benchAppID = "bench-app"
 let benchSecret = "bench-secret-0123456789abcdef"
 
-/// Runs the simulator in a child process (so its CPU is not counted), returns its base URL.
+/// The simulator in a child process (so its CPU is not counted): it prints its base URL, then may answer
+/// lines sent to its standard input (`ask`).
 final class ChildSimulator {
     let process = Process()
     let baseURL: String
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer = Data()
 
     init(arguments: [String] = ["serve"]) throws {
-        let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = arguments
-        process.standardOutput = pipe
+        process.standardOutput = output
+        process.standardInput = input
         try process.run()
-        var buffer = Data()
+        baseURL = Self.readLine(from: output, buffer: &buffer) ?? ""
+    }
+
+    private static func readLine(from pipe: Pipe, buffer: inout Data) -> String? {
         while !buffer.contains(0x0A) {
             let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
+            if chunk.isEmpty { return nil }
             buffer.append(chunk)
         }
-        baseURL = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let newline = buffer.firstIndex(of: 0x0A) else { return nil }
+        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+        buffer = Data(buffer[(newline + 1)...])
+        return line.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Sends `line` to the child and returns its one-line answer.
+    func ask(_ line: String) -> String? {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        return Self.readLine(from: output, buffer: &buffer)
+    }
+
+    /// The simulator's base URL, parsed.
+    func endpoint() throws -> URL {
+        guard let url = URL(string: baseURL) else { throw ValidationError("bad simulator URL \(baseURL)") }
+        return url
     }
 
     func stop() {
@@ -64,8 +86,95 @@ final class ChildSimulator {
     }
 }
 
-func benchConfiguration(baseURL: String, folder: String, interval: Double) throws -> Configuration {
-    guard let endpoint = URL(string: baseURL) else { throw ValidationError("bad simulator URL \(baseURL)") }
+/// Runs `body` with the simulator in a child process (`arguments` choose and fill it) and a new temporary
+/// folder; afterwards, returned or thrown, the child is stopped and the folder removed.
+func withChildSimulator(_ arguments: [String] = ["serve"], _ body: (ChildSimulator, String) async throws -> Void) async throws {
+    let child = try ChildSimulator(arguments: arguments)
+    defer { child.stop() }
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try await body(child, folder)
+}
+
+/// The `serve` commands' body: starts a simulator, lets `configure` fill it, prints its base URL (the line
+/// `ChildSimulator` reads), then runs `serve` (by default, serves until the process is killed).
+func serveSimulator(
+    _ configure: (VendorSimulator) -> Void,
+    then serve: (VendorSimulator) async throws -> Void = { _ in while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) } }
+) async throws {
+    let simulator = VendorSimulator()
+    try await simulator.start()
+    configure(simulator)
+    FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
+    try await serve(simulator)
+}
+
+/// The daemon's poll pipeline with its store and alert log in `folder` (no log lines), as the benchmarks drive it.
+struct BenchPipeline {
+    let store: Store
+    let pipeline: PollPipeline
+
+    init(folder: String, database: String = "bench.db") throws {
+        store = try Store(path: folder + "/" + database)
+        let logger = silentLogger()
+        let recorder = PollRecorder(
+            store: store, alertLog: AlertLog(path: folder + "/alerts.log"), repeatInterval: 3_600, failureThreshold: 3,
+            logger: logger)
+        pipeline = PollPipeline(recorder: recorder, logger: logger)
+    }
+
+    /// One poll of `runtime` through the pipeline.
+    func poll(_ runtime: MonitorRuntime, deadline: Double) async -> PollReport {
+        await pipeline.run(runtime, deadline: deadline).0
+    }
+}
+
+/// A logger that lets only critical lines through.
+func silentLogger() -> Logger {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    return logger
+}
+
+/// Wall and CPU seconds something took.
+typealias Measured = (wall: Double, cpu: Double)
+
+/// Runs `body` and returns the wall and CPU seconds it took.
+func measure(_ body: () throws -> Void) rethrows -> Measured {
+    let cpu = processCPUSeconds()
+    let started = Date()
+    try body()
+    let wall = Date().timeIntervalSince(started)
+    return (wall, processCPUSeconds() - cpu)
+}
+
+/// What `count` measured polls took and produced.
+struct PollFigures {
+    var cpu = 0.0
+    var wall = 0.0
+    var failures = 0
+    var requests = 0
+}
+
+/// Runs `poll` `count` times and measures the CPU and wall time of all of them; a poll `succeeded` refuses
+/// counts as failed.
+func measurePolls(
+    _ count: Int, succeeded: (PollReport) -> Bool = \.succeeded, _ poll: () async -> PollReport
+) async -> PollFigures {
+    var figures = PollFigures()
+    let cpuBefore = processCPUSeconds()
+    let wallBefore = Date()
+    for _ in 0..<count {
+        let report = await poll()
+        if !succeeded(report) { figures.failures += 1 }
+        figures.requests += report.requests
+    }
+    figures.cpu = processCPUSeconds() - cpuBefore
+    figures.wall = Date().timeIntervalSince(wallBefore)
+    return figures
+}
+
+func benchConfiguration(endpoint: URL, folder: String, interval: Double) throws -> Configuration {
     var daemon = DaemonSettings()
     daemon.database = folder + "/bench.db"
     daemon.alertLog = folder + "/alerts.log"
@@ -86,11 +195,9 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "(internal) run the simulator and print its URL.")
 
     func run() async throws {
-        let simulator = VendorSimulator()
-        try await simulator.start()
-        simulator.polyv.addApplication(appID: benchAppID, secret: benchSecret, total: 10, used: 3)
-        FileHandle.standardOutput.write(Data((simulator.baseURL + "\n").utf8))
-        while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+        try await serveSimulator { simulator in
+            simulator.polyv.addApplication(appID: benchAppID, secret: benchSecret, total: 10, used: 3)
+        }
     }
 }
 
@@ -102,38 +209,22 @@ struct PollCPU: AsyncParsableCommand {
     @Flag(help: "Only the vendor round trip (sign, HTTP, parse), without storing.") var noStore = false
 
     func run() async throws {
-        let child = try ChildSimulator()
-        defer { child.stop() }
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let configuration = try benchConfiguration(baseURL: child.baseURL, folder: folder, interval: 1)
-        let store = try Store(path: configuration.daemon.database)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let recorder = PollRecorder(
-            store: store, alertLog: AlertLog(path: configuration.daemon.alertLog), repeatInterval: 3_600,
-            failureThreshold: 3, logger: logger)
-        let transport = AsyncHTTPTransport()
-        let pipeline = PollPipeline(recorder: recorder, logger: logger)
-        guard let monitor = configuration.monitors.first else { return }
-        let runtime = MonitorRuntime.make(monitor, transport: transport)
-        for _ in 0..<50 { _ = await pipeline.run(runtime, deadline: 5) }  // warm up connections and caches
-        let cpuBefore = processCPUSeconds()
-        let wallBefore = Date()
-        var failures = 0
-        for _ in 0..<polls {
-            if noStore {
-                if !(await runtime.monitor.poll(deadline: 5).succeeded) { failures += 1 }
-            } else if !(await pipeline.run(runtime, deadline: 5).0.succeeded) {
-                failures += 1
+        try await withChildSimulator { child, folder in
+            let configuration = try benchConfiguration(endpoint: child.endpoint(), folder: folder, interval: 1)
+            let bench = try BenchPipeline(folder: folder)
+            let transport = AsyncHTTPTransport()
+            guard let monitor = configuration.monitors.first else { return }
+            let runtime = MonitorRuntime.make(monitor, transport: transport)
+            for _ in 0..<50 { _ = await bench.poll(runtime, deadline: 5) }  // warm up connections and caches
+            let figures = await measurePolls(polls) {
+                noStore ? await runtime.monitor.poll(deadline: 5) : await bench.poll(runtime, deadline: 5)
             }
+            await transport.shutdown()
+            bench.store.close()
+            print(String(format: "poll-cpu%@: %d polls, %d failed; CPU %.3f ms/poll (goal <= 0.5), wall %.3f ms/poll",
+                         noStore ? " (no store)" : "", polls, figures.failures, figures.cpu * 1_000 / Double(polls),
+                         figures.wall * 1_000 / Double(polls)))
         }
-        let cpu = processCPUSeconds() - cpuBefore
-        let wall = Date().timeIntervalSince(wallBefore)
-        await transport.shutdown()
-        store.close()
-        print(String(format: "poll-cpu%@: %d polls, %d failed; CPU %.3f ms/poll (goal <= 0.5), wall %.3f ms/poll",
-                     noStore ? " (no store)" : "", polls, failures, cpu * 1_000 / Double(polls), wall * 1_000 / Double(polls)))
     }
 }
 
@@ -207,32 +298,29 @@ struct RunRSS: AsyncParsableCommand {
     @Option var minutes = 10
 
     func run() async throws {
-        let child = try ChildSimulator()
-        defer { child.stop() }
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let configuration = try benchConfiguration(baseURL: child.baseURL, folder: folder, interval: 1)
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let counter = PollTally()
-        let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
-            if case .pollFinished(_, let ok, _) = event { counter.add(ok) }
-        })
-        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-        let running = Task { try await daemon.run(signals: signals) }
-        print("run-rss: start RSS \(residentBytes() / 1_024) KiB")
-        var samples: [Int] = []
-        for minute in 1...max(1, minutes) {
-            try await Task.sleep(nanoseconds: 60_000_000_000)
-            samples.append(residentBytes())
-            let (ok, failed) = counter.read()
-            print("run-rss: minute \(minute): RSS \(samples.last.map { $0 / 1_024 } ?? 0) KiB, polls ok \(ok), failed \(failed)")
-        }
-        control.yield(.stop)
-        try await running.value
-        if let first = samples.first, let last = samples.last {
-            print(String(format: "run-rss: after %d min RSS %.1f MB (goal <= 20), growth after minute 1: %+.1f MB",
-                         minutes, Double(last) / 1e6, Double(last - first) / 1e6))
+        try await withChildSimulator { child, folder in
+            let configuration = try benchConfiguration(endpoint: child.endpoint(), folder: folder, interval: 1)
+            let logger = silentLogger()
+            let counter = PollTally()
+            let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
+                if case .pollFinished(_, let ok, _) = event { counter.add(ok) }
+            })
+            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
+            let running = Task { try await daemon.run(signals: signals) }
+            print("run-rss: start RSS \(residentBytes() / 1_024) KiB")
+            var samples: [Int] = []
+            for minute in 1...max(1, minutes) {
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+                samples.append(residentBytes())
+                let (ok, failed) = counter.read()
+                print("run-rss: minute \(minute): RSS \(samples.last.map { $0 / 1_024 } ?? 0) KiB, polls ok \(ok), failed \(failed)")
+            }
+            control.yield(.stop)
+            try await running.value
+            if let first = samples.first, let last = samples.last {
+                print(String(format: "run-rss: after %d min RSS %.1f MB (goal <= 20), growth after minute 1: %+.1f MB",
+                             minutes, Double(last) / 1e6, Double(last - first) / 1e6))
+            }
         }
     }
 }
