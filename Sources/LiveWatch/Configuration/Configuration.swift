@@ -85,59 +85,75 @@ public enum MonitorConfiguration: Sendable, Equatable {
     case metaStudio(MetaStudioMonitorConfiguration)
     case volcengine(VolcengineMonitorConfiguration)
 
-    /// The unique monitor name.
-    public var name: String {
+    /// The vendor's own configuration.
+    public var vendorConfiguration: any VendorMonitorConfiguration {
         switch self {
-        case .polyv(let configuration): return configuration.name
-        case .tencentChat(let configuration): return configuration.name
-        case .metaStudio(let configuration): return configuration.name
-        case .volcengine(let configuration): return configuration.name
+        case .polyv(let configuration): return configuration
+        case .tencentChat(let configuration): return configuration
+        case .metaStudio(let configuration): return configuration
+        case .volcengine(let configuration): return configuration
         }
     }
+
+    /// The unique monitor name.
+    public var name: String { vendorConfiguration.name }
 
     /// The vendor's short name, as stored in `polls.vendor`.
-    public var vendor: String {
-        switch self {
-        case .polyv: return "polyv"
-        case .tencentChat: return "tencent_chat"
-        case .metaStudio: return "metastudio"
-        case .volcengine: return "volcengine"
-        }
-    }
+    public var vendor: String { type(of: vendorConfiguration).vendor }
 
     /// Its poll settings, defaults applied.
-    public var poll: PollSettings {
-        switch self {
-        case .polyv(let configuration): return configuration.poll
-        case .tencentChat(let configuration): return configuration.poll
-        case .metaStudio(let configuration): return configuration.poll
-        case .volcengine(let configuration): return configuration.poll
-        }
-    }
+    public var poll: PollSettings { vendorConfiguration.poll }
 
     /// The deadline of one whole poll: `timeout`, or the crawl budget for a paging crawl.
-    public var pollDeadline: Double {
-        switch self {
-        case .tencentChat(let configuration): return configuration.crawlBudget
-        case .metaStudio(let configuration): return max(configuration.poll.timeout, configuration.poll.timeout * Double(min(configuration.maxPages, 10)))
-        case .volcengine(let configuration): return configuration.pollDeadline
-        case .polyv: return poll.timeout
-        }
-    }
+    public var pollDeadline: Double { vendorConfiguration.pollDeadline }
 
     /// Every secret it holds, so logs and errors can be scrubbed of them.
+    public var secrets: [Secret] { vendorConfiguration.secrets }
+}
+
+/// What the configuration of a monitor says whatever its vendor.
+public protocol VendorMonitorConfiguration: Sendable {
+    /// The vendor's short name, as stored in `polls.vendor`.
+    static var vendor: String { get }
+    /// The unique monitor name.
+    var name: String { get }
+    /// Its poll settings, defaults applied.
+    var poll: PollSettings { get }
+    /// The deadline of one whole poll.
+    var pollDeadline: Double { get }
+    /// Every secret it holds.
+    var secrets: [Secret] { get }
+}
+
+extension PolyvMonitorConfiguration: VendorMonitorConfiguration {
+    public static var vendor: String { "polyv" }
+    /// `timeout`: one request.
+    public var pollDeadline: Double { poll.timeout }
+    public var secrets: [Secret] { [appSecret] }
+}
+
+extension TencentChatMonitorConfiguration: VendorMonitorConfiguration {
+    public static var vendor: String { "tencent_chat" }
+    /// The crawl budget: a crawl pages through the whole list.
+    public var pollDeadline: Double { crawlBudget }
+    public var secrets: [Secret] { [secretKey] }
+}
+
+extension MetaStudioMonitorConfiguration: VendorMonitorConfiguration {
+    public static var vendor: String { "metastudio" }
+    /// `timeout` for each page, up to 10 of them.
+    public var pollDeadline: Double { max(poll.timeout, poll.timeout * Double(min(maxPages, 10))) }
     public var secrets: [Secret] {
-        switch self {
-        case .polyv(let configuration): return [configuration.appSecret]
-        case .tencentChat(let configuration): return [configuration.secretKey]
-        case .metaStudio(let configuration):
-            switch configuration.authentication {
-            case .accessKey(let accessKey, let secretKey): return [accessKey, secretKey]
-            case .token(let token): return [token]
-            }
-        case .volcengine(let configuration): return [configuration.accessKey, configuration.secretKey]
+        switch authentication {
+        case .accessKey(let accessKey, let secretKey): return [accessKey, secretKey]
+        case .token(let token): return [token]
         }
     }
+}
+
+extension VolcengineMonitorConfiguration: VendorMonitorConfiguration {
+    public static var vendor: String { "volcengine" }
+    public var secrets: [Secret] { [accessKey, secretKey] }
 }
 
 /// A Tencent Cloud Chat live room list monitor.

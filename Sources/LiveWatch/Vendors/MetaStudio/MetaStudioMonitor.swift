@@ -35,7 +35,7 @@ public struct MetaStudioMonitor: Monitor {
     /// The monitor's unique name.
     public var name: String { client.configuration.name }
     /// `metastudio`, as stored in `polls.vendor`.
-    public var vendor: String { "metastudio" }
+    public var vendor: String { MetaStudioMonitorConfiguration.vendor }
 
     /// Lists every page within `deadline` seconds; the report holds the whole listing or the failure.
     public func poll(deadline: Double) async -> PollReport {

@@ -11,7 +11,7 @@ public struct PolyvMonitor: Monitor {
     }
 
     public var name: String { client.configuration.name }
-    public var vendor: String { "polyv" }
+    public var vendor: String { PolyvMonitorConfiguration.vendor }
 
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()

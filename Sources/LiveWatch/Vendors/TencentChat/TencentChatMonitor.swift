@@ -70,7 +70,7 @@ public struct TencentChatMonitor: Monitor {
     /// The monitor's configured name.
     public var name: String { client.configuration.name }
     /// `tencent_chat`.
-    public var vendor: String { "tencent_chat" }
+    public var vendor: String { TencentChatMonitorConfiguration.vendor }
 
     /// Crawls the whole list within `deadline` (and `crawl_budget`); never throws.
     public func poll(deadline: Double) async -> PollReport {

@@ -49,7 +49,7 @@ public struct VolcengineMonitor: Monitor {
     /// The monitor's name.
     public var name: String { client.configuration.name }
     /// `volcengine`.
-    public var vendor: String { "volcengine" }
+    public var vendor: String { VolcengineMonitorConfiguration.vendor }
 
     /// What one API's lane of requests produced.
     struct Lane: Sendable {
