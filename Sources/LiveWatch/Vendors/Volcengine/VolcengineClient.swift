@@ -259,50 +259,50 @@ public struct VolcengineClient: Sendable {
         return PollFailure(kind: kind, code: number ?? (name.isEmpty ? "http_\(status)" : name), message: message)
     }
 
-    /// Maps a `GetCustomViewingRestrictionInfoAPI` success to the activity's restrictions.
-    static func parseRestrictions(_ response: IncomingResponse, activityID: Int64) -> Result<ActivityViewingRestrictions, PollFailure> {
-        let envelope: VolcengineResultEnvelope<VolcengineRestrictionResult>
+    /// The `Result` of a success, as `Body`; a failure when the body is not `what` or has no `Result`.
+    static func decodeResult<Body: Decodable>(_ response: IncomingResponse, as _: Body.Type, what: String) -> Result<Body, PollFailure> {
+        let envelope: VolcengineResultEnvelope<Body>
         do {
-            envelope = try VolcengineJSON.decoder().decode(VolcengineResultEnvelope<VolcengineRestrictionResult>.self, from: Data(response.body))
+            envelope = try VolcengineJSON.decoder().decode(VolcengineResultEnvelope<Body>.self, from: Data(response.body))
         } catch {
-            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Result is not a viewing restriction"))
+            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Result is not \(what)"))
         }
         guard let result = envelope.result else {
             return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result"))
         }
-        if let answered = result.activityId?.value, answered != String(activityID) {
-            return .failure(PollFailure(
-                kind: .invalidResponse, code: "invalid_response", message: "the answer is for activity \(answered.prefix(20))"))
+        return .success(result)
+    }
+
+    /// Maps a `GetCustomViewingRestrictionInfoAPI` success to the activity's restrictions.
+    static func parseRestrictions(_ response: IncomingResponse, activityID: Int64) -> Result<ActivityViewingRestrictions, PollFailure> {
+        decodeResult(response, as: VolcengineRestrictionResult.self, what: "a viewing restriction").flatMap { result in
+            if let answered = result.activityId?.value, answered != String(activityID) {
+                return .failure(PollFailure(
+                    kind: .invalidResponse, code: "invalid_response", message: "the answer is for activity \(answered.prefix(20))"))
+            }
+            let entries = (result.customViewingRestriction ?? []).map { entry in
+                ViewingRestriction(
+                    type: entry.viewingRestrictionType.flatMap { Int($0.value) },
+                    customApp: nonEmpty(entry.customApp), customURL: nonEmpty(entry.customUrl),
+                    errorRedirectURL: nonEmpty(entry.errorRedirectUrl),
+                    secretFingerprint: nonEmpty(entry.secretKey).map(Secret.fingerprint(of:)))
+            }
+            return .success(ActivityViewingRestrictions(
+                activityID: activityID, mainButtonTitle: nonEmpty(result.mainViewingRestrictionButtonTitle),
+                subButtonTitle: nonEmpty(result.subViewingRestrictionButtonTitle),
+                entries: entries.sorted { ($0.type ?? Int.max) < ($1.type ?? Int.max) }))
         }
-        let entries = (result.customViewingRestriction ?? []).map { entry in
-            ViewingRestriction(
-                type: entry.viewingRestrictionType.flatMap { Int($0.value) },
-                customApp: nonEmpty(entry.customApp), customURL: nonEmpty(entry.customUrl),
-                errorRedirectURL: nonEmpty(entry.errorRedirectUrl),
-                secretFingerprint: nonEmpty(entry.secretKey).map(Secret.fingerprint(of:)))
-        }
-        return .success(ActivityViewingRestrictions(
-            activityID: activityID, mainButtonTitle: nonEmpty(result.mainViewingRestrictionButtonTitle),
-            subButtonTitle: nonEmpty(result.subViewingRestrictionButtonTitle),
-            entries: entries.sorted { ($0.type ?? Int.max) < ($1.type ?? Int.max) }))
     }
 
     /// Maps a `GetDownloadLiveClient` success to the link (a secret).
     static func parseLink(_ response: IncomingResponse, kind: StartLinkKind) -> Result<StartLink, PollFailure> {
-        let envelope: VolcengineResultEnvelope<VolcengineLinkResult>
-        do {
-            envelope = try VolcengineJSON.decoder().decode(VolcengineResultEnvelope<VolcengineLinkResult>.self, from: Data(response.body))
-        } catch {
-            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Result is not a start link"))
+        decodeResult(response, as: VolcengineLinkResult.self, what: "a start link").flatMap { result in
+            guard let url = nonEmpty(result.url) else {
+                return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result.Url"))
+            }
+            let expireTime = result.expireTime.flatMap { Int64($0.value) }.flatMap { $0 > 0 ? $0 : nil }
+            return .success(StartLink(url: Secret(url), temporaryURL: nonEmpty(result.tmpUrl).map(Secret.init), expireTime: expireTime))
         }
-        guard let result = envelope.result else {
-            return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result"))
-        }
-        guard let url = nonEmpty(result.url) else {
-            return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result.Url"))
-        }
-        let expireTime = result.expireTime.flatMap { Int64($0.value) }.flatMap { $0 > 0 ? $0 : nil }
-        return .success(StartLink(url: Secret(url), temporaryURL: nonEmpty(result.tmpUrl).map(Secret.init), expireTime: expireTime))
     }
 
     static func nonEmpty(_ text: String?) -> String? {
