@@ -97,16 +97,12 @@ final class ReloadableFile: Sendable {
             defer { folder.remove() }
             let file = ReloadableFile(path: folder.file("livewatch.yaml"))
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["first"]))
-            let clock = ManualClock(start: Date())
-            let events = EventRecorder()
-            let log = CapturedLog()
             let notify = try NotifySocket(path: folder.file("notify.sock"))
-            let daemon = Daemon(
-                configuration: try file.load(), logger: log.logger, clock: clock, transport: fixture.transport,
+            let daemon = RunningDaemon(
+                try file.load(), transport: fixture.transport,
                 notifier: SystemdNotifier(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "20000000"]),
-                reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
-            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-            let running = Task { try await daemon.run(signals: signals) }
+                reloadConfiguration: { try file.load() })
+            let (clock, events, log, control) = (daemon.clock, daemon.events, daemon.log, daemon.control)
             #expect(await notify.expect("READY=1"))
             clock.advance(by: 0)
             try await events.waitForFinishedPolls(1)
@@ -135,8 +131,7 @@ final class ReloadableFile: Sendable {
             try await events.waitForFinishedPolls(4)
             #expect(log.text.contains("added=second"))
 
-            control.yield(.stop)
-            try await running.value
+            try await daemon.stop()
             #expect(await notify.expect("STOPPING=1"))
         }
     }
@@ -147,13 +142,8 @@ final class ReloadableFile: Sendable {
             defer { folder.remove() }
             let file = ReloadableFile(path: folder.file("livewatch.yaml"))
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["keep", "drop"]))
-            let clock = ManualClock(start: Date())
-            let events = EventRecorder()
-            let daemon = Daemon(
-                configuration: try file.load(), logger: CapturedLog().logger, clock: clock, transport: fixture.transport,
-                reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
-            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-            let running = Task { try await daemon.run(signals: signals) }
+            let daemon = RunningDaemon(try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
+            let (clock, events, control) = (daemon.clock, daemon.events, daemon.control)
             try await events.wait { _ in Set(clock.pendingTimers.map(\.label)) == ["keep", "drop", "retention"] }
             clock.advance(by: 1)
             try await events.waitForFinishedPolls(2)
@@ -164,8 +154,7 @@ final class ReloadableFile: Sendable {
             try await events.waitForFinishedPolls(3)
             #expect(events.finished.map(\.0).suffix(1) == ["keep"])
             #expect(clock.pendingTimers.filter { $0.label != "retention" }.map(\.delay) == [10])
-            control.yield(.stop)
-            try await running.value
+            try await daemon.stop()
         }
     }
 
@@ -181,14 +170,8 @@ final class ReloadableFile: Sendable {
             vendor.hold(path: path)
             let file = ReloadableFile(path: folder.file("livewatch.yaml"))
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], timeout: 60))
-            let clock = ManualClock(start: Date())
-            let events = EventRecorder()
-            let log = CapturedLog()
-            let daemon = Daemon(
-                configuration: try file.load(), logger: log.logger, clock: clock, transport: fixture.transport,
-                reloadConfiguration: { try file.load() }, random: { 0 }, observer: events.observer)
-            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-            let running = Task { try await daemon.run(signals: signals) }
+            let daemon = RunningDaemon(try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
+            let (clock, events, log, control) = (daemon.clock, daemon.events, daemon.log, daemon.control)
             func started(_ events: [SchedulerEvent]) -> Int {
                 events.filter { if case .pollStarted = $0 { return true } else { return false } }.count
             }
@@ -219,8 +202,7 @@ final class ReloadableFile: Sendable {
             #expect(fixture.simulator.polyv.counters.requests == 2)
             #expect(vendor.maximum(path: path) == 1)
 
-            control.yield(.stop)
-            try await running.value
+            try await daemon.stop()
         }
     }
 }

@@ -123,17 +123,12 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let settings = folder.daemonSettings()
-        let clock = ManualClock(start: Date())
-        let log = CapturedLog()
-        let daemon = Daemon(
-            configuration: try configuration(["quiet"], settings: settings), logger: log.logger, clock: clock,
-            transport: UnusedTransport(), random: { 0 })
-        let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-        let running = Task { try await daemon.run(signals: signals) }
+        let daemon = RunningDaemon(try configuration(["quiet"], settings: settings), transport: UnusedTransport())
+        let (clock, log) = (daemon.clock, daemon.log)
         try await log.waitFor("livewatch started")
         #expect(Set(clock.pendingTimers.map(\.label)) == ["quiet", "retention"])
-        control.finish()
-        try await running.value
+        daemon.control.finish()
+        try await daemon.task.value
         #expect(log.text.contains("livewatch stopped"))
         #expect(clock.pendingTimers.isEmpty)
         // The database was closed: its last connection gone, SQLite checkpointed and removed the WAL.

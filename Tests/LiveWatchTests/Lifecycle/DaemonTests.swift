@@ -11,14 +11,8 @@ import Testing
             var daemonSettings = folder.daemonSettings(database: "state/livewatch.db", alertLog: "log/alerts.log")
             daemonSettings.failureThreshold = 2
             let configuration = Configuration(daemon: daemonSettings, monitors: [.polyv(fixture.configuration)])
-            let clock = ManualClock(start: Date())
-            let events = EventRecorder()
-            let log = CapturedLog()
-            let daemon = Daemon(
-                configuration: configuration, logger: log.logger, clock: clock, transport: fixture.transport,
-                random: { 0 }, observer: events.observer)
-            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-            let running = Task { try await daemon.run(signals: signals) }
+            let daemon = RunningDaemon(configuration, transport: fixture.transport)
+            let (clock, events, log, control) = (daemon.clock, daemon.events, daemon.log, daemon.control)
 
             // The first poll happens at start.
             try await events.wait { _ in !clock.pendingDelays.isEmpty }
@@ -42,8 +36,7 @@ import Testing
             #expect(alertLogLines(daemonSettings.alertLog).last?["state"] as? String == "resolved")
 
             control.yield(.reload)
-            control.yield(.stop)
-            try await running.value
+            try await daemon.stop()
             #expect(log.text.contains("livewatch stopped"))
             #expect(clock.pendingDelays.isEmpty)
         }

@@ -332,14 +332,9 @@ import VendorSimulator
             settings.maxBackoff = 120
             var configuration = fixture.configuration
             configuration.poll = PollSettings(interval: 10, timeout: 2, jitter: 0.1)
-            let clock = ManualClock(start: Date())
-            let events = EventRecorder()
-            let log = CapturedLog()
-            let daemon = Daemon(
-                configuration: Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), logger: log.logger,
-                clock: clock, transport: fixture.transport, random: { 1 }, observer: events.observer)
-            let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
-            let running = Task { try await daemon.run(signals: signals) }
+            let daemon = RunningDaemon(
+                Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), transport: fixture.transport, random: 1)
+            let (clock, events, log) = (daemon.clock, daemon.events, daemon.log)
 
             try await events.wait { _ in !clock.pendingDelays.isEmpty }
             clock.advance(by: 0)
@@ -363,8 +358,7 @@ import VendorSimulator
             #expect(fixture.metaStudio.counters.requests == 2)
             #expect(!fixture.metaStudio.isLocked(MetaStudioFixture.accessKey))
 
-            control.yield(.stop)
-            try await running.value
+            try await daemon.stop()
         }
     }
 }
