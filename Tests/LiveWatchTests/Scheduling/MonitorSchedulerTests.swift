@@ -97,6 +97,15 @@ final class GatedPolls: Sendable {
 }
 
 @Suite struct MonitorSchedulerTests {
+    /// A scheduler of `jobs` on a manual clock, no jitter, its events recorded: started.
+    static func startScheduler(_ jobs: [ScheduledJob]) -> (ManualClock, EventRecorder, MonitorScheduler) {
+        let clock = ManualClock()
+        let events = EventRecorder()
+        let scheduler = MonitorScheduler(clock: clock, jobs: jobs, random: { 0 }, observer: events.observer)
+        scheduler.start()
+        return (clock, events, scheduler)
+    }
+
     func makeJob(_ name: String, _ script: ScriptedJob, interval: Double = 30) -> ScheduledJob {
         ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0.1, maximumBackoff: 300), timeout: 5) {
             await script.run($0)
@@ -104,12 +113,8 @@ final class GatedPolls: Sendable {
     }
 
     @Test func firstPollsStartAtOnceStaggeredThenFollowTheInterval() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let a = ScriptedJob([]), b = ScriptedJob([])
-        let scheduler = MonitorScheduler(
-            clock: clock, jobs: [makeJob("a", a), makeJob("b", b)], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([makeJob("a", a), makeJob("b", b)])
         #expect(clock.pendingDelays == [0, 1])
         clock.advance(by: 0)
         try await events.waitForFinishedPolls(1)
@@ -128,14 +133,11 @@ final class GatedPolls: Sendable {
     }
 
     @Test func backsOffAfterFailuresHonoursRetryAfterAndRecovers() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let script = ScriptedJob([
             JobResult(succeeded: false), JobResult(succeeded: false), JobResult(succeeded: false, retryAfter: 500),
             JobResult(succeeded: true),
         ])
-        let scheduler = MonitorScheduler(clock: clock, jobs: [makeJob("m", script)], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([makeJob("m", script)])
         var delays: [Double] = []
         for round in 1...4 {
             clock.advance(by: delays.last ?? 0)
@@ -148,12 +150,9 @@ final class GatedPolls: Sendable {
     }
 
     @Test func aPollNeverOverlapsThePreviousOneOfTheSameMonitor() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let script = ScriptedJob([])
         script.holdNextPoll()
-        let scheduler = MonitorScheduler(clock: clock, jobs: [makeJob("m", script)], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([makeJob("m", script)])
         clock.advance(by: 0)
         try await events.wait { $0.count == 1 }
         // Wait until the poll is actually parked, then let a lot of time pass.
@@ -174,12 +173,8 @@ final class GatedPolls: Sendable {
     /// beside it, the old poll's end neither clears their in-flight mark nor re-arms them twice, and the
     /// last replacement polls once the old poll has ended.
     @Test func replacingAJobMidPollNeverRunsTwoPollsOfItAtOnce() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let polls = GatedPolls()
-        let scheduler = MonitorScheduler(
-            clock: clock, jobs: [polls.job("m", tag: "v0")], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([polls.job("m", tag: "v0")])
         clock.advance(by: 0)
         let started = clock.now()
         try await polls.waitUntilParked(1)
@@ -189,7 +184,7 @@ final class GatedPolls: Sendable {
             clock.advance(by: 60)
             #expect(polls.started == ["v0"], "replacement \(version) polled beside the old poll")
         }
-        #expect(events.all.filter { if case .pollStarted = $0 { return true } else { return false } }.count == 1)
+        #expect(events.pollsStarted == 1)
         // The old poll still counts for the watchdog: 5 minutes in flight is past its 5 s deadline and the grace.
         #expect(scheduler.isHealthy(now: started.addingTimeInterval(10)))
         #expect(!scheduler.isHealthy(now: clock.now()))
@@ -220,19 +215,15 @@ final class GatedPolls: Sendable {
 
     /// A job removed mid-poll and added again waits for the removed job's poll; shutdown waits for a removed job's poll too.
     @Test func aJobRemovedMidPollAndAddedAgainWaitsForTheOldPoll() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let polls = GatedPolls()
-        let scheduler = MonitorScheduler(
-            clock: clock, jobs: [polls.job("m", tag: "old")], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([polls.job("m", tag: "old")])
         clock.advance(by: 0)
         try await polls.waitUntilParked(1)
         scheduler.remove("m")
         #expect(scheduler.jobNames.isEmpty)
         scheduler.add(polls.job("m", tag: "new"), firstPollAfter: 0)
         clock.advance(by: 0)
-        #expect(events.all.filter { if case .pollStarted = $0 { return true } else { return false } }.count == 1)
+        #expect(events.pollsStarted == 1)
         #expect(polls.started == ["old"])
         polls.releaseAll()
         try await events.wait { $0.contains(.pollSuperseded(job: "m", succeeded: true)) }
@@ -252,12 +243,9 @@ final class GatedPolls: Sendable {
     }
 
     @Test func stopAbandonsAPollThatOutlivesTheDeadline() async throws {
-        let clock = ManualClock()
-        let events = EventRecorder()
         let script = ScriptedJob([])
         script.holdNextPoll()
-        let scheduler = MonitorScheduler(clock: clock, jobs: [makeJob("stuck", script)], random: { 0 }, observer: events.observer)
-        scheduler.start()
+        let (clock, events, scheduler) = Self.startScheduler([makeJob("stuck", script)])
         clock.advance(by: 0)
         try await events.wait { $0.count == 1 }
         let abandoned = await scheduler.stop(deadline: 0.05)

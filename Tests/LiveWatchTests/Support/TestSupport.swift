@@ -46,6 +46,11 @@ final class EventRecorder: Sendable {
         }
     }
 
+    /// Polls started so far.
+    var pollsStarted: Int {
+        all.filter { if case .pollStarted = $0 { return true } else { return false } }.count
+    }
+
     /// Waits (up to `timeout` real seconds) until `condition` holds over the events.
     func wait(timeout: Double = 10, until condition: ([SchedulerEvent]) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
