@@ -6,24 +6,19 @@ import VendorSimulator
 
 @Suite struct CrashSafetyTests {
     @Test func killingTheDaemonAtRandomMomentsNeverCorruptsOrHalfWritesASnapshot() async throws {
-        let executable = try livewatchExecutable()
         let simulator = VendorSimulator()
         try await simulator.start()
         simulator.polyv.addApplication(appID: "crash-app", secret: "crash-secret-value", total: 150, used: 120)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = try folder.writeConfiguration(database: "crash.db", """
-            defaults:
-              interval: 1s
-              jitter: 0%
+        try await killRepeatedly(
+            in: folder, database: "crash.db", monitors: """
             polyv:
               - name: crash
                 app_id: crash-app
                 app_secret: { env: CRASH_SECRET }
                 endpoint: \(simulator.baseURL)
-            """)
-        try await killRepeatedly(
-            executable: executable, config: config, environment: ["CRASH_SECRET": "crash-secret-value"],
+            """, environment: ["CRASH_SECRET": "crash-secret-value"],
             before: { round in simulator.polyv.setUsed(appID: "crash-app", used: 100 + round) }
         ) { round in
             let database = try Database(path: folder.file("crash.db"), options: .init(readOnly: true))
@@ -49,7 +44,6 @@ import VendorSimulator
     /// `live_room_crawls` row has exactly its 1,000 samples, an ok poll, and is
     /// counted once in the rollups.
     @Test func killingTheDaemonDuringTencentCrawlsNeverLeavesAPartialCrawl() async throws {
-        let executable = try livewatchExecutable()
         let simulator = VendorSimulator()
         try await simulator.start()
         let rooms = 1_000
@@ -58,10 +52,8 @@ import VendorSimulator
         simulator.tencentChat.setRateLimit(1_000)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let config = try folder.writeConfiguration(database: "crawl.db", """
-            defaults:
-              interval: 1s
-              jitter: 0%
+        try await killRepeatedly(
+            in: folder, database: "crawl.db", monitors: """
             tencent_chat:
               - name: crash-tim
                 sdk_app_id: 1400000123
@@ -69,9 +61,7 @@ import VendorSimulator
                 secret_key: { env: CRASH_TIM_KEY }
                 endpoint: \(simulator.baseURL)
                 rate_limit: 300
-            """)
-        try await killRepeatedly(
-            executable: executable, config: config, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
+            """, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
             lifetime: 300_000_000...3_000_000_000
         ) { round in
             let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
@@ -98,13 +88,21 @@ import VendorSimulator
         await simulator.shutdown()
     }
 
-    /// Starts `livewatch run` 20 times, kills it with SIGKILL after a random
-    /// `lifetime` nanoseconds (0.2 to 1.5 seconds), and runs `check` on what it left.
+    /// Starts `livewatch run` 20 times on a configuration of `monitors` polled every second (its database
+    /// `database` in `folder`), kills it with SIGKILL after a random `lifetime` nanoseconds (0.2 to 1.5
+    /// seconds), and runs `check` on what it left.
     private func killRepeatedly(
-        executable: String, config: String, environment: [String: String],
+        in folder: TemporaryFolder, database: String, monitors: String, environment: [String: String],
         lifetime: ClosedRange<UInt64> = 200_000_000...1_500_000_000, before: (Int) -> Void = { _ in },
         check: (Int) throws -> Void
     ) async throws {
+        let executable = try livewatchExecutable()
+        let config = try folder.writeConfiguration(database: database, """
+            defaults:
+              interval: 1s
+              jitter: 0%
+            \(monitors)
+            """)
         var generator = SystemRandomNumberGenerator()
         for round in 0..<20 {
             before(round)
