@@ -1,6 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// The products the targets use, named once.
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+/// What an HTTP client or server on NIO is built on.
+let nioHTTP: [Target.Dependency] = [nioCore] + ["NIOPosix", "NIOHTTP1"].map { .product(name: $0, package: "swift-nio") }
+
 let package = Package(
     name: "livewatch",
     platforms: [.macOS(.v13)],
@@ -30,10 +40,7 @@ let package = Package(
         ),
         .target(
             name: "VendorSigning",
-            dependencies: [
-                "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["CZlib", crypto]
         ),
         .target(
             name: "SQLite",
@@ -42,54 +49,25 @@ let package = Package(
         .target(
             name: "LiveWatch",
             dependencies: [
-                "SQLite",
-                "VendorSigning",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                "SQLite", "VendorSigning", asyncHTTPClient, crypto, .product(name: "Yams", package: "Yams"), logging,
+                serviceLifecycle,
+            ] + nioHTTP
         ),
         .target(
             name: "VendorSimulator",
-            dependencies: [
-                "VendorSigning",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["VendorSigning", crypto] + nioHTTP
         ),
         .target(
             name: "LiveWatchDemo",
-            dependencies: [
-                "LiveWatch",
-                "VendorSimulator",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["LiveWatch", "VendorSimulator", logging]
         ),
         .executableTarget(
             name: "livewatch",
-            dependencies: [
-                "LiveWatch",
-                "LiveWatchDemo",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["LiveWatch", "LiveWatchDemo", argumentParser, logging]
         ),
         .executableTarget(
             name: "livewatch-bench",
-            dependencies: [
-                "LiveWatch",
-                "SQLite",
-                "CSQLite",
-                "VendorSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["LiveWatch", "SQLite", "CSQLite", "VendorSimulator", argumentParser]
         ),
         .testTarget(
             name: "VendorSigningTests",
@@ -103,11 +81,8 @@ let package = Package(
             name: "LiveWatchTests",
             dependencies: [
                 "LiveWatch", "LiveWatchDemo", "VendorSimulator", "SQLite", "VendorSigning",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"), asyncHTTPClient, nioCore, logging,
+                serviceLifecycle,
             ],
             exclude: ["Fixtures"]
         ),
