@@ -4,7 +4,7 @@ import Logging
 /// The Huawei MetaStudio live platform monitor: each poll lists every live
 /// platform of the project, page by page (`offset`/`limit` 100, no total:
 /// until a short page), and returns the complete listing or a failure.
-public struct MetaStudioMonitor: Monitor {
+public struct MetaStudioMonitor: VendorMonitor {
     /// Throttled (HTTP 429 / `APIG.0308`) requests retried within one poll before it fails.
     public static let throttleRetries = 2
 
@@ -32,10 +32,8 @@ public struct MetaStudioMonitor: Monitor {
         self.logger = logger
     }
 
-    /// The monitor's unique name.
-    public var name: String { client.configuration.name }
-    /// `metastudio`, as stored in `polls.vendor`.
-    public var vendor: String { MetaStudioMonitorConfiguration.vendor }
+    /// The monitor's configuration (its name, vendor and settings).
+    public var configuration: MetaStudioMonitorConfiguration { client.configuration }
 
     /// Lists every page within `deadline` seconds; the report holds the whole listing or the failure.
     public func poll(deadline: Double) async -> PollReport {

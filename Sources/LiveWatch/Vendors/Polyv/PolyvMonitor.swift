@@ -1,7 +1,7 @@
 import Foundation
 
 /// The Polyv MR concurrency monitor.
-public struct PolyvMonitor: Monitor {
+public struct PolyvMonitor: VendorMonitor {
     public let client: PolyvClient
     let clock: @Sendable () -> Date
 
@@ -10,8 +10,8 @@ public struct PolyvMonitor: Monitor {
         self.clock = clock
     }
 
-    public var name: String { client.configuration.name }
-    public var vendor: String { PolyvMonitorConfiguration.vendor }
+    /// The monitor's configuration (its name, vendor and settings).
+    public var configuration: PolyvMonitorConfiguration { client.configuration }
 
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()

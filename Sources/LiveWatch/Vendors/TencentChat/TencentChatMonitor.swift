@@ -36,7 +36,7 @@ public struct TencentChatRetryPolicy: Sendable, Equatable {
 ///
 /// Create it once per configured monitor: its rate limiter and UserSig cache
 /// live across polls, so a crawl right after another does not burst.
-public struct TencentChatMonitor: Monitor {
+public struct TencentChatMonitor: VendorMonitor {
     /// Builds and sends each page's request.
     public let client: TencentChatClient
     /// Holds every request of this monitor to `rate_limit`.
@@ -67,10 +67,8 @@ public struct TencentChatMonitor: Monitor {
         self.pacing = pacing
     }
 
-    /// The monitor's configured name.
-    public var name: String { client.configuration.name }
-    /// `tencent_chat`.
-    public var vendor: String { TencentChatMonitorConfiguration.vendor }
+    /// The monitor's configuration (its name, vendor and settings).
+    public var configuration: TencentChatMonitorConfiguration { client.configuration }
 
     /// Crawls the whole list within `deadline` (and `crawl_budget`); never throws.
     public func poll(deadline: Double) async -> PollReport {

@@ -29,7 +29,7 @@ public struct VolcengineRateLimiters: Sendable {
 /// The two APIs are polled side by side, each through its own limiter, one
 /// activity after another. Any failed request fails the whole poll (and stores
 /// nothing but the `polls` row), so a snapshot is always complete.
-public struct VolcengineMonitor: Monitor {
+public struct VolcengineMonitor: VendorMonitor {
     /// The client that signs, sends and parses.
     public let client: VolcengineClient
     /// The monitor's limiters, shared by all its polls.
@@ -46,10 +46,8 @@ public struct VolcengineMonitor: Monitor {
         self.clock = clock
     }
 
-    /// The monitor's name.
-    public var name: String { client.configuration.name }
-    /// `volcengine`.
-    public var vendor: String { VolcengineMonitorConfiguration.vendor }
+    /// The monitor's configuration (its name, vendor and settings).
+    public var configuration: VolcengineMonitorConfiguration { client.configuration }
 
     /// What one API's lane of requests produced.
     struct Lane: Sendable {
