@@ -270,12 +270,7 @@ import VendorSimulator
         secrets += simulation.platforms(project: Self.project).compactMap(\.authKey)
         secrets += signatures
         #expect(!signed || signatures.count >= 8)
-        var haystacks: [String: String] = ["log": harness.log.text]
-        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
-            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
-                haystacks[file] = String(decoding: data, as: UTF8.self)
-            }
-        }
+        let haystacks = harness.writtenText()
         #expect(haystacks["alerts.log"]?.contains("platform_config_changed") == true)
         #expect(haystacks["log"]?.contains("poll failed") == true)
         #expect((haystacks["livewatch.db"]?.count ?? 0) + (haystacks["livewatch.db-wal"]?.count ?? 0) > 10_000)
@@ -308,12 +303,8 @@ import VendorSimulator
         // The line is queued for the notifier: its payload is in the database searched below.
         #expect(try harness.count("SELECT count(*) FROM notification_outbox WHERE notifier = 'ops'") == 1)
         harness.store.close()
-        var haystacks = ["log": harness.log.text, "error_message": stored.joined()]
-        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
-            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
-                haystacks[file] = String(decoding: data, as: UTF8.self)
-            }
-        }
+        var haystacks = harness.writtenText()
+        haystacks["error_message"] = stored.joined()
         for (name, text) in haystacks {
             #expect(!text.contains(first) && !text.contains(second), "a half of the token is in \(name)")
         }

@@ -136,12 +136,7 @@ import VendorSimulator
         }
         harness.store.close()
         #expect(signatures.count == 6)
-        var haystacks: [String: String] = ["log": harness.log.text]
-        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
-            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
-                haystacks[file] = String(decoding: data, as: UTF8.self)
-            }
-        }
+        let haystacks = harness.writtenText()
         #expect(haystacks["alerts.log"]?.isEmpty == false)
         for (name, text) in haystacks {
             #expect(!text.contains(PolyvFixture.secret), "the app secret is in \(name)")

@@ -123,12 +123,7 @@ import VendorSimulator
         #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id LIKE 'Id-%-O-Seq-%'") == [[.integer(6)]])
         #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id IS NULL") == [[.integer(3)]])
         harness.store.close()
-        var haystacks: [String: String] = ["log": harness.log.text]
-        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
-            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
-                haystacks[file] = String(decoding: data, as: UTF8.self)
-            }
-        }
+        let haystacks = harness.writtenText()
         #expect(haystacks["alerts.log"]?.contains("monitor_failing") == true)
         #expect(haystacks["log"]?.contains("<redacted>") == true)
         for (name, text) in haystacks {

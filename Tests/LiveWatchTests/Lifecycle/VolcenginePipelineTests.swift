@@ -301,12 +301,7 @@ import Testing
         #expect(harness.lines(rule: "live_client_link_expiring").isEmpty == false)
         let signatures = simulator.receivedSignatures
         #expect(signatures.count >= 10)
-        var haystacks: [String: String] = ["log": harness.log.text]
-        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
-            if let data = FileManager.default.contents(atPath: harness.folder.file(file)) {
-                haystacks[file] = String(decoding: data, as: UTF8.self)
-            }
-        }
+        let haystacks = harness.writtenText()
         #expect(haystacks["alerts.log"]?.isEmpty == false)
         #expect(haystacks["log"]?.contains("poll failed") == true)
         for (name, text) in haystacks {

@@ -58,6 +58,18 @@ struct PipelineHarness<Fixture: ServerFixture> {
         alertLogLines(alertLogPath).filter { rule == nil || $0["rule"] as? String == rule }
     }
 
+    /// Where a secret must never be found: the captured log, and the database, its WAL and the alert log as
+    /// they are on disk (close the store first), by name; a file that does not exist is left out.
+    func writtenText() -> [String: String] {
+        var texts = ["log": log.text]
+        for file in ["livewatch.db", "livewatch.db-wal", "alerts.log"] {
+            if let data = FileManager.default.contents(atPath: folder.file(file)) {
+                texts[file] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        return texts
+    }
+
     func finish() async {
         store.close()
         await fixture.stop()
