@@ -37,15 +37,6 @@ import Glibc
         return process
     }
 
-    /// Waits (up to `timeout` real seconds) until `condition` holds.
-    static func wait(timeout: Double = 30, until condition: () throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try !condition() {
-            guard Date() < deadline else { throw WaitTimeout() }
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
-    }
-
     /// `livewatch report ... | head -1` and the like: standard output is a pipe nobody reads any more.
     @Test func aClosedStandardOutputDoesNotKillACommand() async throws {
         let setup = try CommandSetup()
@@ -87,7 +78,7 @@ import Glibc
         try? stderr.fileHandleForWriting.close()
 
         // Logging works: a poll's line arrives.
-        try await Self.wait { received.withLock { $0.contains("poll ok") } }
+        try await waitUntil(timeout: 30, every: 0.02) { received.withLock { $0.contains("poll ok") } }
         stderr.fileHandleForReading.readabilityHandler = nil
         try stderr.fileHandleForReading.close()
 
@@ -97,7 +88,7 @@ import Glibc
         }
         let before = try polls()
         // Each poll logs a line into the broken pipe; three more polls stored means three lines survived.
-        try await Self.wait {
+        try await waitUntil(timeout: 30, every: 0.02) {
             guard process.isRunning else { throw RequireError(message: "the daemon died: status \(process.terminationStatus)") }
             return try polls() >= before + 3
         }

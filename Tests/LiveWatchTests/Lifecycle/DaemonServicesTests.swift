@@ -18,11 +18,7 @@ import Testing
 
         /// Waits (up to `timeout` real seconds) until `condition` holds over the entries.
         func wait(timeout: Double = 10, until condition: ([String]) -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(timeout)
-            while !condition(all) {
-                guard Date() < deadline else { throw WaitTimeout() }
-                try await Task.sleep(nanoseconds: 5_000_000)
-            }
+            try await waitUntil(timeout: timeout) { condition(all) }
         }
     }
 

@@ -88,11 +88,7 @@ final class GatedPolls: Sendable {
 
     /// Waits (up to 10 real seconds) until `count` polls are parked.
     func waitUntilParked(_ count: Int) async throws {
-        let deadline = Date().addingTimeInterval(10)
-        while parked < count {
-            guard Date() < deadline else { throw WaitTimeout() }
-            try await Task.sleep(nanoseconds: 1_000_000)
-        }
+        try await waitUntil(every: 0.001) { parked >= count }
     }
 }
 

@@ -53,11 +53,7 @@ final class EventRecorder: Sendable {
 
     /// Waits (up to `timeout` real seconds) until `condition` holds over the events.
     func wait(timeout: Double = 10, until condition: ([SchedulerEvent]) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition(all) {
-            guard Date() < deadline else { throw WaitTimeout() }
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
+        try await waitUntil(timeout: timeout) { condition(all) }
     }
 
     /// Waits until `count` polls have finished.
@@ -69,6 +65,16 @@ final class EventRecorder: Sendable {
 }
 
 struct WaitTimeout: Error {}
+
+/// Waits until `condition` holds, looking every `interval` seconds for at most `timeout` real seconds (never a
+/// bare sleep); throws `WaitTimeout` when it never does.
+func waitUntil(timeout: Double = 10, every interval: Double = 0.005, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else { throw WaitTimeout() }
+        try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+    }
+}
 
 /// Reads the alert log as parsed JSON objects.
 func alertLogLines(_ path: String) -> [[String: Any]] {
