@@ -38,7 +38,6 @@ public struct MetaStudioMonitor: VendorMonitor {
     /// Lists every page within `deadline` seconds; the report holds the whole listing or the failure.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
-        let configuration = client.configuration
         var report = PollReport(
             monitor: name, vendor: vendor, startedAt: started, finishedAt: started, requests: 0, httpStatus: nil,
             requestID: nil, outcome: .failed(PollFailure(kind: .local, message: "no request was made")))

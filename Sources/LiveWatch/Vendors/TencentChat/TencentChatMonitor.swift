@@ -73,7 +73,7 @@ public struct TencentChatMonitor: VendorMonitor {
     /// Crawls the whole list within `deadline` (and `crawl_budget`); never throws.
     public func poll(deadline: Double) async -> PollReport {
         let started = clock()
-        var crawl = Crawl(budget: min(deadline, client.configuration.crawlBudget), now: pacing.now)
+        var crawl = Crawl(budget: min(deadline, configuration.crawlBudget), now: pacing.now)
         let outcome = await run(&crawl)
         return PollReport(
             monitor: name, vendor: vendor, startedAt: started, finishedAt: clock(), requests: crawl.requests,
