@@ -94,25 +94,26 @@ import Testing
         let harness = try Harness.make(try await VolcengineFixture.start(activities: [activity], links: false))
         await harness.poll()
 
+        /// The notices so far are `count`, the last one of `severity` naming `change`.
+        func expectNotices(_ count: Int, last severity: String, _ change: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let lines = harness.lines(rule: "viewing_restriction_changed")
+            #expect(lines.count == count, sourceLocation: sourceLocation)
+            #expect(lines.last?["severity"] as? String == severity, sourceLocation: sourceLocation)
+            #expect(lines.last?["message"] as? String
+                == "Volcengine activity \(activity) viewing restrictions changed: " + change, sourceLocation: sourceLocation)
+        }
+
         harness.volcengine.updateRestriction(activityID: activity, type: 1) {
             $0.customURL = "https://sso.example.com/v2/login"
             $0.customApp = "sso-v2"
         }
         await harness.poll()
-        var lines = harness.lines(rule: "viewing_restriction_changed")
-        #expect(lines.count == 1)
-        #expect(lines.last?["severity"] as? String == "info")
-        #expect(lines.last?["message"] as? String
-            == "Volcengine activity \(activity) viewing restrictions changed: main restriction (type 1): CustomApp changed, CustomUrl changed")
+        expectNotices(1, last: "info", "main restriction (type 1): CustomApp changed, CustomUrl changed")
 
         let before = harness.volcengine.restrictions(activityID: activity)
         harness.volcengine.setRestrictions(activityID: activity, [])
         await harness.poll()
-        lines = harness.lines(rule: "viewing_restriction_changed")
-        #expect(lines.count == 2)
-        #expect(lines.last?["severity"] as? String == "warning")
-        #expect(lines.last?["message"] as? String
-            == "Volcengine activity \(activity) viewing restrictions changed: main restriction (type 1) disappeared")
+        expectNotices(2, last: "warning", "main restriction (type 1) disappeared")
         #expect(try harness.count(
             "SELECT count(*) FROM viewing_restrictions WHERE restriction_type IS NULL AND secret_fingerprint IS NULL") == 1)
 
@@ -121,11 +122,7 @@ import Testing
 
         harness.volcengine.setRestrictions(activityID: activity, before + [.sample(type: 2)])
         await harness.poll()
-        lines = harness.lines(rule: "viewing_restriction_changed")
-        #expect(lines.count == 3)
-        #expect(lines.last?["severity"] as? String == "info")
-        #expect(lines.last?["message"] as? String
-            == "Volcengine activity \(activity) viewing restrictions changed: main restriction (type 1) added; secondary restriction (type 2) added")
+        expectNotices(3, last: "info", "main restriction (type 1) added; secondary restriction (type 2) added")
         await harness.finish()
     }
 

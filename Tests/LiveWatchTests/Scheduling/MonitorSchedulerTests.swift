@@ -102,6 +102,16 @@ final class GatedPolls: Sendable {
         return (clock, events, scheduler)
     }
 
+    /// One job `name` whose first poll starts and stays in flight until its script is released.
+    func startHoldingFirstPoll(_ name: String) async throws -> (ScriptedJob, ManualClock, EventRecorder, MonitorScheduler) {
+        let script = ScriptedJob([])
+        script.holdNextPoll()
+        let (clock, events, scheduler) = Self.startScheduler([makeJob(name, script)])
+        clock.advance(by: 0)
+        try await events.wait { $0.count == 1 }
+        return (script, clock, events, scheduler)
+    }
+
     func makeJob(_ name: String, _ script: ScriptedJob, interval: Double = 30) -> ScheduledJob {
         ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0.1, maximumBackoff: 300), timeout: 5) {
             await script.run($0)
@@ -146,11 +156,7 @@ final class GatedPolls: Sendable {
     }
 
     @Test func aPollNeverOverlapsThePreviousOneOfTheSameMonitor() async throws {
-        let script = ScriptedJob([])
-        script.holdNextPoll()
-        let (clock, events, scheduler) = Self.startScheduler([makeJob("m", script)])
-        clock.advance(by: 0)
-        try await events.wait { $0.count == 1 }
+        let (script, clock, events, scheduler) = try await startHoldingFirstPoll("m")
         // Wait until the poll is actually parked, then let a lot of time pass.
         let deadline = Date().addingTimeInterval(10)
         while !script.isHeld, Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
@@ -239,11 +245,7 @@ final class GatedPolls: Sendable {
     }
 
     @Test func stopAbandonsAPollThatOutlivesTheDeadline() async throws {
-        let script = ScriptedJob([])
-        script.holdNextPoll()
-        let (clock, events, scheduler) = Self.startScheduler([makeJob("stuck", script)])
-        clock.advance(by: 0)
-        try await events.wait { $0.count == 1 }
+        let (script, clock, _, scheduler) = try await startHoldingFirstPoll("stuck")
         let abandoned = await scheduler.stop(deadline: 0.05)
         #expect(abandoned == ["stuck"])
         #expect(clock.pendingDelays.isEmpty)
