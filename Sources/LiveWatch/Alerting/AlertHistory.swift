@@ -57,7 +57,7 @@ public struct AlertHistory: Sendable {
             throw AlertHistoryError(message: "no database at \(path) (has the daemon run yet?)")
         }
         let database = try Database(path: path, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000, journalModeWAL: false))
-        let hasLifecycle = try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'alert_pending'") ?? 0 > 0
+        let hasLifecycle = try database.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'alert_pending'") ?? 0 > 0
         func keep(_ episode: Episode) -> Bool { monitors.isEmpty || monitors.contains(episode.monitor) }
         func silenced(_ row: Row) -> Bool {
             guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)) else { return false }
@@ -104,7 +104,7 @@ public struct AlertHistory: Sendable {
             }
         }
         let outbox = AlertLogOutboxStatus(
-            queued: Int(try database.scalarInt("SELECT count(*) FROM alert_log_outbox") ?? 0),
+            queued: Int(try database.scalarInt64("SELECT count(*) FROM alert_log_outbox") ?? 0),
             dropped: try OutboxLimit.dropped(.alertLog, in: database))
         return AlertHistory(
             now: now, firing: firing.filter(keep), history: history, notifiers: notifiers, alertLogOutbox: outbox)

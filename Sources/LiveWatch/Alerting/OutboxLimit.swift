@@ -71,7 +71,7 @@ public enum OutboxLimit {
     /// Trims one queue to `limit` rows; the notice if it starts dropping now.
     static func trim(_ queue: Queue, limit: Int, at now: Date, in database: Database) throws -> AlertLine? {
         let count = Int(try countRows(queue, in: database))
-        let wasDropping = try database.scalarInt(
+        let wasDropping = try database.scalarInt64(
             "SELECT dropping FROM outbox_drops WHERE outbox = ? AND notifier = ?", [queue.outbox, queue.notifier]) == 1
         guard count > limit else {
             if wasDropping {
@@ -106,9 +106,9 @@ public enum OutboxLimit {
     static func countRows(_ queue: Queue, in database: Database) throws -> Int64 {
         switch queue {
         case .alertLog:
-            return try database.scalarInt("SELECT count(*) FROM alert_log_outbox") ?? 0
+            return try database.scalarInt64("SELECT count(*) FROM alert_log_outbox") ?? 0
         case .notifier(let name):
-            return try database.scalarInt("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [name]) ?? 0
+            return try database.scalarInt64("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [name]) ?? 0
         }
     }
 
@@ -144,9 +144,9 @@ public enum OutboxLimit {
 
     /// Rows dropped so far from one queue (0 when it never dropped, or before the table existed).
     public static func dropped(_ queue: Queue, in database: Database) throws -> Int {
-        guard try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox_drops'") ?? 0 > 0
+        guard try database.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox_drops'") ?? 0 > 0
         else { return 0 }
-        return Int(try database.scalarInt(
+        return Int(try database.scalarInt64(
             "SELECT dropped FROM outbox_drops WHERE outbox = ? AND notifier = ?", [queue.outbox, queue.notifier]) ?? 0)
     }
 }

@@ -57,8 +57,8 @@ import Testing
                 _ = try book.apply([(key, .clear(message: "ok", value: 3))], now: now + 10, in: database)
                 _ = try book.apply([(key, firing(.warning))], now: now + 20, in: database)
             }
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts") == 2)
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 2)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
         }
     }
 

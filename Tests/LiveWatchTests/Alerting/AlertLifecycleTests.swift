@@ -28,20 +28,20 @@ import Testing
                 try database.write { try book.apply([(key, condition)], now: start + seconds, in: database) }
             }
             #expect(try apply(firing(.warning), after: 0).isEmpty)
-            #expect(try database.scalarInt("SELECT count(*) FROM alert_pending") == 1)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 1)
             #expect(try apply(.unknown, after: 60).isEmpty)
             #expect(try apply(firing(), after: 90).isEmpty)
             let fired = try apply(firing(), after: 120)
             #expect(fired.map(\.state) == [.firing])
             #expect(fired.first?.severity == .critical)
-            #expect(try database.scalarInt("SELECT started_at FROM alerts") == 1_800_000_120)
-            #expect(try database.scalarInt("SELECT count(*) FROM alert_pending") == 0)
+            #expect(try database.scalarInt64("SELECT started_at FROM alerts") == 1_800_000_120)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 0)
 
             // A condition that clears while pending starts over.
             _ = try apply(.clear(message: "ok", value: 3), after: 200)
             #expect(try apply(firing(), after: 300).isEmpty)
             #expect(try apply(.clear(message: "ok", value: 3), after: 360).isEmpty)
-            #expect(try database.scalarInt("SELECT count(*) FROM alert_pending") == 0)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 0)
             #expect(try apply(firing(), after: 400).isEmpty)
             #expect(try apply(firing(), after: 519).isEmpty)
             #expect(try apply(firing(), after: 520).map(\.state) == [.firing])
@@ -63,7 +63,7 @@ import Testing
             let resolved = try apply(.clear(message: "ok", value: 4), after: 480)
             #expect(resolved.map(\.state) == [.resolved])
             #expect(resolved.first?.message == "ok (fired for 8m)")
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts") == 1)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 1)
         }
     }
 
@@ -79,7 +79,7 @@ import Testing
             }
             // 0 → critical; 1, 2 → warning (the same episode); 3 → resolved; 2 again → a new episode.
             #expect(states == ["firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning", "firing/warning"])
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts") == 2)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 2)
         }
     }
 
@@ -93,10 +93,10 @@ import Testing
                 // A failed poll (no monitor given) keeps both.
                 _ = try book.apply([], now: start + 60, in: database)
             }
-            #expect(try database.scalarInt("SELECT count(*) FROM alert_pending") == 2)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 2)
             try database.write { _ = try book.apply([(stays, firing())], now: start + 120, in: database, pruningPendingOf: "m") }
             #expect(try database.first("SELECT subject FROM alert_pending")?.string("subject") == "platform-2")
-            #expect(try database.scalarInt("SELECT count(*) FROM alert_pending") == 1)
+            #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 1)
         }
     }
 }

@@ -52,7 +52,7 @@ import VendorSimulator
         }
 
         func count(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
-            try store.accessSynchronously { try $0.scalarInt(sql, arguments) ?? -1 }
+            try store.accessSynchronously { try $0.scalarInt64(sql, arguments) ?? -1 }
         }
 
         func rows(_ sql: String) throws -> [Row] {
@@ -290,7 +290,7 @@ import VendorSimulator
         #expect(reports.map(\.items) == [250])
         #expect(reports.first?.succeeded == true)
         let store = try Store(path: daemon.database)
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM platform_authorizations") } == 250)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM platform_authorizations") } == 250)
         store.close()
         await fixture.stop()
     }

@@ -35,7 +35,7 @@ import VendorSimulator
         func poll() async -> PollReport { await pipeline.run(runtime, deadline: 2).0 }
 
         func count(_ sql: String) throws -> Int64 {
-            try store.accessSynchronously { try $0.scalarInt(sql) ?? -1 }
+            try store.accessSynchronously { try $0.scalarInt64(sql) ?? -1 }
         }
 
         func finish() async {
@@ -148,7 +148,7 @@ import VendorSimulator
             failureThreshold: 3, logger: CapturedLog().logger)
         await recorder.flushAlertLog()
         #expect(alertLogLines(folder.file("alerts.log")).first?["message"] as? String == "left behind by a crash")
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alert_log_outbox") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alert_log_outbox") } == 0)
         store.close()
     }
 

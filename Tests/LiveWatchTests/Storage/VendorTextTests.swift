@@ -181,6 +181,6 @@ import Testing
         #expect(try poll([platform], at: 60).isEmpty)
         let resolved = try poll([], at: 120)
         #expect(resolved.map { "\($0.state) \($0.subject)" } == ["resolved p\u{0}1"])
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alerts WHERE state = 'firing'") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") } == 0)
     }
 }

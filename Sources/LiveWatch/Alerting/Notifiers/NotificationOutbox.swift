@@ -40,7 +40,7 @@ public enum NotificationOutbox {
         let now = ObservationWriter.unixSeconds(line.time)
         let keyArguments: [any SQLiteBindable] = [line.rule.rawValue, line.monitor, line.subject]
         var startedAt = now
-        if line.state != .notice, let started = try database.scalarInt(
+        if line.state != .notice, let started = try database.scalarInt64(
             "SELECT started_at FROM alerts WHERE rule = ? AND monitor = ? AND subject = ? ORDER BY id DESC LIMIT 1", keyArguments) {
             startedAt = started
         }
@@ -48,7 +48,7 @@ public enum NotificationOutbox {
         for notifier in notifiers where notifier.accepts(rule: line.rule, monitor: line.monitor) {
             var notified = false
             if line.state != .notice {
-                let count = try database.scalarInt(
+                let count = try database.scalarInt64(
                     "SELECT count(*) FROM notified_alerts WHERE notifier = ? AND rule = ? AND monitor = ? AND subject = ?",
                     [notifier.name] + keyArguments)
                 notified = (count ?? 0) > 0
@@ -182,6 +182,6 @@ public enum NotificationOutbox {
 
     /// Rows queued for `notifier`.
     public static func pendingCount(notifier: String, in database: Database) throws -> Int {
-        Int(try database.scalarInt("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [notifier]) ?? 0)
+        Int(try database.scalarInt64("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [notifier]) ?? 0)
     }
 }

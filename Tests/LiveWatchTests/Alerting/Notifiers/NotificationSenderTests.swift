@@ -63,7 +63,7 @@ import VendorSimulator
             }
         }
 
-        func count(_ sql: String) throws -> Int64 { try store.accessSynchronously { try $0.scalarInt(sql) ?? -1 } }
+        func count(_ sql: String) throws -> Int64 { try store.accessSynchronously { try $0.scalarInt64(sql) ?? -1 } }
 
         func finish() async {
             await sender.stop(deadline: 2)

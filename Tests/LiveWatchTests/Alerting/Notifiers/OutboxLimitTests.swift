@@ -211,6 +211,6 @@ import Testing
         #expect(written.count == Self.limit)
         #expect(written.filter { $0["monitor"] as? String == "livewatch" }.count == 1)
         #expect(written.compactMap { $0["severity"] as? String }.filter { $0 == "critical" }.count == 1)
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alert_log_outbox") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alert_log_outbox") } == 0)
     }
 }
