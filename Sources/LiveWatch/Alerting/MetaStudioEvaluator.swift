@@ -42,9 +42,9 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             evaluation.conditions.append((key(.platformUnauthorized, platform), authorizationCondition(platform)))
             evaluation.notices += notices(for: platform, previous: previous[platform.platformID])
         }
-        let book = AlertBook(repeatInterval: 0)
+        let alerts = SQLiteAlertStateStore(database: database)
         for rule in [AlertRule.platformAuthorizationExpiring, .platformUnauthorized] {
-            for subject in try book.openSubjects(rule: rule, monitor: monitor, in: database) where !listed.contains(subject) {
+            for subject in try alerts.openSubjects(rule: rule, monitor: monitor) where !listed.contains(subject) {
                 let display = previous[subject].map { Self.displayName(id: subject, name: $0.name) } ?? subject
                 evaluation.conditions.append((
                     AlertKey(rule: rule, monitor: monitor, subject: subject),

@@ -45,7 +45,7 @@ public struct VolcengineEvaluator: AlertEvaluator {
                 AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: link.subject),
                 expiryCondition(for: link, now: now)))
         }
-        let open = try AlertBook(repeatInterval: 0).openSubjects(rule: .liveClientLinkExpiring, monitor: monitor, in: database)
+        let open = try SQLiteAlertStateStore(database: database).openSubjects(rule: .liveClientLinkExpiring, monitor: monitor)
         for subject in open where !watched.contains(subject) {
             evaluation.conditions.append((
                 AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: subject),

@@ -85,7 +85,7 @@ public struct PollRecorder: Sendable {
             evaluation.conditions.append((failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
         var lines = try book.apply(
-            evaluation.conditions, now: now, in: database, pruningPendingOf: report.succeeded ? report.monitor : nil)
+            evaluation.conditions, now: now, store: SQLiteAlertStateStore(database: database), pruningPendingOf: report.succeeded ? report.monitor : nil)
         lines += evaluation.notices.map { notice in
             AlertLine(
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,

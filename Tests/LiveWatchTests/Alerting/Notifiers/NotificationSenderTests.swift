@@ -40,7 +40,8 @@ import VendorSimulator
             let policy = self.policy.current
             return try store.writeSynchronously { database in
                 let lines = try AlertBook(repeatInterval: 6 * 3_600).apply(
-                    [(AlertKey(rule: rule, monitor: "polyv-main", subject: subject), condition)], now: now, in: database)
+                    [(AlertKey(rule: rule, monitor: "polyv-main", subject: subject), condition)], now: now,
+                    store: SQLiteAlertStateStore(database: database))
                 try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
                 return lines
             }

@@ -135,7 +135,7 @@ import Testing
         func apply(_ condition: AlertCondition, at offset: Double) throws {
             try harness.store.writeSynchronously { database in
                 let now = Self.start.addingTimeInterval(offset)
-                let lines = try book.apply([(key, condition)], now: now, in: database)
+                let lines = try book.apply([(key, condition)], now: now, store: SQLiteAlertStateStore(database: database))
                 try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
             }
         }
