@@ -105,9 +105,10 @@ import Testing
                 #expect(values == [.text(expected)], "\(table).\(column)")
             }
             // And through the reader the MetaStudio evaluator compares with.
-            let stored = try ObservationWriter.latestPlatforms(monitor: "ms", in: database)
-            #expect(stored[t("platform_id")]?.name == t("platform_name"))
-            #expect(stored[t("platform_id")]?.callbacks == [PlatformCallback(apiType: t("api_type"), url: t("url"))])
+            let stored = try ObservationReader.latestPlatforms(monitor: "ms", in: database)?.platforms
+                .first { $0.platformID == t("platform_id") }
+            #expect(stored?.name == t("platform_name"))
+            #expect(stored?.callbacks == [PlatformCallback(apiType: t("api_type"), url: t("url"))])
         }
     }
 
