@@ -100,12 +100,12 @@ public struct AlertHistory: Sendable {
                     name: name, queued: try NotificationOutbox.pendingCount(notifier: name, in: database),
                     delivered: Int(stats?.int64("delivered") ?? 0), failedAttempts: Int(stats?.int64("failed_attempts") ?? 0),
                     givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error"),
-                    dropped: try OutboxLimit.dropped(.notifier(name), in: database)))
+                    dropped: try OutboxTrimmer.dropped(.notifier(name), in: database)))
             }
         }
         let outbox = AlertLogOutboxStatus(
             queued: Int(try database.scalarInt64("SELECT count(*) FROM alert_log_outbox") ?? 0),
-            dropped: try OutboxLimit.dropped(.alertLog, in: database))
+            dropped: try OutboxTrimmer.dropped(.alertLog, in: database))
         return AlertHistory(
             now: now, firing: firing.filter(keep), history: history, notifiers: notifiers, alertLogOutbox: outbox)
     }

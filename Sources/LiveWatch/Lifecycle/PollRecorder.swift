@@ -4,7 +4,7 @@ import SQLite
 
 /// Stores a poll and its alert consequences in one transaction, then writes
 /// the alert lines: poll, evaluate, store, alert. The SQL is Storage's (`ObservationWriter`,
-/// `ObservationReader`, `SQLiteAlertStateStore`); the rules are Alerting's.
+/// `ObservationReader`, `SQLiteAlertStateStore`, the outboxes); the rules are Alerting's.
 ///
 /// Lines go through the `alert_log_outbox` table, committed with the alert
 /// state, and are deleted once written; a crash between commit and write
@@ -130,15 +130,14 @@ public struct PollRecorder: Sendable {
         _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws {
         guard !lines.isEmpty else { return }
-        let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
         for line in lines {
             let silenced = policy.silence(for: line) != nil
-            try insert.run([line.json(silenced: silenced), ObservationWriter.unixSeconds(now)])
+            try AlertLogOutbox.insert(line.json(silenced: silenced), at: now, in: database)
             if !policy.notifiers.isEmpty {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)
             }
         }
-        dropping += try OutboxLimit.enforce(
+        dropping += try OutboxTrimmer.enforce(
             limit: policy.outboxLimit, notifiers: policy.notifiers.map(\.name), at: now, in: database)
     }
 
@@ -149,23 +148,9 @@ public struct PollRecorder: Sendable {
         let alertLog = self.alertLog
         do {
             let failure: String? = try await store.access { database in
-                let select = try database.cachedStatement("SELECT id, line FROM alert_log_outbox ORDER BY id LIMIT ?")
-                let delete = try database.cachedStatement("DELETE FROM alert_log_outbox WHERE id = ?")
-                while true {
-                    let pending = try select.query([Self.flushBatch]).compactMap { row -> (Int64, String)? in
-                        guard let id = row.int64("id"), let line = row.string("line") else { return nil }
-                        return (id, line)
-                    }
-                    guard !pending.isEmpty else { return nil }
-                    let outcome = alertLog.append(pending.map(\.1))
-                    // Only the rows whose lines are on disk leave the outbox, in one transaction.
-                    if outcome.written > 0 {
-                        try database.write {
-                            for (id, _) in pending.prefix(outcome.written) { try delete.run([id]) }
-                        }
-                    }
-                    if let error = outcome.error { return "\(error)" }
-                    if pending.count < Self.flushBatch { return nil }
+                try AlertLogOutbox.drain(batch: Self.flushBatch, in: database) { lines in
+                    let outcome = alertLog.append(lines)
+                    return (outcome.written, outcome.error.map { "\($0)" })
                 }
             }
             if let failure {

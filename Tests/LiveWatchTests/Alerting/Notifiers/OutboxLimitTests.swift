@@ -54,7 +54,7 @@ import Testing
         }
 
         func dropped(_ queue: OutboxLimit.Queue) throws -> Int {
-            try store.accessSynchronously { try OutboxLimit.dropped(queue, in: $0) }
+            try store.accessSynchronously { try OutboxTrimmer.dropped(queue, in: $0) }
         }
 
         /// The critical lines about dropping in the alert log.
@@ -195,7 +195,7 @@ import Testing
         #expect(queued.filter { $0.monitor == "livewatch" }.count == 1, "the line about dropping is kept")
         #expect(queued.filter { $0.monitor == "volc" }.map(\.time) == (polls - 4..<polls).map { Self.start.addingTimeInterval(Double($0) * 60) })
         // Every notice and the dropping line itself went through the outbox; the limit stayed.
-        #expect(try store.accessSynchronously { try OutboxLimit.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
+        #expect(try store.accessSynchronously { try OutboxTrimmer.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
         // Said once in the journal too, at critical priority (<2>): the alert log itself cannot say it yet.
         let journal = log.text.components(separatedBy: "<2>the alert log cannot be written and its outbox reached its limit").count - 1
         #expect(journal == 1)
