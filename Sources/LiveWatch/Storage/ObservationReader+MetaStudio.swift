@@ -3,7 +3,8 @@ import SQLite
 
 extension ObservationReader {
     /// The platforms of `monitor`'s latest stored listing, in the order they were stored; nil before
-    /// its first successful poll.
+    /// its first successful poll. Two polls in the same second share their `observed_at`: each platform
+    /// is then read as the later one stored it.
     ///
     /// Times read back as `.parsed`, or `.absent` when NULL (an unreadable time was stored as NULL too).
     /// Callbacks are decoded from their stored JSON, except where it is the very text `current`'s
@@ -24,13 +25,14 @@ extension ObservationReader {
         guard !rows.isEmpty else { return nil }
         var currentCallbacks: [String: [PlatformCallback]] = [:]
         for platform in current?.platforms ?? [] { currentCallbacks[platform.platformID] = platform.callbacks }
+        var seen = Set<String>()
         var platforms: [LivePlatform] = []
         platforms.reserveCapacity(rows.count)
-        for row in rows {
-            guard let id = row.string("platform_id") else { continue }
-            let stored = row.string("callback_urls")
+        // Latest row first, so each platform is built once, from the row that counts.
+        for row in rows.reversed() {
+            guard let id = text(row[0]), seen.insert(id).inserted else { continue }
             var callbacks: [PlatformCallback]?
-            if let stored {
+            if let stored = text(row[8]) {
                 if let same = currentCallbacks[id], stored == ObservationWriter.callbackJSON(same) {
                     callbacks = same
                 } else {
@@ -38,17 +40,22 @@ extension ObservationReader {
                 }
             }
             platforms.append(LivePlatform(
-                platformID: id, name: row.string("platform_name"), accessType: row.string("access_type"),
-                authorizeState: row.string("authorize_state"), authorizedTime: time(row.int64("authorized_time")),
-                expireTime: time(row.int64("expire_time")), account: row.string("account"),
-                authKeyFingerprint: row.string("auth_key_fingerprint"), callbacks: callbacks ?? [],
-                callbacksKnown: callbacks != nil))
+                platformID: id, name: text(row[1]), accessType: text(row[2]), authorizeState: text(row[3]),
+                authorizedTime: time(row[4]), expireTime: time(row[5]), account: text(row[6]), authKeyFingerprint: text(row[7]),
+                callbacks: callbacks ?? [], callbacksKnown: callbacks != nil))
         }
+        platforms.reverse()
         return LivePlatformListing(platforms: platforms)
     }
 
-    private static func time(_ seconds: Int64?) -> LivePlatform.TimeField {
-        seconds.map { .parsed(Date(timeIntervalSince1970: Double($0))) } ?? .absent
+    private static func text(_ value: SQLiteValue) -> String? {
+        if case .text(let text) = value { return text }
+        return nil
+    }
+
+    private static func time(_ value: SQLiteValue) -> LivePlatform.TimeField {
+        if case .integer(let seconds) = value { return .parsed(Date(timeIntervalSince1970: Double(seconds))) }
+        return .absent
     }
 
     private struct StoredCallback: Decodable {

@@ -57,6 +57,19 @@ import Testing
         }
     }
 
+    /// Two polls in the same second share their `observed_at`: each platform is read once, as the later stored it.
+    @Test func twoListingsInOneSecondReadAsTheLaterOne() throws {
+        try Self.withStore { database in
+            let first = LivePlatform(platformID: "p-1", name: "Before")
+            let second = LivePlatform(platformID: "p-2")
+            var renamed = first
+            renamed.name = "After"
+            try Self.store(.livePlatforms(LivePlatformListing(platforms: [first, second])), monitor: "ms", at: 0.2, in: database)
+            try Self.store(.livePlatforms(LivePlatformListing(platforms: [second, renamed])), monitor: "ms", at: 0.7, in: database)
+            #expect(try ObservationReader.latestPlatforms(monitor: "ms", in: database) == LivePlatformListing(platforms: [second, renamed]))
+        }
+    }
+
     /// Moved from `MetaStudioEvaluatorTests`: a platform row of a version-1 database (no callbacks
     /// column then) reads back with unknown callbacks, and the evaluator says nothing about them.
     @Test func rowsWrittenBeforeTheCallbackColumnExistedGiveNoCallbackChangeNotice() throws {
