@@ -111,9 +111,9 @@ public struct DemoScenario: Sendable {
 
             \(counts.ok + counts.failed) polls (\(counts.ok) ok, \(counts.failed) failed) stored in \(configuration.daemon.database)
             Look around:
-              sqlite3 \(configuration.daemon.database) 'SELECT * FROM mr_concurrency ORDER BY observed_at DESC LIMIT 5'
-              sqlite3 \(configuration.daemon.database) 'SELECT rule, severity, state, message FROM alerts'
-              sqlite3 \(configuration.daemon.database) 'SELECT platform_name, authorize_state, datetime(expire_time, "unixepoch") FROM platform_authorizations ORDER BY observed_at DESC LIMIT 3'
+              sqlite3 \(configuration.daemon.database) '\(SampleQueries.latestConcurrency)'
+              sqlite3 \(configuration.daemon.database) '\(SampleQueries.alerts)'
+              sqlite3 \(configuration.daemon.database) '\(SampleQueries.latestPlatforms)'
               cat \(configuration.daemon.alertLog)
             """ + (tencent.lookAround + volcengine.lookAround).map { "\n  " + $0 }.joined())
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LiveWatch
 import VendorSimulator
 
 /// The demo's Tencent Cloud Chat part: a Chat application whose live room
@@ -47,8 +48,8 @@ struct TencentChatDemo {
             ],
             introduction: "Tencent Chat app \(sdkAppID): 150 live rooms, crawled every second at 20 requests/s, 20 rooms a page.",
             lookAround: [
-                "sqlite3 \(database) 'SELECT room_id, room_name, view_count, first_seen, last_seen FROM live_rooms ORDER BY view_count DESC LIMIT 5'",
-                "sqlite3 \(database) \"SELECT started_at, ok, items, requests, error_code FROM polls WHERE vendor = 'tencent_chat' ORDER BY id DESC LIMIT 8\"",
+                "sqlite3 \(database) '\(SampleQueries.topRooms)'",
+                "sqlite3 \(database) \"\(SampleQueries.tencentChatPolls)\"",
             ])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LiveWatch
 import VendorSimulator
 
 /// The Volcengine part of `livewatch demo`: one live room whose viewing
@@ -55,8 +56,8 @@ struct VolcengineDemo {
             introduction: "Volcengine live room \(activity): two viewing restrictions, a host link and guest 嘉宾A's link, watched every second.",
             story: story,
             lookAround: [
-                "sqlite3 \(database) 'SELECT activity_id, restriction_type, custom_app, secret_fingerprint FROM viewing_restrictions ORDER BY observed_at DESC LIMIT 4'",
-                "sqlite3 \(database) 'SELECT activity_id, login_type, user_name, expire_time, url_fingerprint FROM live_client_links ORDER BY observed_at DESC LIMIT 4'",
+                "sqlite3 \(database) '\(SampleQueries.latestRestrictions)'",
+                "sqlite3 \(database) '\(SampleQueries.latestLinks)'",
             ])
     }
 }

@@ -64,7 +64,7 @@ public final class Database {
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, options.busyTimeoutMilliseconds)
         if !options.readOnly {
-            if options.incrementalAutoVacuum, try scalarInt("PRAGMA page_count") == 0 {
+            if options.incrementalAutoVacuum, try scalarInt64("PRAGMA page_count") == 0 {
                 try execute("PRAGMA auto_vacuum = INCREMENTAL")
             }
             if options.journalModeWAL {
@@ -147,8 +147,8 @@ public final class Database {
         try query(sql, arguments).first
     }
 
-    /// The first column of the first row, as an integer.
-    public func scalarInt(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64? {
+    /// The first column of the first row, as a 64-bit integer (nil without a row, or when it is not an integer).
+    public func scalarInt64(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64? {
         guard let row = try first(sql, arguments) else { return nil }
         if case .integer(let value) = row[0] { return value }
         return nil
@@ -165,10 +165,14 @@ public final class Database {
 
     /// Runs `body` inside a transaction: committed if it returns, rolled back if it throws.
     ///
+    /// `IMMEDIATE` unless told otherwise: the write lock is taken at BEGIN, where the busy timeout
+    /// applies, never halfway through (a deferred transaction that reads, then writes, can fail with
+    /// `SQLITE_BUSY` at its first write whatever the timeout). Read-only work asks for `.deferred`.
+    ///
     /// The first error is the one rethrown; a rollback happens only if the
     /// transaction is still open (SQLite may already have rolled it back).
     /// BEGIN and COMMIT are prepared once and reused, like every statement run on each poll.
-    public func transaction<T>(_ kind: TransactionKind = .deferred, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         let begin: Statement
         switch kind {
         case .deferred: begin = try statement("BEGIN DEFERRED TRANSACTION")
@@ -195,7 +199,7 @@ public final class Database {
 
     /// `PRAGMA user_version`.
     public func userVersion() throws -> Int {
-        Int(try scalarInt("PRAGMA user_version") ?? 0)
+        Int(try scalarInt64("PRAGMA user_version") ?? 0)
     }
 
     /// Sets `PRAGMA user_version`.

@@ -46,7 +46,7 @@ public final class Statement {
                 sql: sql)
         }
         for (offset, argument) in arguments.enumerated() {
-            let code = argument.bind(to: handle, at: Int32(offset + 1))
+            let code = argument.sqliteValue.bind(to: handle, at: Int32(offset + 1))
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
         }
     }
@@ -60,7 +60,7 @@ public final class Statement {
         var index: Int32 = 0
         for value in repeat each values {
             index += 1
-            let code = value.bind(to: handle, at: index)
+            let code = value.sqliteValue.bind(to: handle, at: index)
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
         }
         guard Int(index) == parameterCount else {
@@ -79,7 +79,7 @@ public final class Statement {
         var index: Int32 = 0
         for value in repeat each values {
             index += 1
-            let code = value.bind(to: handle, at: index)
+            let code = value.sqliteValue.bind(to: handle, at: index)
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
         }
         guard Int(index) == parameterCount else {

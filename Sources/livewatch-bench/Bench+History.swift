@@ -141,7 +141,7 @@ struct History: AsyncParsableCommand {
         // 4. Size.
         let (tableBytes, sizeBefore) = try store.accessSynchronously { database -> (Int64?, Int64) in
             try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            let table = try? database.scalarInt("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")
+            let table = try? database.scalarInt64("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")
             return (table, fileSize(path))
         }
         print(String(format: "size: %.1f MB file; live_room_sample_data %@ bytes per room sample (goal <= 30); whole file %.1f bytes per row stored",

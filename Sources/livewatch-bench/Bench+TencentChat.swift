@@ -118,7 +118,7 @@ struct TencentCrawl: AsyncParsableCommand {
         let tableBytes = try store.accessSynchronously { database -> Int? in
             try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             // dbstat is optional in SQLite builds: without it, only the whole file is measured.
-            return (try? database.scalarInt("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")).map(Int.init)
+            return (try? database.scalarInt64("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")).map(Int.init)
         }
         store.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

@@ -62,7 +62,8 @@ struct DatabaseCommand: AsyncParsableCommand {
         subcommands: [Check.self, Vacuum.self, Prune.self])
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run PRAGMA integrity_check (read-only; safe while the daemon runs).")
+        static let configuration = CommandConfiguration(
+            abstract: "Run \(Maintenance.integrityCheckSQL) (read-only; safe while the daemon runs).")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {

@@ -44,7 +44,7 @@ struct TemporaryDatabase {
         defer { temporary.remove() }
         let database = try Database(path: temporary.path)
         #expect(try database.first("PRAGMA journal_mode")?[0] == .text("wal"))
-        #expect(try database.scalarInt("PRAGMA synchronous") == 1)
+        #expect(try database.scalarInt64("PRAGMA synchronous") == 1)
     }
 
     @Test func rollsBackWhenTheBodyThrows() throws {
@@ -58,7 +58,7 @@ struct TemporaryDatabase {
                 try database.run("INSERT INTO t (v) VALUES (?)", [SQLiteValue.null])
             }
         }
-        #expect(try database.scalarInt("SELECT count(*) FROM t") == 0)
+        #expect(try database.scalarInt64("SELECT count(*) FROM t") == 0)
         #expect(!database.isInTransaction)
     }
 
@@ -105,7 +105,7 @@ struct TemporaryDatabase {
         }
         try first.execute("COMMIT")
         try second.write { try second.run("INSERT INTO t VALUES (2)") }
-        #expect(try first.scalarInt("SELECT count(*) FROM t") == 2)
+        #expect(try first.scalarInt64("SELECT count(*) FROM t") == 2)
     }
 
     /// Text with an embedded NUL, non-ASCII text, or both, read back byte for byte through every way of binding.
@@ -131,7 +131,7 @@ struct TemporaryDatabase {
         }
         // What was read back finds the row again: it equals what was stored.
         let stored = try #require(rows.first?.string("s"))
-        #expect(try database.scalarInt("SELECT count(*) FROM t WHERE s = ?", [stored]) == 4)
+        #expect(try database.scalarInt64("SELECT count(*) FROM t WHERE s = ?", [stored]) == 4)
     }
 
     /// Invalid UTF-8 cannot come from a Swift `String`; text another program stored that way is
@@ -178,8 +178,25 @@ struct TemporaryDatabase {
         try writer.execute("CREATE TABLE t (v)")
         try writer.run("INSERT INTO t VALUES (?)", [42])
         let reader = try Database(path: temporary.path, options: .init(readOnly: true))
-        #expect(try reader.scalarInt("SELECT v FROM t") == 42)
+        #expect(try reader.scalarInt64("SELECT v FROM t") == 42)
         #expect(throws: SQLiteError.self) { try reader.execute("INSERT INTO t VALUES (1)") }
+    }
+
+    /// `transaction()` without a kind takes the write lock at BEGIN (IMMEDIATE): another writer is
+    /// refused at once, before the transaction has written anything. `.deferred` takes no lock up front.
+    @Test func aTransactionIsImmediateUnlessToldOtherwise() throws {
+        let temporary = try TemporaryDatabase()
+        defer { temporary.remove() }
+        let first = try Database(path: temporary.path)
+        try first.execute("CREATE TABLE t (v)")
+        let second = try Database(path: temporary.path, options: .init(busyTimeoutMilliseconds: 0))
+        try first.transaction { () -> Void in
+            #expect(throws: SQLiteError.self) { try second.write { try second.run("INSERT INTO t VALUES (1)") } }
+        }
+        try first.transaction(.deferred) {
+            try second.write { try second.run("INSERT INTO t VALUES (2)") }
+        }
+        #expect(try first.scalarInt64("SELECT count(*) FROM t") == 1)
     }
 }
 
@@ -199,7 +216,7 @@ struct TemporaryDatabase {
         let applied = try Migrator(migrations: [Self.first, Self.second]).migrate(database)
         #expect(applied == [2])
         #expect(try database.userVersion() == 2)
-        #expect(try database.scalarInt("SELECT x FROM a") == 7)
+        #expect(try database.scalarInt64("SELECT x FROM a") == 7)
         try database.run("INSERT INTO b VALUES (1)")
         #expect(try Migrator(migrations: [Self.first, Self.second]).migrate(database) == [])
     }
@@ -255,7 +272,7 @@ struct TemporaryDatabase {
         defer { temporary.remove() }
         let database = try Database(path: temporary.path, options: .init(incrementalAutoVacuum: true))
         try database.execute("CREATE TABLE t (x)")
-        #expect(try database.scalarInt("PRAGMA auto_vacuum") == 2)
+        #expect(try database.scalarInt64("PRAGMA auto_vacuum") == 2)
         #expect(try database.first("PRAGMA journal_mode")?[0] == .text("wal"))
     }
 }

@@ -1,20 +1,16 @@
 import Foundation
-import SQLite
 
-/// What one poll means for alerts: conditions for the state machine and one-off notices.
-public struct AlertEvaluation: Sendable {
-    public var conditions: [(AlertKey, AlertCondition)]
-    public var notices: [AlertNotice]
-
-    public init(conditions: [(AlertKey, AlertCondition)] = [], notices: [AlertNotice] = []) {
-        self.conditions = conditions
-        self.notices = notices
-    }
-}
-
-/// Turns a monitor's poll report into alert conditions. It runs inside the
-/// poll's transaction, before the observation is stored, so it can compare
-/// with the previous observation.
+/// Turns a monitor's poll report into alert conditions and notices, without reading anything:
+/// what it compares with is handed to it. The recorder reads, inside the poll's transaction and
+/// before the new observation is stored, the monitor's previous observation (when
+/// `comparesWithPrevious`) and the subjects of `rulesResolvingVanishedSubjects` firing now, and
+/// only for a successful poll.
 public protocol AlertEvaluator: Sendable {
-    func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation
+    /// True when `evaluate` compares an observation with the monitor's previous one.
+    var comparesWithPrevious: Bool { get }
+    /// The rules whose firing subjects `evaluate` is handed, to resolve those no longer observed.
+    var rulesResolvingVanishedSubjects: [AlertRule] { get }
+    /// What `report` means for alerts, given the monitor's `previous` observation (nil: none stored,
+    /// or not asked for) and the firing subjects of `rulesResolvingVanishedSubjects` (`openSubjects`).
+    func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation
 }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// What `livewatch alerts` shows: the alerts firing (and pending) now, optionally
 /// the episodes of a recent period, and each notifier's delivery counters. Read
@@ -7,15 +6,23 @@ import SQLite
 public struct AlertHistory: Sendable {
     /// One alert episode (a row of `alerts`, or a pending alert).
     public struct Episode: Sendable, Equatable {
+        /// The rule's name.
         public var rule: String
+        /// The monitor's name.
         public var monitor: String
+        /// What the alert is about (a platform id, a link, the monitor itself).
         public var subject: String
+        /// `info`, `warning` or `critical`.
         public var severity: String
         /// `pending`, `firing` or `resolved`.
         public var state: String
+        /// When it started firing (or became pending).
         public var startedAt: Date
+        /// When it resolved; nil while it fires.
         public var resolvedAt: Date?
+        /// The value last evaluated, if the rule has one.
         public var lastValue: Double?
+        /// The last message written.
         public var message: String
         /// A silence covers it now (firing and pending alerts only).
         public var silenced: Bool
@@ -23,11 +30,17 @@ public struct AlertHistory: Sendable {
 
     /// A notifier's delivery counters (`notifier_stats`) and queue length.
     public struct NotifierStatus: Sendable, Equatable {
+        /// The notifier's name.
         public var name: String
+        /// Notifications waiting in its outbox.
         public var queued: Int
+        /// Notifications delivered.
         public var delivered: Int
+        /// Attempts that failed (each retried, or given up).
         public var failedAttempts: Int
+        /// Notifications given up.
         public var givenUp: Int
+        /// The last failure's reason.
         public var lastError: String?
         /// Notifications dropped because its outbox was full (`daemon.outbox_limit`).
         public var dropped: Int = 0
@@ -41,82 +54,40 @@ public struct AlertHistory: Sendable {
         public var dropped: Int
     }
 
+    /// The moment shown (durations are counted to it).
     public var now: Date
+    /// The alerts firing now, then those pending, oldest first.
     public var firing: [Episode]
     /// Episodes that started or resolved within `--since`; nil without it.
     public var history: [Episode]?
+    /// Each notifier's counters: those configured, then any other the database knows.
     public var notifiers: [NotifierStatus]
     /// The alert-log outbox's queue and drops.
     public var alertLogOutbox = AlertLogOutboxStatus(queued: 0, dropped: 0)
 
-    /// Reads the database at `path`.
+    /// Reads the database at `path` (see `AlertHistoryReader`): the alerts firing and pending now,
+    /// those a silence covers marked so, the episodes of the last `since` seconds if asked, and each
+    /// notifier's counters; only alerts of `monitors`, unless it is empty.
     public static func load(
         databasePath path: String, since: Double?, monitors: [String], silences: [Silence], notifierNames: [String], now: Date
     ) throws -> AlertHistory {
         guard FileManager.default.fileExists(atPath: path) else {
             throw AlertHistoryError(message: "no database at \(path) (has the daemon run yet?)")
         }
-        let database = try Database(path: path, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000, journalModeWAL: false))
-        let hasLifecycle = try database.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'alert_pending'") ?? 0 > 0
+        let records = try AlertHistoryReader.read(databasePath: path, since: since, notifierNames: notifierNames, now: now)
         func keep(_ episode: Episode) -> Bool { monitors.isEmpty || monitors.contains(episode.monitor) }
-        func silenced(_ row: Row) -> Bool {
-            guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)) else { return false }
-            return silences.contains {
-                $0.matches(rule: rule, monitor: row.string("monitor") ?? "", subject: row.string("subject") ?? "", at: now)
+        func marked(_ episode: Episode) -> Episode {
+            var episode = episode
+            if let rule = AlertRule(rawValue: episode.rule) {
+                episode.silenced = silences.contains {
+                    $0.matches(rule: rule, monitor: episode.monitor, subject: episode.subject, at: now)
+                }
             }
+            return episode
         }
-        var firing = try database.query(
-            "SELECT rule, monitor, subject, severity, state, started_at, resolved_at, last_value, message FROM alerts WHERE state = 'firing' ORDER BY started_at, id"
-        ).map { episode($0, silenced: silenced($0)) }
-        if hasLifecycle {
-            firing += try database.query("SELECT rule, monitor, subject, severity, since FROM alert_pending ORDER BY since").map { row in
-                Episode(
-                    rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "", subject: row.string("subject") ?? "",
-                    severity: row.string("severity") ?? "", state: "pending",
-                    startedAt: Date(timeIntervalSince1970: Double(row.int64("since") ?? 0)), resolvedAt: nil, lastValue: nil,
-                    message: "pending: the condition holds but not yet for the rule's `for`", silenced: silenced(row))
-            }
-        }
-        var history: [Episode]?
-        if let since {
-            let from = Int64(now.timeIntervalSince1970.rounded(.down)) - Seconds.whole(since)
-            history = try database.query(
-                """
-                SELECT rule, monitor, subject, severity, state, started_at, resolved_at, last_value, message FROM alerts
-                WHERE started_at >= ? OR resolved_at >= ? ORDER BY started_at, id
-                """, [from, from]
-            ).map { episode($0, silenced: false) }.filter(keep)
-        }
-        var notifiers: [NotifierStatus] = []
-        if hasLifecycle {
-            var names = notifierNames
-            for row in try database.query("SELECT notifier FROM notifier_stats UNION SELECT notifier FROM notification_outbox ORDER BY 1") {
-                if let name = row.string("notifier"), !names.contains(name) { names.append(name) }
-            }
-            for name in names {
-                let stats = try database.first(
-                    "SELECT delivered, failed_attempts, given_up, last_error FROM notifier_stats WHERE notifier = ?", [name])
-                notifiers.append(NotifierStatus(
-                    name: name, queued: try NotificationOutbox.pendingCount(notifier: name, in: database),
-                    delivered: Int(stats?.int64("delivered") ?? 0), failedAttempts: Int(stats?.int64("failed_attempts") ?? 0),
-                    givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error"),
-                    dropped: try OutboxLimit.dropped(.notifier(name), in: database)))
-            }
-        }
-        let outbox = AlertLogOutboxStatus(
-            queued: Int(try database.scalarInt("SELECT count(*) FROM alert_log_outbox") ?? 0),
-            dropped: try OutboxLimit.dropped(.alertLog, in: database))
         return AlertHistory(
-            now: now, firing: firing.filter(keep), history: history, notifiers: notifiers, alertLogOutbox: outbox)
-    }
-
-    static func episode(_ row: Row, silenced: Bool) -> Episode {
-        Episode(
-            rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "", subject: row.string("subject") ?? "",
-            severity: row.string("severity") ?? "", state: row.string("state") ?? "",
-            startedAt: Date(timeIntervalSince1970: Double(row.int64("started_at") ?? 0)),
-            resolvedAt: row.int64("resolved_at").map { Date(timeIntervalSince1970: Double($0)) },
-            lastValue: row.double("last_value"), message: row.string("message") ?? "", silenced: silenced)
+            now: now, firing: (records.firing + records.pending).map(marked).filter(keep),
+            history: records.history?.filter(keep), notifiers: records.notifiers, alertLogOutbox: records.alertLogOutbox)
     }
 
     /// Aligned columns for a terminal, control and bidi characters shown as `\u{1B}`.
@@ -210,6 +181,8 @@ public struct AlertHistory: Sendable {
 
 /// `livewatch alerts` cannot read the database.
 public struct AlertHistoryError: Error, Sendable, CustomStringConvertible {
+    /// Why.
     public let message: String
+    /// The message.
     public var description: String { message }
 }

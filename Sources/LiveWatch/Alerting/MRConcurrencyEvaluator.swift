@@ -1,19 +1,28 @@
 import Foundation
-import SQLite
 
 /// `mr_concurrency_exhausted` for a Polyv monitor.
 public struct MRConcurrencyEvaluator: AlertEvaluator {
+    /// The monitor's name (the alert's monitor and subject).
     public let monitor: String
+    /// Warning at or below this many channels left.
     public let residualWarning: Int
+    /// Critical at or below this many channels left.
     public let residualCritical: Int
 
+    /// Creates the evaluator of one monitor.
     public init(monitor: String, residualWarning: Int, residualCritical: Int) {
         self.monitor = monitor
         self.residualWarning = residualWarning
         self.residualCritical = residualCritical
     }
 
-    public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
+    /// It compares nothing with the past.
+    public var comparesWithPrevious: Bool { false }
+    /// It has one subject, the monitor itself.
+    public var rulesResolvingVanishedSubjects: [AlertRule] { [] }
+
+    /// The concurrency condition of a successful poll; unknown when the poll failed.
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
         let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: monitor, subject: monitor)
         guard case .observed(.mrConcurrency(let concurrency)) = report.outcome else {
             return AlertEvaluation(conditions: [(key, .unknown)])

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// The alerts of a MetaStudio monitor, per platform (subject = platform_id):
 ///
@@ -22,30 +21,38 @@ public struct MetaStudioEvaluator: AlertEvaluator {
     /// Seconds before expiry at which it becomes critical.
     public let expiryCritical: Double
 
+    /// Creates the evaluator of one monitor.
     public init(monitor: String, expiryWarning: Double, expiryCritical: Double) {
         self.monitor = monitor
         self.expiryWarning = expiryWarning
         self.expiryCritical = expiryCritical
     }
 
+    /// Change notices compare with the monitor's previous listing.
+    public var comparesWithPrevious: Bool { true }
+    /// A platform that left the listing resolves its open alerts of these rules.
+    public var rulesResolvingVanishedSubjects: [AlertRule] { [.platformAuthorizationExpiring, .platformUnauthorized] }
+
     /// Conditions for every listed platform and every open alert of a platform no longer listed, and notices.
-    public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
         // A failed poll says nothing about any platform: every alert stays as it is.
         guard case .observed(.livePlatforms(let listing)) = report.outcome else { return AlertEvaluation() }
         let now = report.finishedAt
-        let previous = try ObservationWriter.latestPlatforms(monitor: monitor, in: database)
+        var before: [String: LivePlatform] = [:]
+        if case .livePlatforms(let previousListing)? = previous {
+            before = Dictionary(previousListing.platforms.map { ($0.platformID, $0) }, uniquingKeysWith: { _, last in last })
+        }
         var evaluation = AlertEvaluation()
         var listed = Set<String>()
         for platform in listing.platforms {
             listed.insert(platform.platformID)
             evaluation.conditions.append((key(.platformAuthorizationExpiring, platform), expiryCondition(platform, now: now)))
             evaluation.conditions.append((key(.platformUnauthorized, platform), authorizationCondition(platform)))
-            evaluation.notices += notices(for: platform, previous: previous[platform.platformID])
+            evaluation.notices += notices(for: platform, previous: before[platform.platformID])
         }
-        let book = AlertBook(repeatInterval: 0)
-        for rule in [AlertRule.platformAuthorizationExpiring, .platformUnauthorized] {
-            for subject in try book.openSubjects(rule: rule, monitor: monitor, in: database) where !listed.contains(subject) {
-                let display = previous[subject].map { Self.displayName(id: subject, name: $0.name) } ?? subject
+        for rule in rulesResolvingVanishedSubjects {
+            for subject in openSubjects[rule] ?? [] where !listed.contains(subject) {
+                let display = before[subject]?.displayName ?? subject
                 evaluation.conditions.append((
                     AlertKey(rule: rule, monitor: monitor, subject: subject),
                     .clear(message: "MetaStudio platform \(display) is no longer listed by the project, so its alert is resolved", value: nil)))
@@ -94,13 +101,13 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             value: nil, threshold: nil)
     }
 
-    /// Change and insecure-callback notices for one platform.
-    func notices(for platform: LivePlatform, previous: StoredPlatform?) -> [AlertNotice] {
+    /// Change and insecure-callback notices for one platform, given what the previous listing said of it.
+    func notices(for platform: LivePlatform, previous: LivePlatform?) -> [AlertNotice] {
         var notices: [AlertNotice] = []
         let name = "MetaStudio platform \(platform.displayName)"
-        // Same text, same callbacks: the stored JSON is decoded only when something changed.
-        let callbacksUnchanged = previous?.callbackURLs == ObservationWriter.callbackJSON(platform.callbacks)
-        let previousCallbacks = callbacksUnchanged ? nil : previous?.callbacks
+        // Callbacks the previous listing did not record say nothing: as at a platform's first observation.
+        let previousCallbacks = previous.flatMap { $0.callbacksKnown ? $0.callbacks : nil }
+        let callbacksUnchanged = previousCallbacks == platform.callbacks
         let insecure = platform.callbacks.filter { !$0.isHTTPS }
         if !insecure.isEmpty, !callbacksUnchanged,
            previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS }) {
@@ -149,11 +156,6 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             }
         }
         return parts.joined(separator: "; ")
-    }
-
-    static func displayName(id: String, name: String?) -> String {
-        if let name, !name.isEmpty { return "\(name) (\(id))" }
-        return id
     }
 
     /// `expires in 12h`, `expires in 1d6h`, `expired 2h ago`.

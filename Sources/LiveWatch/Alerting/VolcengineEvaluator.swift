@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// Alerts of a Volcengine monitor:
 /// - `viewing_restriction_changed` (notice, subject the activity id): the
@@ -25,28 +24,39 @@ public struct VolcengineEvaluator: AlertEvaluator {
         self.linkExpiryWarning = linkExpiryWarning
     }
 
-    /// The notices and link-expiry conditions of one poll (nothing for a failed poll).
-    public func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation {
+    /// Notices compare with the previous observation of each activity and link.
+    public var comparesWithPrevious: Bool { true }
+    /// A link no longer watched resolves its expiry alert.
+    public var rulesResolvingVanishedSubjects: [AlertRule] { [.liveClientLinkExpiring] }
+
+    /// The notices and link-expiry conditions of one poll (nothing for a failed poll), given the
+    /// previous observation of each watched activity and link.
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
         guard case .observed(.volcengine(let observation)) = report.outcome else { return AlertEvaluation() }
+        var before = VolcengineObservation(restrictions: nil, links: nil)
+        if case .volcengine(let previousObservation)? = previous { before = previousObservation }
+        let previousRestrictions = Dictionary(
+            (before.restrictions ?? []).map { ($0.activityID, $0) }, uniquingKeysWith: { first, _ in first })
         var evaluation = AlertEvaluation()
         for activity in observation.restrictions ?? [] {
-            if let notice = try restrictionNotice(for: activity, in: database) {
+            if let old = previousRestrictions[activity.activityID], let notice = restrictionNotice(from: old, to: activity) {
                 evaluation.notices.append(notice)
             }
         }
-        let now = ObservationWriter.unixSeconds(report.finishedAt)
+        let previousLinks = Dictionary(
+            (before.links ?? []).map { (LinkIdentity($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Int64(report.finishedAt.timeIntervalSince1970.rounded(.down))
         var watched = Set<String>()
         for link in observation.links ?? [] {
             watched.insert(link.subject)
-            if let notice = try linkNotice(for: link, in: database) {
+            if let old = previousLinks[LinkIdentity(link)], let notice = linkNotice(from: old, to: link) {
                 evaluation.notices.append(notice)
             }
             evaluation.conditions.append((
                 AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: link.subject),
                 expiryCondition(for: link, now: now)))
         }
-        let open = try AlertBook(repeatInterval: 0).openSubjects(rule: .liveClientLinkExpiring, monitor: monitor, in: database)
-        for subject in open where !watched.contains(subject) {
+        for subject in openSubjects[.liveClientLinkExpiring] ?? [] where !watched.contains(subject) {
             evaluation.conditions.append((
                 AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: subject),
                 .clear(message: "Start link \(subject) is no longer watched", value: nil)))
@@ -54,34 +64,24 @@ public struct VolcengineEvaluator: AlertEvaluator {
         return evaluation
     }
 
+    /// What makes two observations the same start link: its activity, its login type and its guest.
+    struct LinkIdentity: Hashable {
+        var activityID: Int64
+        var loginType: Int
+        var userName: String?
+
+        init(_ link: LiveClientLink) {
+            activityID = link.activityID
+            loginType = link.loginType
+            userName = link.userName
+        }
+    }
+
     // MARK: - Viewing restrictions
 
-    /// The notice for an activity whose restrictions differ from its last observation, if they do.
-    func restrictionNotice(for activity: ActivityViewingRestrictions, in database: Database) throws -> AlertNotice? {
+    /// The notice for an activity whose restrictions differ from its previous observation, if they do.
+    func restrictionNotice(from previous: ActivityViewingRestrictions, to activity: ActivityViewingRestrictions) -> AlertNotice? {
         let activityID = String(activity.activityID)
-        let rows = try database.cachedStatement(
-            """
-            SELECT restriction_type, custom_app, custom_url, error_redirect_url, secret_fingerprint, main_button_title,
-                   sub_button_title
-            FROM viewing_restrictions
-            WHERE monitor = ? AND activity_id = ?
-              AND poll_id = (SELECT max(poll_id) FROM viewing_restrictions WHERE monitor = ? AND activity_id = ?)
-            """
-        ).query([monitor, activityID, monitor, activityID])
-        guard let first = rows.first else { return nil }
-        let previous = ActivityViewingRestrictions(
-            activityID: activity.activityID, mainButtonTitle: first.string("main_button_title"),
-            subButtonTitle: first.string("sub_button_title"),
-            entries: rows.compactMap { row in
-                let entry = ViewingRestriction(
-                    type: row.int64("restriction_type").map { Int($0) }, customApp: row.string("custom_app"),
-                    customURL: row.string("custom_url"), errorRedirectURL: row.string("error_redirect_url"),
-                    secretFingerprint: row.string("secret_fingerprint"))
-                // The placeholder row of an activity without restrictions.
-                let isPlaceholder = entry == ViewingRestriction(
-                    type: nil, customApp: nil, customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)
-                return isPlaceholder ? nil : entry
-            })
         let (changes, serious) = Self.differences(from: previous, to: activity)
         guard !changes.isEmpty else { return nil }
         return AlertNotice(
@@ -142,16 +142,9 @@ public struct VolcengineEvaluator: AlertEvaluator {
 
     // MARK: - Start links
 
-    /// The notice for a link whose permanent URL differs from its last observation, if it does.
-    func linkNotice(for link: LiveClientLink, in database: Database) throws -> AlertNotice? {
-        let previous = try database.cachedStatement(
-            """
-            SELECT url_fingerprint FROM live_client_links
-            WHERE monitor = ? AND activity_id = ? AND login_type = ? AND user_name IS ?
-            ORDER BY poll_id DESC LIMIT 1
-            """
-        ).query([monitor, String(link.activityID), link.loginType, link.userName]).first
-        guard let previous, previous.string("url_fingerprint") != link.urlFingerprint else { return nil }
+    /// The notice for a link whose permanent URL differs from its previous observation, if it does.
+    func linkNotice(from previous: LiveClientLink, to link: LiveClientLink) -> AlertNotice? {
+        guard previous.urlFingerprint != link.urlFingerprint else { return nil }
         return AlertNotice(
             key: AlertKey(rule: .liveClientLinkChanged, monitor: monitor, subject: link.subject), severity: .warning,
             message: "\(Self.linkLabel(link)) changed: links handed out before no longer work")

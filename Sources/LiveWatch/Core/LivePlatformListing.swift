@@ -5,6 +5,7 @@ public struct LivePlatformListing: Sendable, Equatable {
     /// The platforms, in listing order, each platform id once.
     public var platforms: [LivePlatform]
 
+    /// A listing of `platforms`.
     public init(platforms: [LivePlatform]) {
         self.platforms = platforms
     }
@@ -47,11 +48,15 @@ public struct LivePlatform: Sendable, Equatable {
     public var authKeyFingerprint: String?
     /// `callback_config`, sorted by API type then URL.
     public var callbacks: [PlatformCallback]
+    /// False for a platform read back from storage whose callbacks were not recorded (rows written
+    /// before livewatch stored them) or cannot be read: `callbacks` is then empty and says nothing.
+    public var callbacksKnown: Bool
 
+    /// A platform from its fields; by default everything absent, no callbacks.
     public init(
         platformID: String, name: String? = nil, accessType: String? = nil, authorizeState: String? = nil,
         authorizedTime: TimeField = .absent, expireTime: TimeField = .absent, account: String? = nil,
-        authKeyFingerprint: String? = nil, callbacks: [PlatformCallback] = []
+        authKeyFingerprint: String? = nil, callbacks: [PlatformCallback] = [], callbacksKnown: Bool = true
     ) {
         self.platformID = platformID
         self.name = name
@@ -62,6 +67,7 @@ public struct LivePlatform: Sendable, Equatable {
         self.account = account
         self.authKeyFingerprint = authKeyFingerprint
         self.callbacks = callbacks
+        self.callbacksKnown = callbacksKnown
     }
 
     /// `Name (id)`, or just the id when the platform has no name: for messages.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a successful poll saw, per vendor.
-public enum Observation: Sendable {
+public enum Observation: Sendable, Equatable {
+    /// Polyv: the MR concurrency of an application.
     case mrConcurrency(MRConcurrency)
     /// A Tencent Cloud Chat live room list, crawled to its end.
     case liveRooms(LiveRoomList)

@@ -1,12 +1,15 @@
 import Foundation
-import SQLite
 
 /// A configured monitor ready to run: the vendor monitor, its alert evaluator and its settings.
 public struct MonitorRuntime: Sendable {
+    /// The monitor's configuration.
     public let configuration: MonitorConfiguration
+    /// The vendor monitor that polls.
     public let monitor: any Monitor
+    /// What its polls mean for alerts.
     public let evaluator: any AlertEvaluator
 
+    /// A runtime from its parts.
     public init(configuration: MonitorConfiguration, monitor: any Monitor, evaluator: any AlertEvaluator) {
         self.configuration = configuration
         self.monitor = monitor
@@ -50,5 +53,9 @@ public struct MonitorRuntime: Sendable {
 
 /// An evaluator with no rules (the Tencent Chat room list only feeds history and reports).
 struct NoAlerts: AlertEvaluator {
-    func evaluate(_ report: PollReport, in database: Database) throws -> AlertEvaluation { AlertEvaluation() }
+    var comparesWithPrevious: Bool { false }
+    var rulesResolvingVanishedSubjects: [AlertRule] { [] }
+    func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
+        AlertEvaluation()
+    }
 }

@@ -3,7 +3,8 @@ import Logging
 import SQLite
 
 /// Stores a poll and its alert consequences in one transaction, then writes
-/// the alert lines: poll, evaluate, store, alert.
+/// the alert lines: poll, evaluate, store, alert. The SQL is Storage's (`ObservationWriter`,
+/// `ObservationReader`, `SQLiteAlertStateStore`, the outboxes); the rules are Alerting's.
 ///
 /// Lines go through the `alert_log_outbox` table, committed with the alert
 /// state, and are deleted once written; a crash between commit and write
@@ -11,14 +12,19 @@ import SQLite
 /// `notification_outbox` row per notifier that wants it, in the same
 /// transaction; a silenced line is written with `"silenced":true` and queued nowhere.
 public struct PollRecorder: Sendable {
+    /// The daemon's store: each poll is one write transaction on it.
     public let store: Store
+    /// Where the outbox lines are written.
     public let alertLog: AlertLog
+    /// The alert book's repeat interval (its rules come from `policy` at each poll).
     public let book: AlertBook
+    /// Consecutive failed polls before `monitor_failing` fires.
     public let failureThreshold: Int
     /// Rule settings, silences and notifiers, read at each poll (SIGHUP replaces them).
     public let policy: AlertPolicyBox
     let logger: Logger
 
+    /// A recorder writing to `store` and `alertLog`.
     public init(
         store: Store, alertLog: AlertLog, repeatInterval: Double, failureThreshold: Int, logger: Logger,
         policy: AlertPolicyBox = AlertPolicyBox()
@@ -62,6 +68,11 @@ public struct PollRecorder: Sendable {
     }
 
     /// Records the poll; `dropping` receives the notices of outboxes that started dropping rows.
+    ///
+    /// In order: the `polls` row and the monitor's failure count; for a successful poll, the previous
+    /// observation and the open subjects the evaluator asks for (read before the new observation is
+    /// stored); the evaluation; the observation; the alert transitions, recorded through the alert
+    /// state store; then the lines into the outboxes.
     static func recordInTransaction(
         _ report: PollReport, evaluator: any AlertEvaluator, book: AlertBook, failureThreshold: Int,
         policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
@@ -69,9 +80,19 @@ public struct PollRecorder: Sendable {
         let now = report.finishedAt
         try ObservationWriter.insertPoll(report, in: database)
         let failures = try ObservationWriter.updateMonitorState(report, in: database)
-        var evaluation = try evaluator.evaluate(report, in: database)
+        let alerts = SQLiteAlertStateStore(database: database)
+        var evaluation: AlertEvaluation
         if case .observed(let observation) = report.outcome {
+            let previous = evaluator.comparesWithPrevious
+                ? try ObservationReader.previous(of: observation, monitor: report.monitor, in: database) : nil
+            var openSubjects: [AlertRule: [String]] = [:]
+            for rule in evaluator.rulesResolvingVanishedSubjects {
+                openSubjects[rule] = try alerts.openSubjects(rule: rule, monitor: report.monitor)
+            }
+            evaluation = evaluator.evaluate(report, previous: previous, openSubjects: openSubjects)
             try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: now, in: database)
+        } else {
+            evaluation = evaluator.evaluate(report, previous: nil, openSubjects: [:])
         }
         let failingKey = AlertKey(rule: .monitorFailing, monitor: report.monitor, subject: report.monitor)
         if let failure = report.failure {
@@ -85,7 +106,7 @@ public struct PollRecorder: Sendable {
             evaluation.conditions.append((failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
         var lines = try book.apply(
-            evaluation.conditions, now: now, in: database, pruningPendingOf: report.succeeded ? report.monitor : nil)
+            evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil)
         lines += evaluation.notices.map { notice in
             AlertLine(
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
@@ -109,15 +130,14 @@ public struct PollRecorder: Sendable {
         _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws {
         guard !lines.isEmpty else { return }
-        let insert = try database.cachedStatement("INSERT INTO alert_log_outbox (line, created_at) VALUES (?, ?)")
         for line in lines {
             let silenced = policy.silence(for: line) != nil
-            try insert.run([line.json(silenced: silenced), ObservationWriter.unixSeconds(now)])
+            try AlertLogOutbox.insert(line.json(silenced: silenced), at: now, in: database)
             if !policy.notifiers.isEmpty {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)
             }
         }
-        dropping += try OutboxLimit.enforce(
+        dropping += try OutboxTrimmer.enforce(
             limit: policy.outboxLimit, notifiers: policy.notifiers.map(\.name), at: now, in: database)
     }
 
@@ -128,23 +148,9 @@ public struct PollRecorder: Sendable {
         let alertLog = self.alertLog
         do {
             let failure: String? = try await store.access { database in
-                let select = try database.cachedStatement("SELECT id, line FROM alert_log_outbox ORDER BY id LIMIT ?")
-                let delete = try database.cachedStatement("DELETE FROM alert_log_outbox WHERE id = ?")
-                while true {
-                    let pending = try select.query([Self.flushBatch]).compactMap { row -> (Int64, String)? in
-                        guard let id = row.int64("id"), let line = row.string("line") else { return nil }
-                        return (id, line)
-                    }
-                    guard !pending.isEmpty else { return nil }
-                    let outcome = alertLog.append(pending.map(\.1))
-                    // Only the rows whose lines are on disk leave the outbox, in one transaction.
-                    if outcome.written > 0 {
-                        try database.write {
-                            for (id, _) in pending.prefix(outcome.written) { try delete.run([id]) }
-                        }
-                    }
-                    if let error = outcome.error { return "\(error)" }
-                    if pending.count < Self.flushBatch { return nil }
+                try AlertLogOutbox.drain(batch: Self.flushBatch, in: database) { lines in
+                    let outcome = alertLog.append(lines)
+                    return (outcome.written, outcome.error.map { "\($0)" })
                 }
             }
             if let failure {

@@ -19,11 +19,14 @@ public enum Maintenance {
         }
     }
 
+    /// The statement `integrityCheck(path:)` runs.
+    public static let integrityCheckSQL = "PRAGMA integrity_check"
+
     /// The lines of `PRAGMA integrity_check`: `["ok"]` for a sound file.
     public static func integrityCheck(path: String) throws(Failure) -> [String] {
         do {
             let database = try Database(path: path, options: .init(readOnly: true))
-            return try database.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") }
+            return try database.query(integrityCheckSQL).compactMap { $0.string("integrity_check") }
         } catch {
             throw .database("\(error)")
         }

@@ -10,7 +10,7 @@ extension ObservationWriter {
     /// `poll_id` is this poll's `polls` row, which `PollRecorder` inserts first
     /// in the same transaction.
     static func insertVolcengine(_ observation: VolcengineObservation, monitor: String, observedAt: Int64, in database: Database) throws {
-        let pollID = try database.scalarInt("SELECT max(id) FROM polls WHERE monitor = ?", [monitor])
+        let pollID = try database.scalarInt64("SELECT max(id) FROM polls WHERE monitor = ?", [monitor])
         let restriction = try database.cachedStatement(
             """
             INSERT INTO viewing_restrictions (monitor, observed_at, activity_id, restriction_type, custom_app, custom_url,

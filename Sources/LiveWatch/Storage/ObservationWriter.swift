@@ -39,7 +39,7 @@ public enum ObservationWriter {
             ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = consecutive_failures + 1,
                 last_poll_at = excluded.last_poll_at
             """, [report.monitor, now])
-        return Int(try database.scalarInt(
+        return Int(try database.scalarInt64(
             "SELECT consecutive_failures FROM monitor_state WHERE monitor = ?", [report.monitor]) ?? 1)
     }
 

@@ -162,10 +162,10 @@ public struct Retention: Sendable {
         while true {
             let started = Date()
             let step = try await store.access { database -> Int in
-                let before = try database.scalarInt("PRAGMA freelist_count") ?? 0
+                let before = try database.scalarInt64("PRAGMA freelist_count") ?? 0
                 guard before > 0 else { return 0 }
                 try database.execute("PRAGMA incremental_vacuum(\(Self.vacuumStep))")
-                let after = try database.scalarInt("PRAGMA freelist_count") ?? 0
+                let after = try database.scalarInt64("PRAGMA freelist_count") ?? 0
                 return Int(before - after)
             }
             summary.longestReclaimStep = max(summary.longestReclaimStep, Date().timeIntervalSince(started))

@@ -1,65 +1,150 @@
 import Foundation
-import SQLite
 import Testing
 @testable import LiveWatch
 
+/// The alert book without SQLite: over `MemoryAlertStateStore`, the scenarios the SQLite-backed
+/// suites (`AlertBookStorageTests`, `AlertLifecycleTests`) run on a real file, with the same assertions.
 @Suite struct AlertBookTests {
     let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: "p", subject: "p")
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func firing(_ severity: Severity, _ value: Double = 0) -> AlertCondition {
+    func firing(_ severity: Severity = .critical, _ value: Double = 0) -> AlertCondition {
         .firing(severity: severity, message: "m", value: value, threshold: 0)
     }
 
-    func withDatabase(_ body: (Database) throws -> Void) throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let database = try Database(path: folder.file("a.db"))
-        try Schema.migrator.migrate(database)
-        try body(database)
-    }
-
     @Test func firesEscalatesRepeatsAndResolvesOnce() throws {
-        try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600)
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
-            func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write { try book.apply([(key, condition)], now: start.addingTimeInterval(seconds), in: database) }
-            }
-            let fired = try apply(firing(.warning, 2), after: 0)
-            #expect(fired.map(\.state) == [.firing])
-            #expect(fired.first?.severity == .warning)
-            #expect(try apply(firing(.warning, 1), after: 60).isEmpty)
-            let escalated = try apply(firing(.critical), after: 120)
-            #expect(escalated.map(\.severity) == [.critical])
-            #expect(try apply(.unknown, after: 180).isEmpty)
-            #expect(try apply(firing(.critical), after: 3_000).isEmpty)
-            let repeated = try apply(firing(.critical), after: 120 + 3_600)
-            #expect(repeated.map(\.state) == [.firing])
-            let resolved = try apply(.clear(message: "ok again", value: 4), after: 4_000)
-            #expect(resolved.map(\.state) == [.resolved])
-            #expect(resolved.first?.severity == .critical)
-            #expect(resolved.first?.message.contains("fired for 1h6m40s") == true)
-            #expect(try apply(.clear(message: "ok", value: 4), after: 4_100).isEmpty)
-            let rows = try database.query("SELECT state, started_at, resolved_at, last_value FROM alerts")
-            #expect(rows.count == 1)
-            #expect(rows[0].string("state") == "resolved")
-            #expect(rows[0].int64("resolved_at") == 1_800_004_000)
-            #expect(rows[0].double("last_value") == 4)
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600)
+        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
+            try book.apply([(key, condition)], now: start.addingTimeInterval(seconds), store: store)
         }
+        let fired = try apply(firing(.warning, 2), after: 0)
+        #expect(fired.map(\.state) == [.firing])
+        #expect(fired.first?.severity == .warning)
+        #expect(try apply(firing(.warning, 1), after: 60).isEmpty)
+        let escalated = try apply(firing(.critical), after: 120)
+        #expect(escalated.map(\.severity) == [.critical])
+        #expect(try apply(.unknown, after: 180).isEmpty)
+        #expect(try apply(firing(.critical), after: 3_000).isEmpty)
+        let repeated = try apply(firing(.critical), after: 120 + 3_600)
+        #expect(repeated.map(\.state) == [.firing])
+        let resolved = try apply(.clear(message: "ok again", value: 4), after: 4_000)
+        #expect(resolved.map(\.state) == [.resolved])
+        #expect(resolved.first?.severity == .critical)
+        #expect(resolved.first?.message.contains("fired for 1h6m40s") == true)
+        #expect(try apply(.clear(message: "ok", value: 4), after: 4_100).isEmpty)
+        #expect(store.episodes.count == 1)
+        #expect(store.episodes.first?.firing == false)
+        #expect(store.episodes.first?.resolvedAt == 1_800_004_000)
+        #expect(store.episodes.first?.lastValue == 4)
     }
 
     @Test func aNewFiringAfterResolutionIsANewEpisode() throws {
-        try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600)
-            let now = Date(timeIntervalSince1970: 1_800_000_000)
-            try database.write {
-                _ = try book.apply([(key, firing(.critical))], now: now, in: database)
-                _ = try book.apply([(key, .clear(message: "ok", value: 3))], now: now + 10, in: database)
-                _ = try book.apply([(key, firing(.warning))], now: now + 20, in: database)
-            }
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts") == 2)
-            #expect(try database.scalarInt("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600)
+        _ = try book.apply([(key, firing(.critical))], now: start, store: store)
+        _ = try book.apply([(key, .clear(message: "ok", value: 3))], now: start + 10, store: store)
+        _ = try book.apply([(key, firing(.warning))], now: start + 20, store: store)
+        #expect(store.episodes.count == 2)
+        #expect(store.firing.count == 1)
+    }
+
+    /// One batch naming the same alert twice: the second condition sees what the first did.
+    @Test func conditionsOfOneBatchApplyInOrder() throws {
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600)
+        let lines = try book.apply(
+            [(key, firing(.warning)), (key, firing(.critical)), (key, .clear(message: "ok", value: 3)), (key, firing(.warning))],
+            now: start, store: store)
+        #expect(lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" } == [
+            "firing/warning", "firing/critical", "resolved/critical", "firing/warning",
+        ])
+        #expect(store.episodes.count == 2)
+    }
+
+    @Test func aRuleWithForIsPendingUntilItHasHeldThatLong() throws {
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
+        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
+            try book.apply([(key, condition)], now: start + seconds, store: store)
         }
+        #expect(try apply(firing(.warning), after: 0).isEmpty)
+        #expect(store.pending.count == 1)
+        #expect(try apply(.unknown, after: 60).isEmpty)
+        #expect(try apply(firing(), after: 90).isEmpty)
+        #expect(store.pending[key]?.severity == .critical)
+        let fired = try apply(firing(), after: 120)
+        #expect(fired.map(\.state) == [.firing])
+        #expect(fired.first?.severity == .critical)
+        #expect(store.episodes.first?.startedAt == 1_800_000_120)
+        #expect(store.pending.isEmpty)
+
+        // A condition that clears while pending starts over.
+        _ = try apply(.clear(message: "ok", value: 3), after: 200)
+        #expect(try apply(firing(), after: 300).isEmpty)
+        #expect(try apply(.clear(message: "ok", value: 3), after: 360).isEmpty)
+        #expect(store.pending.isEmpty)
+        #expect(try apply(firing(), after: 400).isEmpty)
+        #expect(try apply(firing(), after: 519).isEmpty)
+        #expect(try apply(firing(), after: 520).map(\.state) == [.firing])
+    }
+
+    @Test func keepFiringForResolvesOnlyAfterTheConditionStayedClear() throws {
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
+        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
+            try book.apply([(key, condition)], now: start + seconds, store: store)
+        }
+        #expect(try apply(firing(), after: 0).map(\.state) == [.firing])
+        #expect(try apply(.clear(message: "ok", value: 3), after: 60).isEmpty)
+        #expect(store.firing.first?.clearSince == 1_800_000_060)
+        // It flaps back: still the same episode, no new line, and the clear clock restarts.
+        #expect(try apply(firing(), after: 120).isEmpty)
+        #expect(store.firing.first?.clearSince == nil)
+        #expect(try apply(.clear(message: "ok", value: 3), after: 180).isEmpty)
+        #expect(try apply(.clear(message: "ok", value: 3), after: 479).isEmpty)
+        let resolved = try apply(.clear(message: "ok", value: 4), after: 480)
+        #expect(resolved.map(\.state) == [.resolved])
+        #expect(resolved.first?.message == "ok (fired for 8m)")
+        #expect(store.episodes.count == 1)
+    }
+
+    @Test func concurrencyFiresAtZeroAndResolvesOnlyAboveResidualWarning() throws {
+        let store = MemoryAlertStateStore()
+        let evaluator = MRConcurrencyEvaluator(monitor: "p", residualWarning: 2, residualCritical: 0)
+        let book = AlertBook(repeatInterval: 86_400)
+        var states: [String] = []
+        for (index, residual) in [0, 1, 0, 2, 1, 3, 2].enumerated() {
+            let condition = evaluator.condition(for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
+            let lines = try book.apply([(key, condition)], now: start + Double(index * 60), store: store)
+            states += lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
+        }
+        // 0 → critical; 1, 2 → warning (the same episode); 3 → resolved; 2 again → a new episode.
+        #expect(states == ["firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning", "firing/warning"])
+        #expect(store.episodes.count == 2)
+    }
+
+    @Test func aPendingAlertWhoseSubjectWentAwayIsDroppedOnTheNextSuccessfulPoll() throws {
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600, rules: [.platformUnauthorized: AlertRuleSettings(pendingFor: 600)])
+        let gone = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-1")
+        let stays = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-2")
+        let elsewhere = AlertKey(rule: .platformUnauthorized, monitor: "other", subject: "platform-1")
+        _ = try book.apply([(gone, firing()), (stays, firing()), (elsewhere, firing())], now: start, store: store, pruningPendingOf: "m")
+        // A failed poll (no monitor given) keeps both.
+        _ = try book.apply([], now: start + 60, store: store)
+        #expect(store.pending.count == 3)
+        _ = try book.apply([(stays, firing())], now: start + 120, store: store, pruningPendingOf: "m")
+        #expect(Set(store.pending.keys) == [stays, elsewhere], "only the monitor polled loses its pending alerts")
+        #expect(store.pending[stays]?.since == 1_800_000_000)
+    }
+
+    /// The book never reads the state of an alert whose condition is unknown, and writes nothing for it.
+    @Test func unknownConditionsTouchNothing() throws {
+        let store = MemoryAlertStateStore()
+        let book = AlertBook(repeatInterval: 3_600)
+        #expect(try book.apply([(key, .unknown)], now: start, store: store).isEmpty)
+        #expect(store.changes.isEmpty)
     }
 
     @Test func theLineIsTheDocumentedJSON() {

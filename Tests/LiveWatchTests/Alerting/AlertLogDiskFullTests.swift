@@ -183,7 +183,7 @@ import Glibc
         harness.disk.onSync {
             // A second connection sees what is committed: the rows, not yet deleted.
             let rows = (try? Database(path: databasePath, options: .init(readOnly: true))
-                .scalarInt("SELECT count(*) FROM alert_log_outbox")) ?? -1
+                .scalarInt64("SELECT count(*) FROM alert_log_outbox")) ?? -1
             let file = String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
             seen.withLock { $0.append((rows, file)) }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 import Testing
 @testable import LiveWatch
 
@@ -64,43 +63,80 @@ import Testing
             == .clear(message: "MetaStudio platform Shop (p-1) authorization no longer has an expiry time", value: nil))
     }
 
-    @Test func aFailedPollSaysNothing() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let store = try Store(path: folder.file("db"))
-        defer { store.close() }
+    @Test func aFailedPollSaysNothing() {
         let report = PollReport(
             monitor: "ms", vendor: "metastudio", startedAt: Self.now, finishedAt: Self.now, requests: 1, httpStatus: 500,
             requestID: nil, outcome: .failed(PollFailure(kind: .http, code: "http_500", message: "HTTP 500")))
-        let evaluation = try store.accessSynchronously { try Self.evaluator.evaluate(report, in: $0) }
+        let evaluation = Self.evaluator.evaluate(
+            report, previous: nil, openSubjects: [.platformAuthorizationExpiring: ["p-1"], .platformUnauthorized: ["p-1"]])
         #expect(evaluation.conditions.isEmpty)
         #expect(evaluation.notices.isEmpty)
     }
 
-    @Test func rowsWrittenBeforeTheCallbackColumnExistedGiveNoCallbackChangeNotice() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        // A version-1 database with a platform row, upgraded by opening it.
-        do {
-            let database = try Database(path: folder.file("db"))
-            try database.write {
-                try database.execute(Schema.version1)
-                try database.setUserVersion(1)
-                try database.run(
-                    "INSERT INTO platform_authorizations (monitor, observed_at, platform_id, auth_key_fingerprint) VALUES ('ms', 1, 'p-1', 'sha256:0000000000000000')")
-            }
-        }
-        let store = try Store(path: folder.file("db"))
-        defer { store.close() }
-        #expect(try store.accessSynchronously { try $0.userVersion() } == Schema.migrator.latestVersion)
-        var platform = Self.platform(expiresIn: 30 * 86_400)
-        platform.authKeyFingerprint = "sha256:0000000000000000"
-        platform.callbacks = [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://a.example.com")]
-        let report = PollReport(
-            monitor: "ms", vendor: "metastudio", startedAt: Self.now, finishedAt: Self.now, requests: 1, httpStatus: 200,
-            requestID: nil, outcome: .observed(.livePlatforms(LivePlatformListing(platforms: [platform]))))
-        let evaluation = try store.accessSynchronously { try Self.evaluator.evaluate(report, in: $0) }
-        #expect(evaluation.notices.isEmpty)
-        #expect(evaluation.conditions.count == 2)
+    static func report(_ platforms: [LivePlatform]) -> PollReport {
+        PollReport(
+            monitor: "ms", vendor: "metastudio", startedAt: now, finishedAt: now, requests: 1, httpStatus: 200, requestID: nil,
+            outcome: .observed(.livePlatforms(LivePlatformListing(platforms: platforms))))
+    }
+
+    static func notices(_ current: LivePlatform, previous: LivePlatform?) -> [String] {
+        evaluator.evaluate(
+            report([current]), previous: previous.map { .livePlatforms(LivePlatformListing(platforms: [$0])) }, openSubjects: [:]
+        ).notices.map { "\($0.key.rule.rawValue) \($0.severity.rawValue): \($0.message)" }
+    }
+
+    /// Notices compare with the previous listing handed in: none for a platform seen for the first time
+    /// (unless a callback is not HTTPS), the auth key and callback changes otherwise.
+    @Test func noticesCompareWithThePreviousListing() {
+        let https = PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://a.example.com/cb")
+        let plain = PlatformCallback(apiType: "PRODUCT_QUERY", url: "http://b.example.com/q")
+        var before = Self.platform(expiresIn: 30 * 86_400)
+        before.callbacks = [https]
+        #expect(Self.notices(before, previous: nil).isEmpty)
+        #expect(Self.notices(before, previous: before).isEmpty)
+
+        var after = before
+        after.authKeyFingerprint = "sha256:1111111111111111"
+        after.callbacks = [https, plain]
+        #expect(Self.notices(after, previous: before) == [
+            "platform_callback_insecure warning: MetaStudio platform Shop (p-1) has a callback URL that is not HTTPS, "
+                + "which MetaStudio does not support: PRODUCT_QUERY http://b.example.com/q",
+            "platform_config_changed warning: MetaStudio platform Shop (p-1) auth key was set (sha256:1111111111111111)",
+            "platform_config_changed info: MetaStudio platform Shop (p-1) callback URLs changed: PRODUCT_QUERY added (http://b.example.com/q)",
+        ])
+        // The same insecure callback again says nothing; seen for the first time it is said.
+        #expect(Self.notices(after, previous: after).isEmpty)
+        #expect(Self.notices(after, previous: nil).map { String($0.prefix(26)) } == ["platform_callback_insecure"])
+    }
+
+    /// A previous listing whose callbacks are unknown (stored before livewatch kept them) says
+    /// nothing about callbacks: no change notice, and an insecure one is said as for a first sight.
+    @Test func callbacksNotRecordedBeforeSayNothing() {
+        var current = Self.platform(expiresIn: 30 * 86_400)
+        current.callbacks = [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://a.example.com")]
+        var unknown = Self.platform(expiresIn: 30 * 86_400)
+        unknown.callbacksKnown = false
+        #expect(Self.notices(current, previous: unknown).isEmpty)
+        current.callbacks.append(PlatformCallback(apiType: "PRODUCT_QUERY", url: "http://b.example.com"))
+        #expect(Self.notices(current, previous: unknown).map { String($0.prefix(26)) } == ["platform_callback_insecure"])
+    }
+
+    /// A platform that left the listing resolves the open alerts handed in, named as the previous listing named it.
+    @Test func aPlatformThatLeftResolvesItsOpenAlerts() {
+        var gone = Self.platform(expiresIn: 3_600)
+        gone.platformID = "p-2"
+        gone.name = "Old shop"
+        let evaluation = Self.evaluator.evaluate(
+            Self.report([Self.platform(expiresIn: 30 * 86_400)]),
+            previous: .livePlatforms(LivePlatformListing(platforms: [gone])),
+            openSubjects: [.platformAuthorizationExpiring: ["p-1", "p-2", "p-3"], .platformUnauthorized: []])
+        let resolutions = evaluation.conditions.filter { $0.0.subject != "p-1" }
+        #expect(resolutions.map { "\($0.0.rule.rawValue) \($0.0.subject)" } == [
+            "platform_authorization_expiring p-2", "platform_authorization_expiring p-3",
+        ])
+        #expect(resolutions.first?.1 == .clear(
+            message: "MetaStudio platform Old shop (p-2) is no longer listed by the project, so its alert is resolved", value: nil))
+        #expect(resolutions.last?.1 == .clear(
+            message: "MetaStudio platform p-3 is no longer listed by the project, so its alert is resolved", value: nil))
     }
 }

@@ -13,7 +13,8 @@ import Testing
         let key = AlertKey(rule: .platformUnauthorized, monitor: "polyv-main", subject: subject)
         try store.writeSynchronously { database in
             _ = try AlertBook(repeatInterval: 3_600).apply(
-                [(key, .firing(severity: .critical, message: message, value: nil, threshold: nil))], now: Date(), in: database)
+                [(key, .firing(severity: .critical, message: message, value: nil, threshold: nil))], now: Date(),
+                store: SQLiteAlertStateStore(database: database))
         }
         store.close()
 

@@ -58,7 +58,7 @@ import VendorSimulator
         while Date() < deadline, daemon.isRunning, !stored {
             let files = ["", "-wal", "-shm"].allSatisfy { FileManager.default.fileExists(atPath: setup.databasePath + $0) }
             if files, let reader = try? Database(path: setup.databasePath, options: .init(readOnly: true)),
-               (try? reader.scalarInt("SELECT count(*) FROM polls WHERE ok = 1")) ?? 0 > 0 {
+               (try? reader.scalarInt64("SELECT count(*) FROM polls WHERE ok = 1")) ?? 0 > 0 {
                 stored = true
             } else {
                 try await Task.sleep(nanoseconds: 50_000_000)

@@ -84,7 +84,7 @@ import Glibc
 
         func polls() throws -> Int {
             let database = try Database(path: setup.databasePath, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
-            return Int(try database.scalarInt("SELECT count(*) FROM polls") ?? 0)
+            return Int(try database.scalarInt64("SELECT count(*) FROM polls") ?? 0)
         }
         let before = try polls()
         // Each poll logs a line into the broken pipe; three more polls stored means three lines survived.

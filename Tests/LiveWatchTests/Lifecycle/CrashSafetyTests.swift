@@ -34,7 +34,7 @@ import VendorSimulator
             #expect(partial.isEmpty, "round \(round): partial snapshots at \(partial.map { $0[0] })")
         }
         let database = try Database(path: folder.file("crash.db"), options: .init(readOnly: true))
-        #expect(try database.scalarInt("SELECT count(*) FROM mr_concurrency") ?? 0 > 0)
+        #expect(try database.scalarInt64("SELECT count(*) FROM mr_concurrency") ?? 0 > 0)
         await simulator.shutdown()
     }
 
@@ -74,16 +74,16 @@ import VendorSimulator
                    OR NOT EXISTS (SELECT 1 FROM polls p WHERE p.monitor = c.monitor AND p.ok = 1 AND p.finished_at = c.observed_at)
                 """)
             #expect(partial.isEmpty, "round \(round): partial crawls \(partial.map { ($0[0], $0[1], $0[2]) })")
-            let crawls = try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? -1
-            let rolledUp = try database.scalarInt(
+            let crawls = try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? -1
+            let rolledUp = try database.scalarInt64(
                 "SELECT coalesce(sum(crawls), 0) FROM room_activity_rollups WHERE period = 'hour'") ?? -2
             #expect(rolledUp == crawls, "round \(round): \(crawls) crawls, \(rolledUp) in the hourly rollups")
-            let orphans = try database.scalarInt(
+            let orphans = try database.scalarInt64(
                 "SELECT count(*) FROM live_room_sample_data d WHERE NOT EXISTS (SELECT 1 FROM live_room_crawls c WHERE c.crawl = d.crawl)")
             #expect(orphans == 0, "round \(round)")
         }
         let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
-        #expect(try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? 0 > 0, "no crawl completed in 20 runs")
+        #expect(try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? 0 > 0, "no crawl completed in 20 runs")
         #expect(simulator.tencentChat.counters.completedCrawls >= 5, "too few crawls to have been killed around")
         await simulator.shutdown()
     }

@@ -229,7 +229,7 @@ import VendorSimulator
             #expect(reports.map(\.items) == [250])
             #expect(reports.first?.succeeded == true)
             let store = try Store(path: database)
-            #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM platform_authorizations") } == 250)
+            #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM platform_authorizations") } == 250)
             store.close()
         }
     }

@@ -112,7 +112,7 @@ import VendorSimulator
             failureThreshold: 3, logger: CapturedLog().logger)
         await recorder.flushAlertLog()
         #expect(alertLogLines(folder.file("alerts.log")).first?["message"] as? String == "left behind by a crash")
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alert_log_outbox") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alert_log_outbox") } == 0)
         store.close()
     }
 

@@ -19,7 +19,7 @@ import Testing
 
             // The disk fills up: SQLite may not grow the file any more.
             try store.accessSynchronously { database in
-                let pages = try database.scalarInt("PRAGMA page_count") ?? 0
+                let pages = try database.scalarInt64("PRAGMA page_count") ?? 0
                 try database.execute("PRAGMA max_page_count = \(pages)")
             }
             var failure: PollFailure?

@@ -28,7 +28,7 @@ import VendorSimulator
             #expect(served.count == 1_234)
             let mismatches = stored.filter { served[$0.0] != $0.1 }
             #expect(mismatches.isEmpty, "\(mismatches.count) rooms differ from what the simulator served, e.g. \(mismatches.prefix(3))")
-            #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM live_room_samples") } == 1_234)
+            #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM live_room_samples") } == 1_234)
             let poll = try store.accessSynchronously {
                 try $0.first("SELECT ok, items, requests, request_id, vendor FROM polls")
             }

@@ -56,21 +56,21 @@ import Testing
                     """, [nowSeconds - Int64(day) * 86_400, nowSeconds - Int64(day) * 86_400])
             }
         }
-        let pagesBefore = try store.accessSynchronously { try $0.scalarInt("PRAGMA page_count") ?? 0 }
+        let pagesBefore = try store.accessSynchronously { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
         let policy = RetentionPolicy(observations: 7 * 86_400, polls: 20 * 86_400, alerts: 86_400, rollups: 365 * 86_400)
         let summary = try await Retention(policy: policy, batchSize: 500).prune(store: store, now: now)
         #expect(summary.deletedRows["mr_concurrency"] == 22 * 200 + 199)
-        #expect(try store.accessSynchronously { try $0.scalarInt("PRAGMA auto_vacuum") } == 2)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("PRAGMA auto_vacuum") } == 2)
         #expect(summary.batches > 10)
         let remaining = try store.accessSynchronously { database in
             (
-                try database.scalarInt("SELECT min(observed_at) FROM mr_concurrency") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM mr_channels") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM live_room_samples") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM polls") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM live_room_crawls") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM live_rooms") ?? 0,
-                try database.scalarInt("SELECT count(*) FROM mr_concurrency_rollups WHERE period = 'day'") ?? 0
+                try database.scalarInt64("SELECT min(observed_at) FROM mr_concurrency") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM mr_channels") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM live_room_samples") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM polls") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM live_rooms") ?? 0,
+                try database.scalarInt64("SELECT count(*) FROM mr_concurrency_rollups WHERE period = 'day'") ?? 0
             )
         }
         #expect(remaining.0 >= nowSeconds - 7 * 86_400)
@@ -83,10 +83,10 @@ import Testing
         // Rollups outlive the raw samples.
         #expect(remaining.6 >= 30)
         #expect(summary.pagesFreed > 0)
-        let pagesAfter = try store.accessSynchronously { try $0.scalarInt("PRAGMA page_count") ?? 0 }
+        let pagesAfter = try store.accessSynchronously { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
         #expect(pagesAfter < pagesBefore)
         // The writer checkpoints on its own again (the prune turned that off while it ran) ...
-        #expect(try store.accessSynchronously { try $0.scalarInt("PRAGMA wal_autocheckpoint") } == 1_000)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("PRAGMA wal_autocheckpoint") } == 1_000)
         store.close()
     }
 

@@ -105,9 +105,10 @@ import Testing
                 #expect(values == [.text(expected)], "\(table).\(column)")
             }
             // And through the reader the MetaStudio evaluator compares with.
-            let stored = try ObservationWriter.latestPlatforms(monitor: "ms", in: database)
-            #expect(stored[t("platform_id")]?.name == t("platform_name"))
-            #expect(stored[t("platform_id")]?.callbacks == [PlatformCallback(apiType: t("api_type"), url: t("url"))])
+            let stored = try ObservationReader.latestPlatforms(monitor: "ms", in: database)?.platforms
+                .first { $0.platformID == t("platform_id") }
+            #expect(stored?.name == t("platform_name"))
+            #expect(stored?.callbacks == [PlatformCallback(apiType: t("api_type"), url: t("url"))])
         }
     }
 
@@ -181,6 +182,6 @@ import Testing
         #expect(try poll([platform], at: 60).isEmpty)
         let resolved = try poll([], at: 120)
         #expect(resolved.map { "\($0.state) \($0.subject)" } == ["resolved p\u{0}1"])
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alerts WHERE state = 'firing'") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") } == 0)
     }
 }

@@ -46,7 +46,7 @@ struct PipelineHarness<Fixture: ServerFixture> {
     }
 
     func count(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int64 {
-        try store.accessSynchronously { try $0.scalarInt(sql, arguments) ?? -1 }
+        try store.accessSynchronously { try $0.scalarInt64(sql, arguments) ?? -1 }
     }
 
     func rows(_ sql: String) throws -> [Row] {

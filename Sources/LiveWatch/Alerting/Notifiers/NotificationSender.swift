@@ -35,7 +35,7 @@ public final class NotificationSender: Sendable {
         var knownNotifiers: Set<String>?
     }
 
-    let store: Store
+    let outbox: NotificationOutboxStore
     let transport: any HTTPTransport
     let clock: any SchedulerClock
     let policy: AlertPolicyBox
@@ -47,12 +47,13 @@ public final class NotificationSender: Sendable {
     let firstRetry: Double
     private let state = Mutex(State())
 
+    /// A sender draining the notification outbox of `store`; call `start()` to begin.
     public init(
         store: Store, transport: any HTTPTransport, clock: any SchedulerClock, policy: AlertPolicyBox, logger: Logger,
         idleInterval: Double = 30, firstRetry: Double = 2,
         observer: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
     ) {
-        self.store = store
+        self.outbox = NotificationOutboxStore(store: store)
         self.transport = transport
         self.clock = clock
         self.policy = policy
@@ -164,9 +165,7 @@ public final class NotificationSender: Sendable {
         guard changed else { return }
         let now = clock.now()
         do {
-            let dropped = try await store.write { database in
-                try NotificationOutbox.dropRows(notConfigured: names, at: now, in: database)
-            }
+            let dropped = try await outbox.dropRows(notConfigured: names, at: now)
             for (name, count) in dropped.sorted(by: { $0.key < $1.key }) {
                 logger.warning(
                     "notifications given up: their notifier is no longer configured",
@@ -185,9 +184,7 @@ public final class NotificationSender: Sendable {
             let now = clock.now()
             let head: NotificationOutbox.Head
             do {
-                head = try await store.write { database in
-                    try NotificationOutbox.claimHead(notifier: name, now: now, lease: configuration.timeout + 5, in: database)
-                }
+                head = try await outbox.claimHead(notifier: name, now: now, lease: configuration.timeout + 5)
             } catch {
                 logger.error("cannot read the notification outbox: \(error)", metadata: ["notifier": "\(name)"])
                 return firstRetry
@@ -207,7 +204,7 @@ public final class NotificationSender: Sendable {
             } catch {
                 if case .transport(.cancelled) = error {
                     let now = clock.now()
-                    try? await store.write { database in try NotificationOutbox.release(row, at: now, in: database) }
+                    try? await outbox.release(row, at: now)
                     return nil
                 }
                 let after = clock.now()
@@ -219,10 +216,7 @@ public final class NotificationSender: Sendable {
                 }
                 let delay = backoff(attempts: row.attempts, maximum: configuration.maxBackoff)
                 do {
-                    try await store.write { database in
-                        try NotificationOutbox.markFailed(
-                            row, error: message, retryAt: after.addingTimeInterval(delay), at: after, in: database)
-                    }
+                    try await outbox.markFailed(row, error: message, retryAt: after.addingTimeInterval(delay), at: after)
                 } catch {
                     logger.error("cannot update the notification outbox: \(error)", metadata: ["notifier": "\(name)"])
                 }
@@ -235,7 +229,7 @@ public final class NotificationSender: Sendable {
             }
             let delivered = clock.now()
             do {
-                try await store.write { database in try NotificationOutbox.markDelivered(row, at: delivered, in: database) }
+                try await outbox.markDelivered(row, at: delivered)
             } catch {
                 logger.error("cannot update the notification outbox: \(error)", metadata: ["notifier": "\(name)"])
                 return firstRetry
@@ -251,7 +245,7 @@ public final class NotificationSender: Sendable {
     private func giveUp(_ row: NotificationOutbox.Row, error: String, notification: AlertNotification?) async {
         let now = clock.now()
         do {
-            try await store.write { database in try NotificationOutbox.giveUp(row, error: error, at: now, in: database) }
+            try await outbox.giveUp(row, error: error, at: now)
         } catch {
             logger.error("cannot update the notification outbox: \(error)", metadata: ["notifier": "\(row.notifier)"])
         }
@@ -277,7 +271,7 @@ public final class NotificationSender: Sendable {
         }
         if let wait { return wait }
         do {
-            let firing = try await store.access { database in try NotificationOutbox.firing(toldTo: name, in: database) }
+            let firing = try await outbox.firing(toldTo: name)
                 .filter { !policy.isSilenced(rule: $0.line.rule, monitor: $0.line.monitor, subject: $0.line.subject, at: now) }
             if let request = notifier.resendRequest(firing: firing, now: now) {
                 try await notifier.deliver(request, transport: transport)

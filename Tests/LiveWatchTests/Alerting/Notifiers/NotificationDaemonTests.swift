@@ -195,8 +195,8 @@ import VendorSimulator
             try database.query("SELECT started_at FROM polls ORDER BY id").compactMap { $0.int64("started_at") }
         }
         #expect(zip(started.dropFirst(), started).allSatisfy { $0 - $1 == 10 })
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM notification_outbox") } == 0)
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT delivered FROM notifier_stats") } == 4)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM notification_outbox") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT delivered FROM notifier_stats") } == 4)
         store.close()
         await world.finish()
     }
@@ -328,7 +328,7 @@ import VendorSimulator
         #expect(webhookBodies(world).map(\.status) == ["firing"])
         #expect(log.text.contains("notification not delivered; will retry"))
         let store = try Store(path: world.folder.file("livewatch.db"))
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM notification_outbox") } == 1)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM notification_outbox") } == 1)
         store.close()
         await world.finish()
     }

@@ -40,7 +40,8 @@ import VendorSimulator
             let policy = self.policy.current
             return try store.writeSynchronously { database in
                 let lines = try AlertBook(repeatInterval: 6 * 3_600).apply(
-                    [(AlertKey(rule: rule, monitor: "polyv-main", subject: subject), condition)], now: now, in: database)
+                    [(AlertKey(rule: rule, monitor: "polyv-main", subject: subject), condition)], now: now,
+                    store: SQLiteAlertStateStore(database: database))
                 try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
                 return lines
             }
@@ -63,7 +64,7 @@ import VendorSimulator
             }
         }
 
-        func count(_ sql: String) throws -> Int64 { try store.accessSynchronously { try $0.scalarInt(sql) ?? -1 } }
+        func count(_ sql: String) throws -> Int64 { try store.accessSynchronously { try $0.scalarInt64(sql) ?? -1 } }
 
         func finish() async {
             await sender.stop(deadline: 2)

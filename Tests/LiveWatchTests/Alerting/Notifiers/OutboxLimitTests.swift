@@ -54,7 +54,7 @@ import Testing
         }
 
         func dropped(_ queue: OutboxLimit.Queue) throws -> Int {
-            try store.accessSynchronously { try OutboxLimit.dropped(queue, in: $0) }
+            try store.accessSynchronously { try OutboxTrimmer.dropped(queue, in: $0) }
         }
 
         /// The critical lines about dropping in the alert log.
@@ -135,7 +135,7 @@ import Testing
         func apply(_ condition: AlertCondition, at offset: Double) throws {
             try harness.store.writeSynchronously { database in
                 let now = Self.start.addingTimeInterval(offset)
-                let lines = try book.apply([(key, condition)], now: now, in: database)
+                let lines = try book.apply([(key, condition)], now: now, store: SQLiteAlertStateStore(database: database))
                 try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
             }
         }
@@ -195,7 +195,7 @@ import Testing
         #expect(queued.filter { $0.monitor == "livewatch" }.count == 1, "the line about dropping is kept")
         #expect(queued.filter { $0.monitor == "volc" }.map(\.time) == (polls - 4..<polls).map { Self.start.addingTimeInterval(Double($0) * 60) })
         // Every notice and the dropping line itself went through the outbox; the limit stayed.
-        #expect(try store.accessSynchronously { try OutboxLimit.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
+        #expect(try store.accessSynchronously { try OutboxTrimmer.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
         // Said once in the journal too, at critical priority (<2>): the alert log itself cannot say it yet.
         let journal = log.text.components(separatedBy: "<2>the alert log cannot be written and its outbox reached its limit").count - 1
         #expect(journal == 1)
@@ -211,6 +211,6 @@ import Testing
         #expect(written.count == Self.limit)
         #expect(written.filter { $0["monitor"] as? String == "livewatch" }.count == 1)
         #expect(written.compactMap { $0["severity"] as? String }.filter { $0 == "critical" }.count == 1)
-        #expect(try store.accessSynchronously { try $0.scalarInt("SELECT count(*) FROM alert_log_outbox") } == 0)
+        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alert_log_outbox") } == 0)
     }
 }

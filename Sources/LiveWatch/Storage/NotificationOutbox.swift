@@ -1,16 +1,21 @@
 import Foundation
 import SQLite
 
-/// The `notification_outbox` table and its bookkeeping. Rows are written in the
-/// poll's transaction (with the alert state), and read and updated by the sender
-/// in short transactions of their own.
+/// The `notification_outbox` table and its bookkeeping (`notified_alerts`, `notifier_stats`).
+/// Rows are written in the poll's transaction (with the alert state), and read and updated by the
+/// sender in short transactions of their own (through `NotificationOutboxStore`).
 public enum NotificationOutbox {
     /// One queued notification, claimed for an attempt.
     public struct Row: Sendable, Equatable {
+        /// The row's id (its place in the queue).
         public var id: Int64
+        /// The notifier it is queued for.
         public var notifier: String
+        /// The alert-log line, as JSON.
         public var line: String
+        /// When the line's episode started firing (unix seconds).
         public var startedAt: Int64
+        /// When it was queued (unix seconds).
         public var createdAt: Int64
         /// Attempts so far, this one included.
         public var attempts: Int
@@ -31,16 +36,13 @@ public enum NotificationOutbox {
         case claimed(Row)
     }
 
-    /// Queues `line` for every notifier that wants it (inside the caller's transaction).
-    ///
-    /// A firing or notice line goes to notifiers whose filters pass and whose `min_severity` it meets;
-    /// a notifier told of a firing episode also gets its later lines (a lower severity, the resolution),
-    /// so a resolution always follows its firing. A silenced line goes nowhere.
+    /// Queues `line` for every notifier that wants it (inside the caller's transaction), as
+    /// `NotificationRoute` decides, remembering which notifiers were told of which firing episode.
     public static func enqueue(_ line: AlertLine, silenced: Bool, notifiers: [NotifierConfiguration], in database: Database) throws {
         let now = ObservationWriter.unixSeconds(line.time)
         let keyArguments: [any SQLiteBindable] = [line.rule.rawValue, line.monitor, line.subject]
         var startedAt = now
-        if line.state != .notice, let started = try database.scalarInt(
+        if line.state != .notice, let started = try database.scalarInt64(
             "SELECT started_at FROM alerts WHERE rule = ? AND monitor = ? AND subject = ? ORDER BY id DESC LIMIT 1", keyArguments) {
             startedAt = started
         }
@@ -48,25 +50,19 @@ public enum NotificationOutbox {
         for notifier in notifiers where notifier.accepts(rule: line.rule, monitor: line.monitor) {
             var notified = false
             if line.state != .notice {
-                let count = try database.scalarInt(
+                let count = try database.scalarInt64(
                     "SELECT count(*) FROM notified_alerts WHERE notifier = ? AND rule = ? AND monitor = ? AND subject = ?",
                     [notifier.name] + keyArguments)
                 notified = (count ?? 0) > 0
             }
-            var send: Bool
-            switch line.state {
-            case .notice: send = line.severity >= notifier.minSeverity
-            case .firing: send = notified || line.severity >= notifier.minSeverity
-            case .resolved: send = notified
-            }
-            if silenced { send = false }
-            if line.state == .resolved, notified {
+            let route = NotificationRoute(line: line, silenced: silenced, notifier: notifier, notified: notified)
+            if route.forget {
                 try database.run(
                     "DELETE FROM notified_alerts WHERE notifier = ? AND rule = ? AND monitor = ? AND subject = ?",
                     [notifier.name] + keyArguments)
             }
-            guard send else { continue }
-            if line.state == .firing, !notified {
+            guard route.send else { continue }
+            if route.remember {
                 try database.run(
                     "INSERT OR IGNORE INTO notified_alerts (notifier, rule, monitor, subject) VALUES (?, ?, ?, ?)",
                     [notifier.name] + keyArguments)
@@ -182,6 +178,6 @@ public enum NotificationOutbox {
 
     /// Rows queued for `notifier`.
     public static func pendingCount(notifier: String, in database: Database) throws -> Int {
-        Int(try database.scalarInt("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [notifier]) ?? 0)
+        Int(try database.scalarInt64("SELECT count(*) FROM notification_outbox WHERE notifier = ?", [notifier]) ?? 0)
     }
 }
