@@ -72,9 +72,11 @@ public struct DemoScenario: Sendable {
         print(metaStudio.introduction + "\n")
 
         let polls = PollCounter()
-        let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
-            if case .pollFinished(_, let succeeded, _) = event { polls.add(succeeded: succeeded) }
-        })
+        let daemon = Daemon(
+            configuration: configuration, logger: logger,
+            observer: { event in
+                if case .pollFinished(_, let succeeded, _) = event { polls.add(succeeded: succeeded) }
+            })
         let (signals, stop) = AsyncStream<DaemonSignal>.makeStream()
         let running = Task { try await daemon.run(signals: signals) }
         let tail = AlertTail(path: configuration.daemon.alertLog)
@@ -107,7 +109,8 @@ public struct DemoScenario: Sendable {
         for line in tail.newLines() { print("        alert log: \(line)") }
         await simulator.shutdown()
         let counts = polls.counts
-        print("""
+        print(
+            """
 
             \(counts.ok + counts.failed) polls (\(counts.ok) ok, \(counts.failed) failed) stored in \(configuration.daemon.database)
             Look around:

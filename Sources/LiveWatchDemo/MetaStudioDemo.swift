@@ -20,16 +20,22 @@ enum MetaStudioDemo {
         let metaStudio = simulator.metaStudio
         metaStudio.addAccessKey(accessKey, secretKey: secretKey)
         let project = projectID
-        metaStudio.addProject(project, platforms: [
-            .init(
-                id: "meituan-01", name: "Meituan flagship store", accessType: "MEITUAN_OFFICIAL", expiresIn: 45 * 86_400,
-                account: "op-biz-8801"),
-            .init(
-                id: "brand-live", name: "Brand live shop", expiresIn: 5 * 86_400, timeFormat: .dateTime(TimeZone(identifier: "UTC") ?? .current),
-                authKey: UUID().uuidString,
-                callbacks: [.init(apiType: "LIVE_EVENT_CALLBACK", url: "https://shop.example.com/metastudio/events")]),
-            .init(id: "outlet-02", name: "Outlet channel", expiresIn: 200 * 86_400, timeFormat: .unixMilliseconds),
-        ])
+        metaStudio.addProject(
+            project,
+            platforms: [
+                .init(
+                    id: "meituan-01", name: "Meituan flagship store", accessType: "MEITUAN_OFFICIAL",
+                    expiresIn: 45 * 86_400,
+                    account: "op-biz-8801"),
+                .init(
+                    id: "brand-live", name: "Brand live shop", expiresIn: 5 * 86_400,
+                    timeFormat: .dateTime(TimeZone(identifier: "UTC") ?? .current),
+                    authKey: UUID().uuidString,
+                    callbacks: [
+                        .init(apiType: "LIVE_EVENT_CALLBACK", url: "https://shop.example.com/metastudio/events")
+                    ]),
+                .init(id: "outlet-02", name: "Outlet channel", expiresIn: 200 * 86_400, timeFormat: .unixMilliseconds),
+            ])
         var paths: [String] = []
         for (name, value) in [("huawei.ak", accessKey), ("huawei.sk", secretKey)] {
             let path = folder + "/" + name
@@ -49,25 +55,38 @@ enum MetaStudioDemo {
 
             """
         let story: [(Double, String, @Sendable () -> Void)] = [
-            (0.20, "MetaStudio: Brand live shop's authorization now ends in 10 hours", {
-                metaStudio.update("brand-live", project: project) { $0.expiresIn = 10 * 3_600 }
-            }),
-            (0.35, "MetaStudio: Meituan revokes the flagship store's authorization", {
-                metaStudio.update("meituan-01", project: project) { $0.state = "UNAUTHORIZED" }
-            }),
-            (0.50, "MetaStudio: Brand live shop renewed for a year, its auth key rotated", {
-                metaStudio.update("brand-live", project: project) {
-                    $0.expiresIn = 365 * 86_400
-                    $0.authKey = UUID().uuidString
+            (
+                0.20, "MetaStudio: Brand live shop's authorization now ends in 10 hours",
+                {
+                    metaStudio.update("brand-live", project: project) { $0.expiresIn = 10 * 3_600 }
                 }
-            }),
-            (0.70, "MetaStudio: the flagship store is authorized again", {
-                metaStudio.update("meituan-01", project: project) { $0.state = "AUTHORIZED" }
-            }),
+            ),
+            (
+                0.35, "MetaStudio: Meituan revokes the flagship store's authorization",
+                {
+                    metaStudio.update("meituan-01", project: project) { $0.state = "UNAUTHORIZED" }
+                }
+            ),
+            (
+                0.50, "MetaStudio: Brand live shop renewed for a year, its auth key rotated",
+                {
+                    metaStudio.update("brand-live", project: project) {
+                        $0.expiresIn = 365 * 86_400
+                        $0.authKey = UUID().uuidString
+                    }
+                }
+            ),
+            (
+                0.70, "MetaStudio: the flagship store is authorized again",
+                {
+                    metaStudio.update("meituan-01", project: project) { $0.state = "AUTHORIZED" }
+                }
+            ),
         ]
         return Part(
             yaml: yaml,
-            introduction: "MetaStudio project: 3 live platforms; Brand live shop's authorization expires in 5 days (AK/SK signed).",
+            introduction:
+                "MetaStudio project: 3 live platforms; Brand live shop's authorization expires in 5 days (AK/SK signed).",
             story: story)
     }
 }

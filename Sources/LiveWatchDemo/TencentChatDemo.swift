@@ -46,7 +46,8 @@ struct TencentChatDemo {
                 (0.35, "Tencent Chat: the room list cursor never ends", { tencent.setCursorBehaviour(.endless) }),
                 (0.55, "Tencent Chat: the cursor ends again", { tencent.setCursorBehaviour(.normal) }),
             ],
-            introduction: "Tencent Chat app \(sdkAppID): 150 live rooms, crawled every second at 20 requests/s, 20 rooms a page.",
+            introduction:
+                "Tencent Chat app \(sdkAppID): 150 live rooms, crawled every second at 20 requests/s, 20 rooms a page.",
             lookAround: [
                 "sqlite3 \(database) '\(SampleQueries.topRooms)'",
                 "sqlite3 \(database) \"\(SampleQueries.tencentChatPolls)\"",

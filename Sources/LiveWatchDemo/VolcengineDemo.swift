@@ -42,18 +42,27 @@ struct VolcengineDemo {
 
             """
         let story: [(Double, String, @Sendable () -> Void)] = [
-            (0.20, "Volcengine: someone rotates live room \(activity)'s viewing-restriction SecretKey",
-             { volcengine.rotateRestrictionSecret(activityID: activity) }),
-            (0.35, "Volcengine: the host's temporary start link now expires in 30 minutes",
-             { volcengine.renewTemporaryLink(activityID: activity, expiresIn: 1_800) }),
-            (0.50, "Volcengine: a fresh temporary start link, valid for a day",
-             { volcengine.renewTemporaryLink(activityID: activity, expiresIn: 86_400) }),
-            (0.70, "Volcengine: the host's permanent start link is regenerated",
-             { volcengine.regenerateHostLink(activityID: activity) }),
+            (
+                0.20, "Volcengine: someone rotates live room \(activity)'s viewing-restriction SecretKey",
+                { volcengine.rotateRestrictionSecret(activityID: activity) }
+            ),
+            (
+                0.35, "Volcengine: the host's temporary start link now expires in 30 minutes",
+                { volcengine.renewTemporaryLink(activityID: activity, expiresIn: 1_800) }
+            ),
+            (
+                0.50, "Volcengine: a fresh temporary start link, valid for a day",
+                { volcengine.renewTemporaryLink(activityID: activity, expiresIn: 86_400) }
+            ),
+            (
+                0.70, "Volcengine: the host's permanent start link is regenerated",
+                { volcengine.regenerateHostLink(activityID: activity) }
+            ),
         ]
         return VolcengineDemo(
             yaml: yaml,
-            introduction: "Volcengine live room \(activity): two viewing restrictions, a host link and guest 嘉宾A's link, watched every second.",
+            introduction:
+                "Volcengine live room \(activity): two viewing restrictions, a host link and guest 嘉宾A's link, watched every second.",
             story: story,
             lookAround: [
                 "sqlite3 \(database) '\(SampleQueries.latestRestrictions)'",

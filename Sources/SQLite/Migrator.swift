@@ -77,7 +77,8 @@ public struct SchemaVersionError: Error, Sendable, Equatable, CustomStringConver
     /// One line naming the file, the version found and what to do.
     public var description: String {
         if isNewer {
-            return "\(path): database schema version \(found) is newer than this \(program) (\(latest)); upgrade \(program)"
+            return
+                "\(path): database schema version \(found) is newer than this \(program) (\(latest)); upgrade \(program)"
         }
         return "\(path): database schema version \(found) was not written by \(program)"
     }

@@ -1,3 +1,5 @@
+import CSQLite
+
 /// A value stored in or bound to SQLite: one of its five storage classes.
 public enum SQLiteValue: Sendable, Equatable, Hashable {
     case null
@@ -6,8 +8,6 @@ public enum SQLiteValue: Sendable, Equatable, Hashable {
     case text(String)
     case blob([UInt8])
 }
-
-import CSQLite
 
 /// A Swift value that can be bound to a statement parameter: it says how SQLite stores it, and the
 /// wrapper binds that. Binding itself (the C statement handle) stays inside the wrapper.
@@ -46,7 +46,8 @@ extension SQLiteValue {
         var text = text
         return text.withUTF8 { bytes in
             sqlite3_bind_text64(
-                statement, index, UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1))?
+                statement, index,
+                UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1))?
                     .assumingMemoryBound(to: CChar.self),
                 sqlite3_uint64(bytes.count), livewatch_sqlite_transient(), UInt8(SQLITE_UTF8))
         }

@@ -87,7 +87,8 @@ public final class Statement {
         }
         defer { sqlite3_reset(handle) }
         var code = sqlite3_step(handle)
-        let result: Int64? = code == SQLITE_ROW && sqlite3_column_type(handle, 0) != SQLITE_NULL
+        let result: Int64? =
+            code == SQLITE_ROW && sqlite3_column_type(handle, 0) != SQLITE_NULL
             ? sqlite3_column_int64(handle, 0) : nil
         while code == SQLITE_ROW { code = sqlite3_step(handle) }
         guard code == SQLITE_DONE else { throw database.error(code: code, sql: sql) }

@@ -41,7 +41,9 @@ public struct HuaweiSigner: Sendable {
     ///   - body: the exact body bytes (empty for GET).
     ///   - sdkDate: the `X-Sdk-Date` value (see ``sdkDate(_:)``).
     /// - Returns: the signature and the headers to send.
-    public func sign(method: String, url: URL, headers: [(String, String)], body: [UInt8], sdkDate: String) -> HuaweiSignature {
+    public func sign(method: String, url: URL, headers: [(String, String)], body: [UInt8], sdkDate: String)
+        -> HuaweiSignature
+    {
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         var host = components?.percentEncodedHost ?? ""
         if host.contains(":"), !host.hasPrefix("[") {
@@ -53,8 +55,9 @@ public struct HuaweiSigner: Sendable {
         let query = (components?.percentEncodedQueryItems ?? []).map { item in
             (PercentEncoding.decode(item.name), PercentEncoding.decode(item.value ?? ""))
         }
-        return sign(method: method, host: host, path: components?.percentEncodedPath ?? "/",
-                    query: query, headers: headers, body: body, sdkDate: sdkDate)
+        return sign(
+            method: method, host: host, path: components?.percentEncodedPath ?? "/",
+            query: query, headers: headers, body: body, sdkDate: sdkDate)
     }
 
     /// Signs a request given by its parts.
@@ -72,8 +75,10 @@ public struct HuaweiSigner: Sendable {
     ///   - body: the exact body bytes.
     ///   - sdkDate: the `X-Sdk-Date` value, `yyyyMMdd'T'HHmmss'Z'` UTC.
     /// - Returns: the signature and the headers to send.
-    public func sign(method: String, host: String, path: String, query: [(String, String)],
-                     headers: [(String, String)], body: [UInt8], sdkDate: String) -> HuaweiSignature {
+    public func sign(
+        method: String, host: String, path: String, query: [(String, String)],
+        headers: [(String, String)], body: [UInt8], sdkDate: String
+    ) -> HuaweiSignature {
         var sent: [SigningHeader] = []
         for (name, value) in headers {
             let lower = name.lowercased()
@@ -108,21 +113,26 @@ public struct HuaweiSigner: Sendable {
             payloadHash = SigningSupport.hex(SHA256.hash(data: body))
         }
 
-        let canonicalRequest = method.uppercased() + "\n" + canonicalURI + "\n" + canonicalQuery + "\n"
+        let canonicalRequest =
+            method.uppercased() + "\n" + canonicalURI + "\n" + canonicalQuery + "\n"
             + canonicalHeaders + "\n" + signedHeaders + "\n" + payloadHash
-        let stringToSign = Self.algorithm + "\n" + sdkDate + "\n"
+        let stringToSign =
+            Self.algorithm + "\n" + sdkDate + "\n"
             + SigningSupport.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8),
-                                                  using: SymmetricKey(data: Array(secretKey.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array(stringToSign.utf8),
+            using: SymmetricKey(data: Array(secretKey.utf8)))
         let signature = SigningSupport.hex(mac)
-        let authorization = Self.algorithm + " Access=" + accessKey + ", SignedHeaders=" + signedHeaders
+        let authorization =
+            Self.algorithm + " Access=" + accessKey + ", SignedHeaders=" + signedHeaders
             + ", Signature=" + signature
         sent.append(SigningHeader(name: "Authorization", value: authorization))
 
-        return HuaweiSignature(canonicalRequest: canonicalRequest, stringToSign: stringToSign,
-                               signedHeaders: signedHeaders, signature: signature, authorization: authorization,
-                               canonicalURI: canonicalURI, canonicalQuery: canonicalQuery,
-                               payloadHash: payloadHash, headers: sent)
+        return HuaweiSignature(
+            canonicalRequest: canonicalRequest, stringToSign: stringToSign,
+            signedHeaders: signedHeaders, signature: signature, authorization: authorization,
+            canonicalURI: canonicalURI, canonicalQuery: canonicalQuery,
+            payloadHash: payloadHash, headers: sent)
     }
 
     /// The `X-Sdk-Date` value for `date`: UTC `yyyyMMdd'T'HHmmss'Z'`

@@ -79,7 +79,9 @@ public enum TencentUserSig {
     ///   - expire: validity in seconds.
     /// - Returns: the content to sign.
     public static func contentToSign(identifier: String, sdkAppID: UInt64, time: Int64, expire: Int64) -> String {
-        content(identifier: identifier, sdkAppID: String(sdkAppID), time: String(time), expire: String(expire), userBuffer: nil)
+        content(
+            identifier: identifier, sdkAppID: String(sdkAppID), time: String(time), expire: String(expire),
+            userBuffer: nil)
     }
 
     /// The JSON text exactly as Python `json.dumps` (default settings) writes it:
@@ -94,7 +96,9 @@ public enum TencentUserSig {
     ///   - expire: validity in seconds.
     ///   - signature: the standard-base64 `TLS.sig` value.
     /// - Returns: the JSON text.
-    public static func jsonText(identifier: String, sdkAppID: UInt64, time: Int64, expire: Int64, signature: String) -> String {
+    public static func jsonText(identifier: String, sdkAppID: UInt64, time: Int64, expire: Int64, signature: String)
+        -> String
+    {
         "{\"TLS.ver\": \"2.0\", \"TLS.identifier\": " + pythonJSONString(identifier)
             + ", \"TLS.sdkappid\": " + String(sdkAppID)
             + ", \"TLS.expire\": " + String(expire)
@@ -112,10 +116,13 @@ public enum TencentUserSig {
     ///   - expire: validity in seconds (the SDK default is 180 days = 15552000).
     /// - Returns: the URL-safe UserSig string.
     /// - Throws: ``TencentUserSigError/compressionFailed(code:)`` if zlib fails.
-    public static func generate(secretKey: String, sdkAppID: UInt64, identifier: String, time: Int64, expire: Int64) throws -> String {
+    public static func generate(secretKey: String, sdkAppID: UInt64, identifier: String, time: Int64, expire: Int64)
+        throws -> String
+    {
         let content = contentToSign(identifier: identifier, sdkAppID: sdkAppID, time: time, expire: expire)
         let signature = hmacBase64(key: secretKey, message: content)
-        let json = jsonText(identifier: identifier, sdkAppID: sdkAppID, time: time, expire: expire, signature: signature)
+        let json = jsonText(
+            identifier: identifier, sdkAppID: sdkAppID, time: time, expire: expire, signature: signature)
         let compressed = try compress(Array(json.utf8))
         return urlSafe(Data(compressed).base64EncodedString())
     }
@@ -148,7 +155,8 @@ public enum TencentUserSig {
             throw TencentUserSigError.malformed(reason: "missing or invalid TLS.expire")
         }
         guard let embedded = object["TLS.sig"] as? String,
-              let embeddedMAC = Data(base64Encoded: embedded) else {
+            let embeddedMAC = Data(base64Encoded: embedded)
+        else {
             throw TencentUserSigError.malformed(reason: "missing or invalid TLS.sig")
         }
         var userBuffer: String?
@@ -159,10 +167,12 @@ public enum TencentUserSig {
             userBuffer = text
         }
 
-        let content = content(identifier: identifier, sdkAppID: String(appID), time: String(time),
-                              expire: String(expire), userBuffer: userBuffer)
+        let content = content(
+            identifier: identifier, sdkAppID: String(appID), time: String(time),
+            expire: String(expire), userBuffer: userBuffer)
         let key = SymmetricKey(data: Array(secretKey.utf8))
-        guard HMAC<SHA256>.isValidAuthenticationCode(embeddedMAC, authenticating: Array(content.utf8), using: key) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(embeddedMAC, authenticating: Array(content.utf8), using: key)
+        else {
             throw TencentUserSigError.badSignature
         }
         if let expected = sdkAppID, expected != appID {
@@ -177,8 +187,11 @@ public enum TencentUserSig {
 
     // MARK: - Internals
 
-    static func content(identifier: String, sdkAppID: String, time: String, expire: String, userBuffer: String?) -> String {
-        var text = "TLS.identifier:" + identifier + "\n"
+    static func content(identifier: String, sdkAppID: String, time: String, expire: String, userBuffer: String?)
+        -> String
+    {
+        var text =
+            "TLS.identifier:" + identifier + "\n"
             + "TLS.sdkappid:" + sdkAppID + "\n"
             + "TLS.time:" + time + "\n"
             + "TLS.expire:" + expire + "\n"
@@ -221,25 +234,27 @@ public enum TencentUserSig {
     }
 
     static func urlSafe(_ base64: String) -> String {
-        String(base64.map { character -> Character in
-            switch character {
-            case "+": return "*"
-            case "/": return "-"
-            case "=": return "_"
-            default: return character
-            }
-        })
+        String(
+            base64.map { character -> Character in
+                switch character {
+                case "+": return "*"
+                case "/": return "-"
+                case "=": return "_"
+                default: return character
+                }
+            })
     }
 
     static func standardBase64(fromURLSafe text: String) -> String {
-        var result = String(text.map { character -> Character in
-            switch character {
-            case "*": return "+"
-            case "-": return "/"
-            case "_": return "="
-            default: return character
-            }
-        })
+        var result = String(
+            text.map { character -> Character in
+                switch character {
+                case "*": return "+"
+                case "-": return "/"
+                case "_": return "="
+                default: return character
+                }
+            })
         let remainder = result.utf8.count % 4
         if remainder != 0 {
             result += String(repeating: "=", count: 4 - remainder)
@@ -279,8 +294,9 @@ public enum TencentUserSig {
             }
         }
         guard status == Z_OK else {
-            throw TencentUserSigError.malformed(reason: status == Z_BUF_ERROR
-                ? "compressed payload truncated or too large" : "payload is not valid zlib data")
+            throw TencentUserSigError.malformed(
+                reason: status == Z_BUF_ERROR
+                    ? "compressed payload truncated or too large" : "payload is not valid zlib data")
         }
         return Array(output.prefix(Int(destinationLength)))
     }

@@ -52,10 +52,13 @@ public struct VolcengineSigner: Sendable {
     ///   - body: the exact body bytes.
     ///   - date: the signing time (the caller supplies the clock).
     /// - Returns: the signature and the headers to send.
-    public func sign(method: String, host: String, path: String, query: [(String, String)],
-                     headers: [(String, String)], body: [UInt8], date: Date) -> VolcengineSignature {
-        sign(method: method, host: host, path: path, query: query, headers: headers, body: body,
-             xDate: Self.xDate(date))
+    public func sign(
+        method: String, host: String, path: String, query: [(String, String)],
+        headers: [(String, String)], body: [UInt8], date: Date
+    ) -> VolcengineSignature {
+        sign(
+            method: method, host: host, path: path, query: query, headers: headers, body: body,
+            xDate: Self.xDate(date))
     }
 
     /// Signs a request with an explicit `X-Date` value.
@@ -74,8 +77,10 @@ public struct VolcengineSigner: Sendable {
     ///   - body: the exact body bytes.
     ///   - xDate: `yyyyMMdd'T'HHmmss'Z'` in UTC; its first 8 characters form the scope date.
     /// - Returns: the signature and the headers to send.
-    public func sign(method: String, host: String, path: String, query: [(String, String)],
-                     headers: [(String, String)], body: [UInt8], xDate: String) -> VolcengineSignature {
+    public func sign(
+        method: String, host: String, path: String, query: [(String, String)],
+        headers: [(String, String)], body: [UInt8], xDate: String
+    ) -> VolcengineSignature {
         let upperMethod = method.uppercased()
         let reserved: Set<String> = ["host", "x-date", "x-content-sha256", "x-security-token", "authorization"]
         var contentType: SigningHeader?
@@ -118,12 +123,14 @@ public struct VolcengineSigner: Sendable {
 
         let canonicalURI = path.isEmpty ? "/" : PercentEncoding.encode(path, keepSlash: true)
         let canonicalQuery = PercentEncoding.canonicalQuery(query, sortValues: false)
-        let canonicalRequest = upperMethod + "\n" + canonicalURI + "\n" + canonicalQuery + "\n"
+        let canonicalRequest =
+            upperMethod + "\n" + canonicalURI + "\n" + canonicalQuery + "\n"
             + canonicalHeaders + "\n" + signedHeaders + "\n" + bodyHash
 
         let shortDate = String(xDate.prefix(8))
         let credentialScope = shortDate + "/" + region + "/" + service + "/request"
-        let stringToSign = Self.algorithm + "\n" + xDate + "\n" + credentialScope + "\n"
+        let stringToSign =
+            Self.algorithm + "\n" + xDate + "\n" + credentialScope + "\n"
             + SigningSupport.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))
 
         let kDate = Self.hmac(key: Array(secretKey.utf8), message: shortDate)
@@ -131,15 +138,17 @@ public struct VolcengineSigner: Sendable {
         let kService = Self.hmac(key: kRegion, message: service)
         let kSigning = Self.hmac(key: kService, message: "request")
         let signature = SigningSupport.hex(Self.hmac(key: kSigning, message: stringToSign))
-        let authorization = Self.algorithm + " Credential=" + accessKey + "/" + credentialScope
+        let authorization =
+            Self.algorithm + " Credential=" + accessKey + "/" + credentialScope
             + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature
         sent.append(SigningHeader(name: "Authorization", value: authorization))
 
-        return VolcengineSignature(canonicalRequest: canonicalRequest, stringToSign: stringToSign,
-                                   credentialScope: credentialScope, signedHeaders: signedHeaders,
-                                   signature: signature, authorization: authorization,
-                                   canonicalURI: canonicalURI, canonicalQuery: canonicalQuery,
-                                   contentSHA256: bodyHash, headers: sent)
+        return VolcengineSignature(
+            canonicalRequest: canonicalRequest, stringToSign: stringToSign,
+            credentialScope: credentialScope, signedHeaders: signedHeaders,
+            signature: signature, authorization: authorization,
+            canonicalURI: canonicalURI, canonicalQuery: canonicalQuery,
+            contentSHA256: bodyHash, headers: sent)
     }
 
     /// The `X-Date` value for `date`: UTC `yyyyMMdd'T'HHmmss'Z'` (Gregorian

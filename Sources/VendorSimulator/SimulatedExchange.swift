@@ -19,9 +19,12 @@ public struct SimulatedRequest: Sendable {
     public var queryItems: [(String, String)] {
         rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1
-                ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            let name =
+                String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value =
+                parts.count > 1
+                ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1]))
+                : ""
             return (name, value)
         }
     }
@@ -45,7 +48,9 @@ public indirect enum SimulatedResponse: Sendable {
 
     /// A JSON reply.
     public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> SimulatedResponse {
-        .reply(status: status, headers: [("Content-Type", "application/json;charset=UTF-8")] + headers, body: Array(text.utf8))
+        .reply(
+            status: status, headers: [("Content-Type", "application/json;charset=UTF-8")] + headers,
+            body: Array(text.utf8))
     }
 }
 
@@ -74,11 +79,14 @@ public enum SimulatedFault: Sendable, Equatable {
     public func response(normal: SimulatedResponse) -> SimulatedResponse {
         switch self {
         case .serverError:
-            return .reply(status: 500, headers: [("Content-Type", "text/plain")], body: Array("internal server error".utf8))
+            return .reply(
+                status: 500, headers: [("Content-Type", "text/plain")], body: Array("internal server error".utf8))
         case .html:
             return .reply(
                 status: 502, headers: [("Content-Type", "text/html")],
-                body: Array("<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>".utf8))
+                body: Array(
+                    "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>".utf8
+                ))
         case .truncatedJSON:
             return .json(200, "{\"code\":200,\"status\":\"success\",\"data\":{\"mrLive")
         case .emptyBody:
@@ -92,8 +100,10 @@ public enum SimulatedFault: Sendable, Equatable {
         case .connectionReset:
             return .reset
         case .rateLimited(let retryAfter):
-            return .json(429, "{\"code\":429,\"status\":\"error\",\"success\":false,\"error\":{\"code\":429,\"desc\":\"too many requests\"}}",
-                         headers: [("Retry-After", String(retryAfter))])
+            return .json(
+                429,
+                "{\"code\":429,\"status\":\"error\",\"success\":false,\"error\":{\"code\":429,\"desc\":\"too many requests\"}}",
+                headers: [("Retry-After", String(retryAfter))])
         }
     }
 }

@@ -50,7 +50,8 @@ public final class VendorSimulator: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(SimulatorHTTPHandler(router: router, inFlight: inFlight))
+                    try channel.pipeline.syncOperations.addHandler(
+                        SimulatorHTTPHandler(router: router, inFlight: inFlight))
                 }
             }
         let bound = try await bootstrap.bind(host: host, port: port).get()

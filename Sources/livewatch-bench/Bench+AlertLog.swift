@@ -7,18 +7,20 @@ import LiveWatch
 /// (what the log did before lines were flushed), and through the outbox (one `fdatasync` a batch).
 struct AlertLogRate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "alert-log", abstract: "Alert-log lines/s with fdatasync (per line and per outbox batch) and without.")
+        commandName: "alert-log",
+        abstract: "Alert-log lines/s with fdatasync (per line and per outbox batch) and without.")
 
     @Option(help: "Lines per measurement.") var lines = 2_000
     @Option(help: "Folder for the files (its file system is what is measured); default a new temporary folder.")
     var directory: String?
 
     func run() async throws {
-        let folder = try directory.map { path -> String in
-            let folder = path + "/livewatch-bench-alert-log-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return folder
-        } ?? temporaryFolder()
+        let folder =
+            try directory.map { path -> String in
+                let folder = path + "/livewatch-bench-alert-log-" + UUID().uuidString.prefix(8)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                return folder
+            } ?? temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let line = AlertLine(
             time: Date(timeIntervalSince1970: 1_800_000_000), state: .firing, severity: .critical,
@@ -59,9 +61,11 @@ struct AlertLogRate: AsyncParsableCommand {
         await recorder.flushAlertLog()
         let batched = Double(lines) / Date().timeIntervalSince(started)
         store.close()
-        print(String(
-            format: "alert-log: %d lines: write only %.0f lines/s; write + fdatasync per line %.0f lines/s (%.3f ms/line); "
-                + "outbox flush (fdatasync per batch) %.0f lines/s",
-            lines, plain, synced, 1_000 / synced, batched))
+        print(
+            String(
+                format:
+                    "alert-log: %d lines: write only %.0f lines/s; write + fdatasync per line %.0f lines/s (%.3f ms/line); "
+                    + "outbox flush (fdatasync per batch) %.0f lines/s",
+                lines, plain, synced, 1_000 / synced, batched))
     }
 }

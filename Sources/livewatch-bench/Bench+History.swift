@@ -14,18 +14,22 @@ import Synchronization
 struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Seeds a year of concurrency and 90 days of room crawls; prints size, bytes/sample, insert rate, report latency, prune blocking.")
+        abstract:
+            "Seeds a year of concurrency and 90 days of room crawls; prints size, bytes/sample, insert rate, report latency, prune blocking."
+    )
 
     @Option(help: "Days of 30-second MR concurrency polls.") var concurrencyDays = 365
     @Option(help: "Seconds between concurrency polls.") var sampleInterval = 30
     @Option(help: "Days of room crawls.") var crawlDays = 90
     @Option(help: "Rooms per crawl (10000 is the full-scale case: 259 M samples, about 4.5 GB).") var rooms = 1_000
     @Option(help: "Seconds between crawls.") var crawlInterval = 300
-    @Option(help: "Crawls (from the first) also stored by the raw C loop, for the insert-rate ratio.") var compareCrawls = 2_000
+    @Option(help: "Crawls (from the first) also stored by the raw C loop, for the insert-rate ratio.")
+    var compareCrawls = 2_000
     @Option(help: "Days kept by the prune at the end.") var pruneTo = 7
     @Option(help: "Runs of each report (the median and the slowest are printed).") var reportRuns = 15
     @Option(help: "Keep the seeded database at this path (before the prune) instead of deleting it.") var keep: String?
-    @Option(help: "Skip seeding: measure the reports and the prune on a copy of a database kept with --keep.") var from: String?
+    @Option(help: "Skip seeding: measure the reports and the prune on a copy of a database kept with --keep.") var from:
+        String?
 
     /// The seeded history ends here (2027-01-01T00:00:00Z); reports and the prune run "now" = end.
     static let end: Int64 = 1_798_761_600
@@ -49,7 +53,10 @@ struct History: AsyncParsableCommand {
         // of the machine (page cache, writeback, other load) falls on both alike.
         let raw = try RawBaseline(folder: folder)
         defer { raw.close() }
-        var wrapperSeconds = 0.0, rawSeconds = 0.0, wrapperCPU = 0.0, rawCPU = 0.0
+        var wrapperSeconds = 0.0
+        var rawSeconds = 0.0
+        var wrapperCPU = 0.0
+        var rawCPU = 0.0
         var dayRatios: [Double] = []
         let chunk = max(1, 86_400 / sampleInterval)
         for (day, first) in stride(from: 0, to: polls, by: chunk).enumerated() {
@@ -58,11 +65,14 @@ struct History: AsyncParsableCommand {
                 try measure {
                     for index in range {
                         let (at, used) = self.concurrencySample(index, start: concurrencyStart)
-                        let observation = Observation.mrConcurrency(MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
-                        let report = self.pollReport(monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
+                        let observation = Observation.mrConcurrency(
+                            MRConcurrency(total: 200, used: used, residual: 200 - used, channelIDs: []))
+                        let report = self.pollReport(
+                            monitor: "polyv-main", vendor: "polyv", at: at, observation: observation)
                         try store.writeSynchronously { database in
                             try ObservationWriter.insertPoll(report, in: database)
-                            try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: report.finishedAt, in: database)
+                            try ObservationWriter.insertObservation(
+                                observation, monitor: report.monitor, at: report.finishedAt, in: database)
                         }
                     }
                 }
@@ -92,15 +102,22 @@ struct History: AsyncParsableCommand {
         dayRatios.sort()
         let wrapperConcurrency = Double(polls) / wrapperSeconds
         let rawConcurrency = Double(polls) / rawSeconds
-        print(String(format: "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f overall, %.3f median of the days (goal >= 0.95); CPU per poll %.1f vs %.1f µs",
-                     polls, concurrencyDays, sampleInterval, wrapperConcurrency, rawConcurrency, wrapperConcurrency / rawConcurrency,
-                     dayRatios.isEmpty ? 0 : dayRatios[dayRatios.count / 2], wrapperCPU / Double(polls) * 1e6, rawCPU / Double(polls) * 1e6))
+        print(
+            String(
+                format:
+                    "seed: %d concurrency polls (%d days every %d s): writer %.0f polls/s, raw C loop %.0f polls/s, ratio %.3f overall, %.3f median of the days (goal >= 0.95); CPU per poll %.1f vs %.1f µs",
+                polls, concurrencyDays, sampleInterval, wrapperConcurrency, rawConcurrency,
+                wrapperConcurrency / rawConcurrency,
+                dayRatios.isEmpty ? 0 : dayRatios[dayRatios.count / 2], wrapperCPU / Double(polls) * 1e6,
+                rawCPU / Double(polls) * 1e6))
 
         // 2. Room crawls; the first `compareCrawls` are timed against the C loop on the same rows.
         let crawls = crawlDays * 86_400 / crawlInterval
         let crawlStart = Self.end - Int64(crawls * crawlInterval)
         var rooms = RoomGenerator(count: self.rooms)
-        var crawlSeconds = 0.0, comparedSeconds = 0.0, rawCrawlSeconds = 0.0
+        var crawlSeconds = 0.0
+        var comparedSeconds = 0.0
+        var rawCrawlSeconds = 0.0
         let compared = min(compareCrawls, crawls)
         for index in 0..<crawls {
             rooms.advance()
@@ -115,7 +132,8 @@ struct History: AsyncParsableCommand {
             let seconds = try measure {
                 try store.writeSynchronously { database in
                     try ObservationWriter.insertPoll(report, in: database)
-                    try ObservationWriter.insertLiveRooms(list, monitor: report.monitor, at: report.finishedAt, in: database)
+                    try ObservationWriter.insertLiveRooms(
+                        list, monitor: report.monitor, at: report.finishedAt, in: database)
                 }
             }.wall
             crawlSeconds += seconds
@@ -126,14 +144,21 @@ struct History: AsyncParsableCommand {
                 rawCrawlSeconds += try measure { try raw.crawl(list.rooms, at: at) }.wall
             }
             if (index + 1) % 2_880 == 0 {
-                FileHandle.standardError.write(Data(String(format: "  ... %d of %d crawls, %.0f s\n", index + 1, crawls, crawlSeconds).utf8))
+                FileHandle.standardError.write(
+                    Data(String(format: "  ... %d of %d crawls, %.0f s\n", index + 1, crawls, crawlSeconds).utf8))
             }
         }
         let samples = max(1, crawls * self.rooms)
-        print(String(format: "seed: %d crawls of %d rooms (%d days every %d s) = %d room samples in %.0f s, %.0f samples/s",
-                     crawls, self.rooms, crawlDays, crawlInterval, samples, crawlSeconds, Double(samples) / crawlSeconds))
-        print(String(format: "seed: first %d crawls: writer %.0f samples/s, raw C loop %.0f samples/s, ratio %.3f (goal >= 0.95)",
-                     compared, Double(compared * self.rooms) / comparedSeconds, Double(compared * self.rooms) / rawCrawlSeconds, rawCrawlSeconds / comparedSeconds))
+        print(
+            String(
+                format: "seed: %d crawls of %d rooms (%d days every %d s) = %d room samples in %.0f s, %.0f samples/s",
+                crawls, self.rooms, crawlDays, crawlInterval, samples, crawlSeconds, Double(samples) / crawlSeconds))
+        print(
+            String(
+                format:
+                    "seed: first %d crawls: writer %.0f samples/s, raw C loop %.0f samples/s, ratio %.3f (goal >= 0.95)",
+                compared, Double(compared * self.rooms) / comparedSeconds,
+                Double(compared * self.rooms) / rawCrawlSeconds, rawCrawlSeconds / comparedSeconds))
 
         // 3. What the other reports read: 100 platforms observed hourly for the crawl period, three alert episodes a day.
         try seedAuthorizationsAndAlerts(store: store)
@@ -144,9 +169,13 @@ struct History: AsyncParsableCommand {
             let table = try? database.scalarInt64("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")
             return (table, fileSize(path))
         }
-        print(String(format: "size: %.1f MB file; live_room_sample_data %@ bytes per room sample (goal <= 30); whole file %.1f bytes per row stored",
-                     Double(sizeBefore) / 1e6, tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)",
-                     Double(sizeBefore) / Double(samples + 2 * polls + crawls)))
+        print(
+            String(
+                format:
+                    "size: %.1f MB file; live_room_sample_data %@ bytes per room sample (goal <= 30); whole file %.1f bytes per row stored",
+                Double(sizeBefore) / 1e6,
+                tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)",
+                Double(sizeBefore) / Double(samples + 2 * polls + crawls)))
         store.close()
         if let keep {
             try? FileManager.default.removeItem(atPath: keep)
@@ -190,7 +219,8 @@ struct History: AsyncParsableCommand {
         init(count: Int) {
             rooms = (0..<count).map { index in
                 LiveRoom(
-                    roomID: String(format: "@TGS#a%08d", index), roomName: "Room \(index)", ownerAccount: "owner\(index % 997)",
+                    roomID: String(format: "@TGS#a%08d", index), roomName: "Room \(index)",
+                    ownerAccount: "owner\(index % 997)",
                     coverURL: "https://cdn.example.com/covers/\(index).png", categories: "[\(index % 7)]",
                     createTime: 1_790_000_000 + Int64(index), activityStatus: index % 3 == 0 ? 1 : 0, viewCount: 0)
             }
@@ -199,7 +229,9 @@ struct History: AsyncParsableCommand {
         mutating func advance() {
             for index in rooms.indices {
                 random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                if rooms[index].activityStatus == 1 { rooms[index].viewCount = (rooms[index].viewCount ?? 0) + Int64(random >> 54) }
+                if rooms[index].activityStatus == 1 {
+                    rooms[index].viewCount = (rooms[index].viewCount ?? 0) + Int64(random >> 54)
+                }
                 if random >> 20 & 0x3FF == 0 { rooms[index].activityStatus = 1 - (rooms[index].activityStatus ?? 0) }
             }
         }
@@ -217,7 +249,10 @@ struct History: AsyncParsableCommand {
             for hour in 0..<hours {
                 let at = Self.end - Int64((hours - hour) * 3_600)
                 for platform in 0..<100 {
-                    try insert.run([at, "p-\(platform)", "Platform \(platform)", at - 86_400 * 200, Self.end + Int64(platform * 86_400)])
+                    try insert.run([
+                        at, "p-\(platform)", "Platform \(platform)", at - 86_400 * 200,
+                        Self.end + Int64(platform * 86_400),
+                    ])
                 }
             }
             let alert = try database.prepare(
@@ -241,15 +276,29 @@ struct History: AsyncParsableCommand {
     func measureReports(path: String) throws {
         let database = try Database(path: path, options: .init(readOnly: true))
         let now = Date(timeIntervalSince1970: Double(Self.end))
-        let year = Double(concurrencyDays) * 86_400, crawlPeriod = Double(crawlDays) * 86_400, week = 7 * 86_400.0
+        let year = Double(concurrencyDays) * 86_400
+        let crawlPeriod = Double(crawlDays) * 86_400
+        let week = 7 * 86_400.0
         let cases: [(String, ReportRequest)] = [
-            ("concurrency --by day --since \(concurrencyDays)d (goal <= 20 ms)", ReportRequest(name: .concurrency, since: year, now: now)),
-            ("concurrency --by hour --since 7d", ReportRequest(name: .concurrency, since: week, byHour: true, now: now)),
-            ("concurrency --by hour --since \(concurrencyDays)d", ReportRequest(name: .concurrency, since: year, byHour: true, now: now)),
+            (
+                "concurrency --by day --since \(concurrencyDays)d (goal <= 20 ms)",
+                ReportRequest(name: .concurrency, since: year, now: now)
+            ),
+            (
+                "concurrency --by hour --since 7d",
+                ReportRequest(name: .concurrency, since: week, byHour: true, now: now)
+            ),
+            (
+                "concurrency --by hour --since \(concurrencyDays)d",
+                ReportRequest(name: .concurrency, since: year, byHour: true, now: now)
+            ),
             ("rooms --since 1d", ReportRequest(name: .rooms, since: 86_400, now: now)),
             ("rooms --since 7d", ReportRequest(name: .rooms, since: week, now: now)),
             ("rooms-live --by hour --since 7d", ReportRequest(name: .roomsLive, since: week, byHour: true, now: now)),
-            ("rooms-live --by day --since \(crawlDays)d", ReportRequest(name: .roomsLive, since: crawlPeriod, now: now)),
+            (
+                "rooms-live --by day --since \(crawlDays)d",
+                ReportRequest(name: .roomsLive, since: crawlPeriod, now: now)
+            ),
             ("authorizations --since 7d", ReportRequest(name: .authorizations, since: week, now: now)),
             ("alerts --since \(concurrencyDays)d", ReportRequest(name: .alerts, since: year, now: now)),
             ("polls --since 7d", ReportRequest(name: .polls, since: week, now: now)),
@@ -262,8 +311,10 @@ struct History: AsyncParsableCommand {
                 timings.append(try measure { rows = try Reports.run(request, on: database).rows.count }.wall * 1_000)
             }
             timings.sort()
-            print(String(format: "report %@: median %.1f ms, slowest %.1f ms (%d rows)",
-                         name, timings[timings.count / 2], timings[timings.count - 1], rows))
+            print(
+                String(
+                    format: "report %@: median %.1f ms, slowest %.1f ms (%d rows)",
+                    name, timings[timings.count / 2], timings[timings.count - 1], rows))
         }
     }
 
@@ -271,8 +322,10 @@ struct History: AsyncParsableCommand {
 
     func measurePrune(path: String, sizeBefore: Int64) async throws {
         let store = try Store(path: path)
-        let retention = Retention(policy: RetentionPolicy(
-            observations: Double(pruneTo) * 86_400, polls: 365 * 86_400, alerts: 730 * 86_400, rollups: 730 * 86_400))
+        let retention = Retention(
+            policy: RetentionPolicy(
+                observations: Double(pruneTo) * 86_400, polls: 365 * 86_400, alerts: 730 * 86_400, rollups: 730 * 86_400
+            ))
         let waits = WaitLog()
         let pruning = Task {
             let started = Date()
@@ -309,13 +362,23 @@ struct History: AsyncParsableCommand {
         }
         store.close()
         let (count, p50, p99, maximum, walPeak) = waits.figures()
-        print(String(format: "prune to %d days: %d rows in %d batches, %d pages freed, %.1f s; longest delete batch %.1f ms, longest reclaim step %.1f ms",
-                     pruneTo, summary.totalDeleted, summary.batches, summary.pagesFreed, seconds, summary.longestBatch * 1_000,
-                     summary.longestReclaimStep * 1_000))
-        print(String(format: "prune: a concurrent poll (%d writes) waited median %.1f ms, p99 %.1f ms, at most %.1f ms (goal <= 50 ms); WAL peaked at %.1f MB",
-                     count, p50 * 1_000, p99 * 1_000, maximum * 1_000, Double(walPeak) / 1e6))
-        print(String(format: "prune: file %.1f MB -> %.1f MB after the prune's own passive checkpoint, %.1f MB after a truncating checkpoint",
-                     Double(sizeBefore) / 1e6, Double(sizeAfterPrune) / 1e6, Double(sizeAfterCheckpoint) / 1e6))
+        print(
+            String(
+                format:
+                    "prune to %d days: %d rows in %d batches, %d pages freed, %.1f s; longest delete batch %.1f ms, longest reclaim step %.1f ms",
+                pruneTo, summary.totalDeleted, summary.batches, summary.pagesFreed, seconds,
+                summary.longestBatch * 1_000,
+                summary.longestReclaimStep * 1_000))
+        print(
+            String(
+                format:
+                    "prune: a concurrent poll (%d writes) waited median %.1f ms, p99 %.1f ms, at most %.1f ms (goal <= 50 ms); WAL peaked at %.1f MB",
+                count, p50 * 1_000, p99 * 1_000, maximum * 1_000, Double(walPeak) / 1e6))
+        print(
+            String(
+                format:
+                    "prune: file %.1f MB -> %.1f MB after the prune's own passive checkpoint, %.1f MB after a truncating checkpoint",
+                Double(sizeBefore) / 1e6, Double(sizeAfterPrune) / 1e6, Double(sizeAfterCheckpoint) / 1e6))
     }
 }
 
@@ -348,7 +411,10 @@ final class WaitLog: Sendable {
         state.withLock { state in
             let sorted = state.waits.sorted()
             guard let last = sorted.last else { return (0, 0, 0, 0, state.walPeak) }
-            return (sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], last, state.walPeak)
+            return (
+                sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], last,
+                state.walPeak
+            )
         }
     }
 }
@@ -365,7 +431,8 @@ final class RawBaseline {
         begin = try database.prepare("BEGIN IMMEDIATE TRANSACTION")
         commit = try database.prepare("COMMIT TRANSACTION")
         poll = try database.prepare(ObservationWriter.insertPollSQL.description)
-        sample = try database.prepare("INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
+        sample = try database.prepare(
+            "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
         concurrencyRollup = try database.prepare(RollupWriter.concurrencyUpsert.description)
         crawlRow = try database.prepare("INSERT INTO live_room_crawls (monitor, observed_at, rooms) VALUES (?, ?, ?)")
         upsert = try database.prepare(ObservationWriter.upsertLiveRoom)
@@ -376,8 +443,18 @@ final class RawBaseline {
     func close() { database.close() }
 
     func bindPoll(monitor: String, vendor: String, at: Int64, items: Int) {
-        poll.text(1, monitor); poll.text(2, vendor); poll.int(3, at - 1); poll.int(4, at); poll.int(5, 1); poll.int(6, 200)
-        poll.text(7, nil); poll.text(8, nil); poll.text(9, nil); poll.int(10, 1); poll.int(11, Int64(items)); poll.int(12, 120)
+        poll.text(1, monitor)
+        poll.text(2, vendor)
+        poll.int(3, at - 1)
+        poll.int(4, at)
+        poll.int(5, 1)
+        poll.int(6, 200)
+        poll.text(7, nil)
+        poll.text(8, nil)
+        poll.text(9, nil)
+        poll.int(10, 1)
+        poll.int(11, Int64(items))
+        poll.int(12, 120)
     }
 
     /// One concurrency poll: its own transaction with the poll row, the sample and its two rollups.
@@ -385,11 +462,19 @@ final class RawBaseline {
         database.step(begin)
         bindPoll(monitor: "polyv-main", vendor: "polyv", at: at, items: 1)
         database.step(poll)
-        sample.text(1, "polyv-main"); sample.int(2, at); sample.int(3, 200); sample.int(4, Int64(used)); sample.int(5, Int64(200 - used))
+        sample.text(1, "polyv-main")
+        sample.int(2, at)
+        sample.int(3, 200)
+        sample.int(4, Int64(used))
+        sample.int(5, Int64(200 - used))
         database.step(sample)
         for (period, bucket) in [("hour", at - at % 3_600), ("day", at - at % 86_400)] {
-            concurrencyRollup.text(1, "polyv-main"); concurrencyRollup.text(2, period); concurrencyRollup.int(3, bucket)
-            concurrencyRollup.int(4, Int64(200 - used)); concurrencyRollup.int(5, Int64(used)); concurrencyRollup.int(6, 200)
+            concurrencyRollup.text(1, "polyv-main")
+            concurrencyRollup.text(2, period)
+            concurrencyRollup.int(3, bucket)
+            concurrencyRollup.int(4, Int64(200 - used))
+            concurrencyRollup.int(5, Int64(used))
+            concurrencyRollup.int(6, 200)
             database.step(concurrencyRollup)
         }
         database.step(commit)
@@ -401,29 +486,47 @@ final class RawBaseline {
         database.step(begin)
         bindPoll(monitor: "tim-main", vendor: "tencent_chat", at: at, items: list.count)
         database.step(poll)
-        crawlRow.text(1, "tim-main"); crawlRow.int(2, at); crawlRow.int(3, Int64(list.count))
+        crawlRow.text(1, "tim-main")
+        crawlRow.int(2, at)
+        crawlRow.int(3, Int64(list.count))
         database.step(crawlRow)
         let crawlID = sqlite3_last_insert_rowid(database.handle)
         var samples: [(key: Int64, activityStatus: Int64?, viewCount: Int64?)] = []
         samples.reserveCapacity(list.count)
         for room in list {
-            upsert.text(1, "tim-main"); upsert.text(2, room.roomID); upsert.text(3, room.roomName); upsert.text(4, room.ownerAccount)
-            upsert.text(5, room.coverURL); upsert.text(6, room.categories); upsert.int(7, room.createTime)
-            upsert.int(8, room.activityStatus); upsert.int(9, room.viewCount); upsert.int(10, at); upsert.int(11, at)
+            upsert.text(1, "tim-main")
+            upsert.text(2, room.roomID)
+            upsert.text(3, room.roomName)
+            upsert.text(4, room.ownerAccount)
+            upsert.text(5, room.coverURL)
+            upsert.text(6, room.categories)
+            upsert.int(7, room.createTime)
+            upsert.int(8, room.activityStatus)
+            upsert.int(9, room.viewCount)
+            upsert.int(10, at)
+            upsert.int(11, at)
             guard sqlite3_step(upsert.handle) == SQLITE_ROW else { throw ValidationError("upsert returned no row") }
             samples.append((sqlite3_column_int64(upsert.handle, 0), room.activityStatus, room.viewCount))
             database.step(upsert)
         }
         samples.sort { $0.key < $1.key }
         for entry in samples {
-            roomSample.int(1, crawlID); roomSample.int(2, entry.key); roomSample.int(3, entry.activityStatus); roomSample.int(4, entry.viewCount)
+            roomSample.int(1, crawlID)
+            roomSample.int(2, entry.key)
+            roomSample.int(3, entry.activityStatus)
+            roomSample.int(4, entry.viewCount)
             database.step(roomSample)
         }
         let views = list.map { $0.viewCount ?? 0 }
         let live = Int64(list.filter { $0.activityStatus == 1 }.count)
         for (period, bucket) in [("hour", at - at % 3_600), ("day", at - at % 86_400)] {
-            roomRollup.text(1, "tim-main"); roomRollup.text(2, period); roomRollup.int(3, bucket); roomRollup.int(4, Int64(list.count))
-            roomRollup.int(5, live); roomRollup.int(6, views.max() ?? 0); roomRollup.int(7, views.reduce(0, &+))
+            roomRollup.text(1, "tim-main")
+            roomRollup.text(2, period)
+            roomRollup.int(3, bucket)
+            roomRollup.int(4, Int64(list.count))
+            roomRollup.int(5, live)
+            roomRollup.int(6, views.max() ?? 0)
+            roomRollup.int(7, views.reduce(0, &+))
             database.step(roomRollup)
         }
         database.step(commit)
@@ -446,7 +549,9 @@ final class RawDatabase {
 
     func prepare(_ sql: String) throws -> RawStatement {
         var statement: OpaquePointer?
-        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
+        guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+            let statement
+        else {
             throw ValidationError("prepare failed: \(String(cString: sqlite3_errmsg(handle)))")
         }
         let wrapped = RawStatement(statement)
@@ -478,7 +583,11 @@ struct RawStatement {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     func text(_ index: Int32, _ value: String?) {
-        if let value { sqlite3_bind_text(handle, index, value, -1, Self.transient) } else { sqlite3_bind_null(handle, index) }
+        if let value {
+            sqlite3_bind_text(handle, index, value, -1, Self.transient)
+        } else {
+            sqlite3_bind_null(handle, index)
+        }
     }
 
     func int(_ index: Int32, _ value: Int64?) {

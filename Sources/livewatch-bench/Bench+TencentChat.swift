@@ -20,10 +20,12 @@ struct TencentCrawl: AsyncParsableCommand {
     @Option(help: "Crawls stored before measuring bytes per sample.") var crawls = 100
 
     func run() async throws {
-        try await withChildSimulator(["serve-tencent", "--rooms", String(rooms), "--rate-limit", String(rateLimit)]) { child, folder in
+        try await withChildSimulator(["serve-tencent", "--rooms", String(rooms), "--rate-limit", String(rateLimit)]) {
+            child, folder in
             let endpoint = try child.endpoint()
             let monitor = TencentChatMonitorConfiguration(
-                name: "tim-bench", sdkAppID: benchTencentAppID, identifier: "administrator", secretKey: Secret(benchTencentKey),
+                name: "tim-bench", sdkAppID: benchTencentAppID, identifier: "administrator",
+                secretKey: Secret(benchTencentKey),
                 endpoint: endpoint, pageSize: 20, rateLimit: rateLimit, maxPages: 100_000, crawlBudget: 3_600,
                 poll: PollSettings(interval: 60, timeout: 10, jitter: 0))
             let bench = try BenchPipeline(folder: folder, database: "crawl.db")
@@ -43,11 +45,21 @@ struct TencentCrawl: AsyncParsableCommand {
             let counters = try Self.counters(of: child)
             let wall = report.finishedAt.timeIntervalSince(report.startedAt)
             let ideal = Double(list.pages) / Double(rateLimit)
-            print(String(format: "tencent-crawl: %d rooms (%d distinct stored), %d pages, %d requests at rate_limit %d",
-                         rooms, list.rooms.count, list.pages, report.requests, rateLimit))
-            print(String(format: "tencent-crawl: wall %.2f s / (pages / rate limit = %.2f s) = %.3f (goal <= 1.05)", wall, ideal, wall / ideal))
-            print("tencent-crawl: rate-limit violations counted by the simulator: \(counters.violations) of \(counters.requests) requests (goal 0)")
-            print(String(format: "tencent-crawl: client CPU for the whole crawl (UserSig, HTTP, parse, store): %.0f ms", crawlCPU * 1_000))
+            print(
+                String(
+                    format: "tencent-crawl: %d rooms (%d distinct stored), %d pages, %d requests at rate_limit %d",
+                    rooms, list.rooms.count, list.pages, report.requests, rateLimit))
+            print(
+                String(
+                    format: "tencent-crawl: wall %.2f s / (pages / rate limit = %.2f s) = %.3f (goal <= 1.05)", wall,
+                    ideal, wall / ideal))
+            print(
+                "tencent-crawl: rate-limit violations counted by the simulator: \(counters.violations) of \(counters.requests) requests (goal 0)"
+            )
+            print(
+                String(
+                    format: "tencent-crawl: client CPU for the whole crawl (UserSig, HTTP, parse, store): %.0f ms",
+                    crawlCPU * 1_000))
 
             // 2. Parse and store alone, from the recorded bodies: best of 5.
             let bodies = transport.bodies
@@ -60,20 +72,29 @@ struct TencentCrawl: AsyncParsableCommand {
                 let roundStore = try Store(path: folder + "/parse-store-\(round).db")
                 let storeStart = processCPUSeconds()
                 try roundStore.writeSynchronously { database in
-                    try ObservationWriter.insertObservation(.liveRooms(parsed), monitor: "tim-bench", at: Date(), in: database)
+                    try ObservationWriter.insertObservation(
+                        .liveRooms(parsed), monitor: "tim-bench", at: Date(), in: database)
                 }
                 bestStore = min(bestStore, processCPUSeconds() - storeStart)
                 roundStore.close()
             }
-            print(String(format: "tencent-crawl: CPU to parse %d pages into %d rooms %.1f ms + store them in one transaction %.1f ms = %.1f ms",
-                         bodies.count, list.rooms.count, bestParse * 1_000, bestStore * 1_000, (bestParse + bestStore) * 1_000))
+            print(
+                String(
+                    format:
+                        "tencent-crawl: CPU to parse %d pages into %d rooms %.1f ms + store them in one transaction %.1f ms = %.1f ms",
+                    bodies.count, list.rooms.count, bestParse * 1_000, bestStore * 1_000,
+                    (bestParse + bestStore) * 1_000))
 
             // 3. Bytes on disk per sample after `crawls` crawls of this list (values moving between crawls).
-            let (fileBytes, tableBytes, samples) = try Self.storeCrawls(list, count: crawls, path: folder + "/history.db")
-            print(String(format: "tencent-crawl: after %d crawls (%d samples): %.1f bytes/sample for the whole database file, "
-                         + "%@ for live_room_sample_data alone (goal <= 30)",
-                         crawls, samples, Double(fileBytes) / Double(samples),
-                         tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)"))
+            let (fileBytes, tableBytes, samples) = try Self.storeCrawls(
+                list, count: crawls, path: folder + "/history.db")
+            print(
+                String(
+                    format:
+                        "tencent-crawl: after %d crawls (%d samples): %.1f bytes/sample for the whole database file, "
+                        + "%@ for live_room_sample_data alone (goal <= 30)",
+                    crawls, samples, Double(fileBytes) / Double(samples),
+                    tableBytes.map { String(format: "%.1f", Double($0) / Double(samples)) } ?? "n/a (no dbstat)"))
         }
     }
 
@@ -88,7 +109,10 @@ struct TencentCrawl: AsyncParsableCommand {
     static func parseCrawl(_ bodies: [[UInt8]]) -> LiveRoomList {
         var rooms = DistinctListing<LiveRoom> { $0.roomID }
         for body in bodies {
-            guard case .page(let page) = TencentChatClient.parse(IncomingResponse(status: 200, headers: [], body: body)).answer else { continue }
+            guard
+                case .page(let page) = TencentChatClient.parse(IncomingResponse(status: 200, headers: [], body: body))
+                    .answer
+            else { continue }
             rooms.merge(page.rooms)
         }
         return LiveRoomList(rooms: rooms.entries, pages: bodies.count)
@@ -106,19 +130,23 @@ struct TencentCrawl: AsyncParsableCommand {
                 for index in current.rooms.indices {
                     random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                     current.rooms[index].viewCount = (current.rooms[index].viewCount ?? 0) + Int64(random >> 56)
-                    if random >> 40 & 0xFF == 0 { current.rooms[index].activityStatus = 1 - (current.rooms[index].activityStatus ?? 0) }
+                    if random >> 40 & 0xFF == 0 {
+                        current.rooms[index].activityStatus = 1 - (current.rooms[index].activityStatus ?? 0)
+                    }
                 }
             }
             let snapshot = current
             try store.writeSynchronously { database in
                 try ObservationWriter.insertObservation(
-                    .liveRooms(snapshot), monitor: "tim-bench", at: start.addingTimeInterval(Double(crawl) * 60), in: database)
+                    .liveRooms(snapshot), monitor: "tim-bench", at: start.addingTimeInterval(Double(crawl) * 60),
+                    in: database)
             }
         }
         let tableBytes = try store.accessSynchronously { database -> Int? in
             try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             // dbstat is optional in SQLite builds: without it, only the whole file is measured.
-            return (try? database.scalarInt64("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'")).map(Int.init)
+            return (try? database.scalarInt64("SELECT sum(pgsize) FROM dbstat WHERE name = 'live_room_sample_data'"))
+                .map(Int.init)
         }
         store.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -146,14 +174,16 @@ final class RecordingTransport: HTTPTransport {
 /// `counters` line on standard input with one line of counters.
 struct TencentServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve-tencent", abstract: "(internal) run the Tencent Chat simulator; print its URL, then counters on request.")
+        commandName: "serve-tencent",
+        abstract: "(internal) run the Tencent Chat simulator; print its URL, then counters on request.")
 
     @Option var rooms = 10_000
     @Option var rateLimit = 50
 
     func run() async throws {
         try await serveSimulator { simulator in
-            simulator.tencentChat.addApplication(sdkAppID: benchTencentAppID, secretKey: benchTencentKey, administrator: "administrator")
+            simulator.tencentChat.addApplication(
+                sdkAppID: benchTencentAppID, secretKey: benchTencentKey, administrator: "administrator")
             simulator.tencentChat.setRooms(count: rooms)
             simulator.tencentChat.setRateLimit(rateLimit)
         } then: { simulator in

@@ -15,7 +15,8 @@ let benchVolcengineActivities: [Int64] = [1_776_000_089_138, 1_776_000_089_139, 
 
 struct ServeVolcengine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve-volcengine", abstract: "(internal) run the simulator with a Volcengine account and print its URL.")
+        commandName: "serve-volcengine",
+        abstract: "(internal) run the simulator with a Volcengine account and print its URL.")
 
     func run() async throws {
         try await serveSimulator { simulator in
@@ -30,7 +31,8 @@ struct ServeVolcengine: AsyncParsableCommand {
 
 struct VolcengineSign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "volcengine-sign", abstract: "Time to build one V4-signed Volcengine request (GET restriction, POST link).")
+        commandName: "volcengine-sign",
+        abstract: "Time to build one V4-signed Volcengine request (GET restriction, POST link).")
 
     @Option var requests = 100_000
 
@@ -44,15 +46,25 @@ struct VolcengineSign: AsyncParsableCommand {
         let date = Date()
         var sink = 0
         for (name, build) in [
-            ("GET restriction", { (index: Int) in client.makeRestrictionRequest(activityID: Int64(index), at: date, timeout: 5) }),
-            ("POST link", { (index: Int) in client.makeLinkRequest(activityID: Int64(index), kind: .guest("嘉宾A"), at: date, timeout: 5) }),
+            (
+                "GET restriction",
+                { (index: Int) in client.makeRestrictionRequest(activityID: Int64(index), at: date, timeout: 5) }
+            ),
+            (
+                "POST link",
+                { (index: Int) in
+                    client.makeLinkRequest(activityID: Int64(index), kind: .guest("嘉宾A"), at: date, timeout: 5)
+                }
+            ),
         ] as [(String, (Int) -> (request: OutgoingRequest, signature: String))] {
             for index in 0..<1_000 { sink &+= build(index).signature.utf8.count }
             let cpuBefore = processCPUSeconds()
             for index in 0..<requests { sink &+= build(index).signature.utf8.count }
             let cpu = processCPUSeconds() - cpuBefore
-            print(String(format: "volcengine-sign: %@: %.1f µs/request (%.0f requests/s CPU)",
-                         name, cpu * 1e6 / Double(requests), Double(requests) / cpu))
+            print(
+                String(
+                    format: "volcengine-sign: %@: %.1f µs/request (%.0f requests/s CPU)",
+                    name, cpu * 1e6 / Double(requests), Double(requests) / cpu))
         }
         if sink == 0 { print("(unreachable)") }
     }
@@ -61,7 +73,8 @@ struct VolcengineSign: AsyncParsableCommand {
 struct VolcenginePollCPU: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "volcengine-poll-cpu",
-        abstract: "CPU time per Volcengine poll (3 activities: 3 restriction + 6 link requests, sign, parse, store, alert).")
+        abstract:
+            "CPU time per Volcengine poll (3 activities: 3 restriction + 6 link requests, sign, parse, store, alert).")
 
     @Option var polls = 500
 
@@ -69,8 +82,10 @@ struct VolcenginePollCPU: AsyncParsableCommand {
         try await withChildSimulator(["serve-volcengine"]) { child, folder in
             let endpoint = try child.endpoint()
             let volcengine = VolcengineMonitorConfiguration(
-                name: "volc-bench", accessKey: Secret(benchVolcengineAccessKey), secretKey: Secret(benchVolcengineSecretKey),
-                endpoint: endpoint, activityIDs: benchVolcengineActivities, viewingRestrictions: true, liveClientLinks: true,
+                name: "volc-bench", accessKey: Secret(benchVolcengineAccessKey),
+                secretKey: Secret(benchVolcengineSecretKey),
+                endpoint: endpoint, activityIDs: benchVolcengineActivities, viewingRestrictions: true,
+                liveClientLinks: true,
                 guestNames: ["嘉宾A"], poll: PollSettings(interval: 1, timeout: 5, jitter: 0))
             let bench = try BenchPipeline(folder: folder)
             let transport = AsyncHTTPTransport()
@@ -80,14 +95,19 @@ struct VolcenginePollCPU: AsyncParsableCommand {
             let runtime = MonitorRuntime(
                 configuration: .volcengine(volcengine),
                 monitor: VolcengineMonitor(configuration: volcengine, transport: transport, limiters: limiters),
-                evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
+                evaluator: VolcengineEvaluator(
+                    monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
             for _ in 0..<20 { _ = await bench.poll(runtime, deadline: 5) }
             let figures = await measurePolls(polls) { await bench.poll(runtime, deadline: 5) }
             await transport.shutdown()
             bench.store.close()
-            print(String(format: "volcengine-poll-cpu: %d polls (9 requests each), %d failed; CPU %.3f ms/poll (%.3f ms/request), wall %.3f ms/poll",
-                         polls, figures.failures, figures.cpu * 1_000 / Double(polls), figures.cpu * 1_000 / Double(polls * 9),
-                         figures.wall * 1_000 / Double(polls)))
+            print(
+                String(
+                    format:
+                        "volcengine-poll-cpu: %d polls (9 requests each), %d failed; CPU %.3f ms/poll (%.3f ms/request), wall %.3f ms/poll",
+                    polls, figures.failures, figures.cpu * 1_000 / Double(polls),
+                    figures.cpu * 1_000 / Double(polls * 9),
+                    figures.wall * 1_000 / Double(polls)))
         }
     }
 }

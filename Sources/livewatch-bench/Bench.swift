@@ -88,7 +88,9 @@ final class ChildSimulator {
 
 /// Runs `body` with the simulator in a child process (`arguments` choose and fill it) and a new temporary
 /// folder; afterwards, returned or thrown, the child is stopped and the folder removed.
-func withChildSimulator(_ arguments: [String] = ["serve"], _ body: (ChildSimulator, String) async throws -> Void) async throws {
+func withChildSimulator(_ arguments: [String] = ["serve"], _ body: (ChildSimulator, String) async throws -> Void)
+    async throws
+{
     let child = try ChildSimulator(arguments: arguments)
     defer { child.stop() }
     let folder = try temporaryFolder()
@@ -100,7 +102,9 @@ func withChildSimulator(_ arguments: [String] = ["serve"], _ body: (ChildSimulat
 /// `ChildSimulator` reads), then runs `serve` (by default, serves until the process is killed).
 func serveSimulator(
     _ configure: (VendorSimulator) -> Void,
-    then serve: (VendorSimulator) async throws -> Void = { _ in while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) } }
+    then serve: (VendorSimulator) async throws -> Void = { _ in
+        while true { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+    }
 ) async throws {
     let simulator = VendorSimulator()
     try await simulator.start()
@@ -178,11 +182,14 @@ func benchConfiguration(endpoint: URL, folder: String, interval: Double) throws 
     var daemon = DaemonSettings()
     daemon.database = folder + "/bench.db"
     daemon.alertLog = folder + "/alerts.log"
-    return Configuration(daemon: daemon, monitors: [
-        .polyv(PolyvMonitorConfiguration(
-            name: "polyv-bench", appID: benchAppID, appSecret: Secret(benchSecret), endpoint: endpoint,
-            poll: PollSettings(interval: interval, timeout: 5, jitter: 0)))
-    ])
+    return Configuration(
+        daemon: daemon,
+        monitors: [
+            .polyv(
+                PolyvMonitorConfiguration(
+                    name: "polyv-bench", appID: benchAppID, appSecret: Secret(benchSecret), endpoint: endpoint,
+                    poll: PollSettings(interval: interval, timeout: 5, jitter: 0)))
+        ])
 }
 
 func temporaryFolder() throws -> String {
@@ -203,7 +210,8 @@ struct Serve: AsyncParsableCommand {
 
 struct PollCPU: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "poll-cpu", abstract: "CPU time per Polyv poll (sign, HTTP, parse, store, alert) against the simulator.")
+        commandName: "poll-cpu",
+        abstract: "CPU time per Polyv poll (sign, HTTP, parse, store, alert) against the simulator.")
 
     @Option var polls = 2_000
     @Flag(help: "Only the vendor round trip (sign, HTTP, parse), without storing.") var noStore = false
@@ -215,15 +223,17 @@ struct PollCPU: AsyncParsableCommand {
             let transport = AsyncHTTPTransport()
             guard let monitor = configuration.monitors.first else { return }
             let runtime = MonitorRuntime.make(monitor, transport: transport)
-            for _ in 0..<50 { _ = await bench.poll(runtime, deadline: 5) }  // warm up connections and caches
+            for _ in 0..<50 { _ = await bench.poll(runtime, deadline: 5) } // warm up connections and caches
             let figures = await measurePolls(polls) {
                 noStore ? await runtime.monitor.poll(deadline: 5) : await bench.poll(runtime, deadline: 5)
             }
             await transport.shutdown()
             bench.store.close()
-            print(String(format: "poll-cpu%@: %d polls, %d failed; CPU %.3f ms/poll (goal <= 0.5), wall %.3f ms/poll",
-                         noStore ? " (no store)" : "", polls, figures.failures, figures.cpu * 1_000 / Double(polls),
-                         figures.wall * 1_000 / Double(polls)))
+            print(
+                String(
+                    format: "poll-cpu%@: %d polls, %d failed; CPU %.3f ms/poll (goal <= 0.5), wall %.3f ms/poll",
+                    noStore ? " (no store)" : "", polls, figures.failures, figures.cpu * 1_000 / Double(polls),
+                    figures.wall * 1_000 / Double(polls)))
         }
     }
 }
@@ -242,8 +252,10 @@ struct InsertRate: AsyncParsableCommand {
             rawBest = max(rawBest, try rawLoop())
             wrapperBest = max(wrapperBest, try wrapperLoop())
         }
-        print(String(format: "insert-rate: wrapper %.0f rows/s, raw C loop %.0f rows/s, ratio %.3f (goal >= 0.95)",
-                     wrapperBest, rawBest, wrapperBest / rawBest))
+        print(
+            String(
+                format: "insert-rate: wrapper %.0f rows/s, raw C loop %.0f rows/s, ratio %.3f (goal >= 0.95)",
+                wrapperBest, rawBest, wrapperBest / rawBest))
     }
 
     func wrapperLoop() throws -> Double {
@@ -256,7 +268,8 @@ struct InsertRate: AsyncParsableCommand {
             let started = Date()
             for index in 0..<count {
                 try ObservationWriter.insertObservation(
-                    .mrConcurrency(MRConcurrency(total: 10, used: index % 10, residual: 10 - index % 10, channelIDs: [])),
+                    .mrConcurrency(
+                        MRConcurrency(total: 10, used: index % 10, residual: 10 - index % 10, channelIDs: [])),
                     monitor: "polyv-main", at: Date(timeIntervalSince1970: Double(1_800_000_000 + index)), in: database)
             }
             return Double(count) / Date().timeIntervalSince(started)
@@ -270,18 +283,27 @@ struct InsertRate: AsyncParsableCommand {
         let database = try RawDatabase(path: folder + "/r.db")
         defer { database.close() }
         // The same three statements the wrapper runs per sample: the row and its hourly and daily rollups.
-        let insert = try database.prepare("INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
+        let insert = try database.prepare(
+            "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
         let rollup = try database.prepare(RollupWriter.concurrencyUpsert.description)
         database.exec("BEGIN IMMEDIATE")
         let started = Date()
         for index in 0..<rows {
             let at = Int64(1_800_000_000 + index)
             let used = Int64(index % 10)
-            insert.text(1, "polyv-main"); insert.int(2, at); insert.int(3, 10); insert.int(4, used); insert.int(5, 10 - used)
+            insert.text(1, "polyv-main")
+            insert.int(2, at)
+            insert.int(3, 10)
+            insert.int(4, used)
+            insert.int(5, 10 - used)
             database.step(insert)
             for (period, bucket) in [("hour", at - at % 3_600), ("day", at - at % 86_400)] {
-                rollup.text(1, "polyv-main"); rollup.text(2, period); rollup.int(3, bucket)
-                rollup.int(4, 10 - used); rollup.int(5, used); rollup.int(6, 10)
+                rollup.text(1, "polyv-main")
+                rollup.text(2, period)
+                rollup.int(3, bucket)
+                rollup.int(4, 10 - used)
+                rollup.int(5, used)
+                rollup.int(6, 10)
                 database.step(rollup)
             }
         }
@@ -302,9 +324,11 @@ struct RunRSS: AsyncParsableCommand {
             let configuration = try benchConfiguration(endpoint: child.endpoint(), folder: folder, interval: 1)
             let logger = silentLogger()
             let counter = PollTally()
-            let daemon = Daemon(configuration: configuration, logger: logger, observer: { event in
-                if case .pollFinished(_, let ok, _) = event { counter.add(ok) }
-            })
+            let daemon = Daemon(
+                configuration: configuration, logger: logger,
+                observer: { event in
+                    if case .pollFinished(_, let ok, _) = event { counter.add(ok) }
+                })
             let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
             let running = Task { try await daemon.run(signals: signals) }
             print("run-rss: start RSS \(residentBytes() / 1_024) KiB")
@@ -313,13 +337,17 @@ struct RunRSS: AsyncParsableCommand {
                 try await Task.sleep(nanoseconds: 60_000_000_000)
                 samples.append(residentBytes())
                 let (ok, failed) = counter.read()
-                print("run-rss: minute \(minute): RSS \(samples.last.map { $0 / 1_024 } ?? 0) KiB, polls ok \(ok), failed \(failed)")
+                print(
+                    "run-rss: minute \(minute): RSS \(samples.last.map { $0 / 1_024 } ?? 0) KiB, polls ok \(ok), failed \(failed)"
+                )
             }
             control.yield(.stop)
             try await running.value
             if let first = samples.first, let last = samples.last {
-                print(String(format: "run-rss: after %d min RSS %.1f MB (goal <= 20), growth after minute 1: %+.1f MB",
-                             minutes, Double(last) / 1e6, Double(last - first) / 1e6))
+                print(
+                    String(
+                        format: "run-rss: after %d min RSS %.1f MB (goal <= 20), growth after minute 1: %+.1f MB",
+                        minutes, Double(last) / 1e6, Double(last - first) / 1e6))
             }
         }
     }

@@ -10,7 +10,8 @@ struct AlertsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(name: .long, help: "Also list alert episodes that started or resolved within this duration, e.g. 24h or 7d.")
+    @Option(
+        name: .long, help: "Also list alert episodes that started or resolved within this duration, e.g. 24h or 7d.")
     var since: String?
 
     @Option(name: .long, help: "Only this monitor (repeatable).")

@@ -8,7 +8,8 @@ import LiveWatchDemo
 /// vendor failing and recovering.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the daemon against the built-in vendor simulator and show alerts firing and resolving.")
+        commandName: "demo",
+        abstract: "Run the daemon against the built-in vendor simulator and show alerts firing and resolving.")
 
     @Option(name: .long, help: "How long the demo runs, in seconds (20-86400).")
     var seconds: Int = 40

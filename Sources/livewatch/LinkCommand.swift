@@ -45,9 +45,10 @@ struct LinkCommand: AsyncParsableCommand {
             selected = match
         } else {
             guard monitors.count == 1, let only = monitors.first else {
-                Console.error(monitors.isEmpty
-                    ? "error: \(options.path) has no volcengine monitor"
-                    : "error: \(options.path) has \(monitors.count) volcengine monitors: name one with --monitor")
+                Console.error(
+                    monitors.isEmpty
+                        ? "error: \(options.path) has no volcengine monitor"
+                        : "error: \(options.path) has \(monitors.count) volcengine monitors: name one with --monitor")
                 throw ExitCode(2)
             }
             selected = only
@@ -80,7 +81,9 @@ struct LinkCommand: AsyncParsableCommand {
                 }
                 printed = temporaryURL
                 if let expireTime = link.expireTime {
-                    Console.error("the temporary link expires at \(AlertLine.rfc3339(Date(timeIntervalSince1970: TimeInterval(expireTime))))")
+                    Console.error(
+                        "the temporary link expires at \(AlertLine.rfc3339(Date(timeIntervalSince1970: TimeInterval(expireTime))))"
+                    )
                 }
             }
             // Alone on its line for `| xclip`; a control character from the vendor is shown, not sent.

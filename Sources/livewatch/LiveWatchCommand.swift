@@ -19,7 +19,8 @@ enum LiveWatchMain {
 struct LiveWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "livewatch",
-        abstract: "Watches live-streaming vendor accounts (Polyv, Tencent Cloud Chat, Huawei MetaStudio, Volcengine) and alerts before something runs out.",
+        abstract:
+            "Watches live-streaming vendor accounts (Polyv, Tencent Cloud Chat, Huawei MetaStudio, Volcengine) and alerts before something runs out.",
         version: LiveWatchVersion.current,
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
@@ -109,7 +110,8 @@ enum LoggingBootstrap {
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration and reopens the alert log.")
+        commandName: "run",
+        abstract: "Run the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration and reopens the alert log.")
 
     @OptionGroup var options: ConfigOption
 
@@ -126,7 +128,8 @@ struct RunCommand: AsyncParsableCommand {
 
 struct PollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "poll", abstract: "Poll each (or each named) monitor once, store and alert as the daemon would, then summarise.")
+        commandName: "poll",
+        abstract: "Poll each (or each named) monitor once, store and alert as the daemon would, then summarise.")
 
     @OptionGroup var options: ConfigOption
 
@@ -162,13 +165,15 @@ struct PollCommand: AsyncParsableCommand {
 
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config", abstract: "Validate the configuration and every secret reference without contacting any vendor.")
+        commandName: "check-config",
+        abstract: "Validate the configuration and every secret reference without contacting any vendor.")
 
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
         let configuration = try options.load()
-        Console.line("\(options.path): valid, \(configuration.monitors.count) monitor(s): "
-            + configuration.monitors.map { "\($0.name) (\($0.vendor))" }.joined(separator: ", "))
+        Console.line(
+            "\(options.path): valid, \(configuration.monitors.count) monitor(s): "
+                + configuration.monitors.map { "\($0.name) (\($0.vendor))" }.joined(separator: ", "))
     }
 }

@@ -30,7 +30,9 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let report = ReportName(rawValue: name) else {
-            Console.error("error: unknown report \"\(name)\" (use \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            Console.error(
+                "error: unknown report \"\(name)\" (use \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
             throw ExitCode(2)
         }
         guard let seconds = DurationParser.seconds(since), seconds > 0 else {
@@ -77,7 +79,8 @@ struct DatabaseCommand: AsyncParsableCommand {
     }
 
     struct Vacuum: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild the file to its smallest size (stop the daemon first).")
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild the file to its smallest size (stop the daemon first).")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -89,21 +92,24 @@ struct DatabaseCommand: AsyncParsableCommand {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prune history older than the configured retention now.")
+        static let configuration = CommandConfiguration(
+            abstract: "Prune history older than the configured retention now.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
             let configuration = try options.load()
             let summary = try await Console.exitingOnError {
                 let store = try Store(path: configuration.daemon.database)
-                let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
+                let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(
+                    store: store, now: Date())
                 store.close()
                 return summary
             }
             for (table, count) in summary.deletedRows.sorted(by: { $0.key < $1.key }) where count > 0 {
                 Console.line("\(table): \(count) rows deleted")
             }
-            Console.line("\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
+            Console.line(
+                "\(summary.totalDeleted) rows deleted in \(summary.batches) batches; \(summary.pagesFreed) pages freed")
         }
     }
 }

@@ -25,7 +25,8 @@ import Testing
     }
 
     /// SQL in a string literal: a statement keyword in capitals, as this project writes SQL.
-    static let sql = #"\b(SELECT\s|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE (TABLE|INDEX|VIEW|TRIGGER)|PRAGMA \w|BEGIN IMMEDIATE|WITH RECURSIVE)"#
+    static let sql =
+        #"\b(SELECT\s|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE (TABLE|INDEX|VIEW|TRIGGER)|PRAGMA \w|BEGIN IMMEDIATE|WITH RECURSIVE)"#
 
     /// True when `line` holds SQL (see `sql`).
     static func holdsSQL(_ line: String) -> Bool {
@@ -34,7 +35,9 @@ import Testing
 
     static func violations(in folder: String, _ isViolation: (String) -> Bool) -> [String] {
         files(under: folder).flatMap { file in
-            file.code.enumerated().filter { isViolation($0.element) }.map { "\(file.path): \($0.element.trimmingCharacters(in: .whitespaces))" }
+            file.code.enumerated().filter { isViolation($0.element) }.map {
+                "\(file.path): \($0.element.trimmingCharacters(in: .whitespaces))"
+            }
         }
     }
 
@@ -49,9 +52,11 @@ import Testing
 
     @Test func onlyStorageAndTheWrapperHoldSQL() {
         var found: [String] = []
-        for folder in ["LiveWatch/Alerting", "LiveWatch/Configuration", "LiveWatch/Core", "LiveWatch/HTTP",
-                       "LiveWatch/Lifecycle", "LiveWatch/Reports", "LiveWatch/Scheduling", "LiveWatch/Vendors",
-                       "LiveWatchDemo", "VendorSimulator", "VendorSigning", "livewatch"] {
+        for folder in [
+            "LiveWatch/Alerting", "LiveWatch/Configuration", "LiveWatch/Core", "LiveWatch/HTTP",
+            "LiveWatch/Lifecycle", "LiveWatch/Reports", "LiveWatch/Scheduling", "LiveWatch/Vendors",
+            "LiveWatchDemo", "VendorSimulator", "VendorSigning", "livewatch",
+        ] {
             found += Self.violations(in: folder) { Self.holdsSQL($0) }
         }
         #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
@@ -66,7 +71,9 @@ import Testing
 
     @Test func theExecutableImportsNeitherSQLiteNorTheSimulator() {
         let found = Self.violations(in: "livewatch") { line in
-            ["import SQLite", "import CSQLite", "import VendorSimulator", "import CZlib"].contains { line.hasPrefix($0) }
+            ["import SQLite", "import CSQLite", "import VendorSimulator", "import CZlib"].contains {
+                line.hasPrefix($0)
+            }
         }
         #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
         #expect(!Self.files(under: "livewatch").isEmpty)

@@ -34,7 +34,7 @@ struct TemporaryDatabase {
         #expect(rows[0]["b"] == .blob([0, 1, 255]))
         #expect(rows[0]["n"] == .null)
         #expect(rows[1]["i"] == .integer(1))
-        #expect(rows[1]["r"] == .real(-7))  // REAL affinity converts the bound integer
+        #expect(rows[1]["r"] == .real(-7)) // REAL affinity converts the bound integer
         #expect(rows[1]["s"] == .text(""))
         #expect(rows[1]["b"] == .blob([]))
     }
@@ -239,7 +239,9 @@ struct TemporaryDatabase {
         let error = try #require(throws: SchemaVersionError.self) {
             try Migrator(migrations: [Self.first], program: "livewatch").migrate(database)
         }
-        #expect(error.description == "\(temporary.path): database schema version 5 is newer than this livewatch (1); upgrade livewatch")
+        #expect(
+            error.description
+                == "\(temporary.path): database schema version 5 is newer than this livewatch (1); upgrade livewatch")
         #expect(try database.userVersion() == 5)
         #expect(try database.query("SELECT name FROM sqlite_master").isEmpty, "nothing was migrated")
     }
@@ -257,7 +259,8 @@ struct TemporaryDatabase {
             try Migrator(migrations: [Self.first, Self.second], program: "livewatch").migrate(database)
         }
         #expect(error.found == version)
-        let expected = version < 0
+        let expected =
+            version < 0
             ? "database schema version \(version) was not written by livewatch"
             : "database schema version \(version) is newer than this livewatch (2); upgrade livewatch"
         #expect(error.description == "\(temporary.path): \(expected)")

@@ -16,18 +16,23 @@ struct PolyvSignerTests {
             "page": "",
             "size": "",
         ]
-        #expect(PolyvSigner.concatenation(params)
-            == "appIdg4rqgmmjuochannelIds2477096,2272655endDay2022-06-18startDay2022-05-20timestamp1660270926732")
-        #expect(PolyvSigner.plainText(params, appSecret: Self.docSecret)
-            == "fsq2k5weced1h8vui657xtdva66whf0gappIdg4rqgmmjuochannelIds2477096,2272655endDay2022-06-18startDay2022-05-20timestamp1660270926732fsq2k5weced1h8vui657xtdva66whf0g")
+        #expect(
+            PolyvSigner.concatenation(params)
+                == "appIdg4rqgmmjuochannelIds2477096,2272655endDay2022-06-18startDay2022-05-20timestamp1660270926732")
+        #expect(
+            PolyvSigner.plainText(params, appSecret: Self.docSecret)
+                == "fsq2k5weced1h8vui657xtdva66whf0gappIdg4rqgmmjuochannelIds2477096,2272655endDay2022-06-18startDay2022-05-20timestamp1660270926732fsq2k5weced1h8vui657xtdva66whf0g"
+        )
         #expect(PolyvSigner.sign(params, appSecret: Self.docSecret) == "0D2BDA2FD04D93A2B8832B91FD973C4D")
     }
 
     @Test func polyv2ConcurrencyDetail() {
         let params = ["appId": "frlr1zazn3", "timestamp": "1660617675000"]
         #expect(PolyvSigner.concatenation(params) == "appIdfrlr1zazn3timestamp1660617675000")
-        #expect(PolyvSigner.plainText(params, appSecret: Self.docSecret)
-            == "fsq2k5weced1h8vui657xtdva66whf0gappIdfrlr1zazn3timestamp1660617675000fsq2k5weced1h8vui657xtdva66whf0g")
+        #expect(
+            PolyvSigner.plainText(params, appSecret: Self.docSecret)
+                == "fsq2k5weced1h8vui657xtdva66whf0gappIdfrlr1zazn3timestamp1660617675000fsq2k5weced1h8vui657xtdva66whf0g"
+        )
         #expect(PolyvSigner.sign(params, appSecret: Self.docSecret) == "3381155867F71FC97EEB6DDB0DCC59D2")
     }
 

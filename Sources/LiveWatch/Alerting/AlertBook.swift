@@ -24,13 +24,15 @@ public struct AlertBook: Sendable {
     /// - Parameter monitor: when given (a successful poll of that monitor), pending alerts of the
     ///   monitor that no condition mentions any more are dropped: their subject went away.
     public func apply(
-        _ conditions: [(AlertKey, AlertCondition)], now: Date, store: some AlertStateStore, pruningPendingOf monitor: String? = nil
+        _ conditions: [(AlertKey, AlertCondition)], now: Date, store: some AlertStateStore,
+        pruningPendingOf monitor: String? = nil
     ) throws -> [AlertLine] {
         var lines: [AlertLine] = []
         var states = try store.states(of: conditions.compactMap { $0.1 == .unknown ? nil : $0.0 })
         for (key, condition) in conditions where condition != .unknown {
             let transition = AlertTransition(
-                from: states[key] ?? .quiet, key: key, condition: condition, settings: rules[key.rule] ?? AlertRuleSettings(),
+                from: states[key] ?? .quiet, key: key, condition: condition,
+                settings: rules[key.rule] ?? AlertRuleSettings(),
                 repeatInterval: repeatInterval, now: now)
             for change in transition.changes {
                 try store.save(change, for: key)

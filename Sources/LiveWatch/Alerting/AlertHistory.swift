@@ -69,12 +69,14 @@ public struct AlertHistory: Sendable {
     /// those a silence covers marked so, the episodes of the last `since` seconds if asked, and each
     /// notifier's counters; only alerts of `monitors`, unless it is empty.
     public static func load(
-        databasePath path: String, since: Double?, monitors: [String], silences: [Silence], notifierNames: [String], now: Date
+        databasePath path: String, since: Double?, monitors: [String], silences: [Silence], notifierNames: [String],
+        now: Date
     ) throws -> AlertHistory {
         guard FileManager.default.fileExists(atPath: path) else {
             throw AlertHistoryError(message: "no database at \(path) (has the daemon run yet?)")
         }
-        let records = try AlertHistoryReader.read(databasePath: path, since: since, notifierNames: notifierNames, now: now)
+        let records = try AlertHistoryReader.read(
+            databasePath: path, since: since, notifierNames: notifierNames, now: now)
         func keep(_ episode: Episode) -> Bool { monitors.isEmpty || monitors.contains(episode.monitor) }
         func marked(_ episode: Episode) -> Episode {
             var episode = episode
@@ -87,7 +89,8 @@ public struct AlertHistory: Sendable {
         }
         return AlertHistory(
             now: now, firing: (records.firing + records.pending).map(marked).filter(keep),
-            history: records.history?.filter(keep), notifiers: records.notifiers, alertLogOutbox: records.alertLogOutbox)
+            history: records.history?.filter(keep), notifiers: records.notifiers, alertLogOutbox: records.alertLogOutbox
+        )
     }
 
     /// Aligned columns for a terminal, control and bidi characters shown as `\u{1B}`.
@@ -100,7 +103,8 @@ public struct AlertHistory: Sendable {
                 ["STATE", "SEVERITY", "RULE", "MONITOR", "SUBJECT", "SINCE", "FOR", "MESSAGE"],
                 firing.map { episode in
                     [
-                        episode.state + (episode.silenced ? " (silenced)" : ""), episode.severity, episode.rule, episode.monitor,
+                        episode.state + (episode.silenced ? " (silenced)" : ""), episode.severity, episode.rule,
+                        episode.monitor,
                         episode.subject, AlertLine.rfc3339(episode.startedAt),
                         DurationParser.format(now.timeIntervalSince(episode.startedAt)), episode.message,
                     ]
@@ -108,26 +112,35 @@ public struct AlertHistory: Sendable {
         }
         if let history {
             output += "\nHistory:\n"
-            output += history.isEmpty ? "No alert in this period.\n" : Self.columns(
-                ["SEVERITY", "RULE", "MONITOR", "SUBJECT", "STARTED", "RESOLVED", "FIRED FOR", "MESSAGE"],
-                history.map { episode in
-                    [
-                        episode.severity, episode.rule, episode.monitor, episode.subject, AlertLine.rfc3339(episode.startedAt),
-                        episode.resolvedAt.map(AlertLine.rfc3339) ?? "firing",
-                        DurationParser.format((episode.resolvedAt ?? now).timeIntervalSince(episode.startedAt)), episode.message,
-                    ]
-                })
+            output +=
+                history.isEmpty
+                ? "No alert in this period.\n"
+                : Self.columns(
+                    ["SEVERITY", "RULE", "MONITOR", "SUBJECT", "STARTED", "RESOLVED", "FIRED FOR", "MESSAGE"],
+                    history.map { episode in
+                        [
+                            episode.severity, episode.rule, episode.monitor, episode.subject,
+                            AlertLine.rfc3339(episode.startedAt),
+                            episode.resolvedAt.map(AlertLine.rfc3339) ?? "firing",
+                            DurationParser.format((episode.resolvedAt ?? now).timeIntervalSince(episode.startedAt)),
+                            episode.message,
+                        ]
+                    })
         }
         if !notifiers.isEmpty {
             output += "\nNotifiers:\n"
             output += Self.columns(
                 ["NOTIFIER", "QUEUED", "DELIVERED", "FAILED ATTEMPTS", "GIVEN UP", "DROPPED", "LAST ERROR"],
                 notifiers.map {
-                    [$0.name, "\($0.queued)", "\($0.delivered)", "\($0.failedAttempts)", "\($0.givenUp)", "\($0.dropped)", $0.lastError ?? ""]
+                    [
+                        $0.name, "\($0.queued)", "\($0.delivered)", "\($0.failedAttempts)", "\($0.givenUp)",
+                        "\($0.dropped)", $0.lastError ?? "",
+                    ]
                 })
         }
         if alertLogOutbox.queued > 0 || alertLogOutbox.dropped > 0 {
-            output += "\nAlert log outbox: \(alertLogOutbox.queued) line(s) waiting to be written, "
+            output +=
+                "\nAlert log outbox: \(alertLogOutbox.queued) line(s) waiting to be written, "
                 + "\(alertLogOutbox.dropped) dropped because it was full\n"
         }
         return output
@@ -137,7 +150,8 @@ public struct AlertHistory: Sendable {
     public var json: String {
         func encode(_ episode: Episode) -> JSONValue {
             var members: [(String, JSONValue)] = [
-                ("rule", .string(episode.rule)), ("monitor", .string(episode.monitor)), ("subject", .string(episode.subject)),
+                ("rule", .string(episode.rule)), ("monitor", .string(episode.monitor)),
+                ("subject", .string(episode.subject)),
                 ("severity", .string(episode.severity)), ("state", .string(episode.state)),
                 ("started_at", .string(AlertLine.rfc3339(episode.startedAt))),
                 ("resolved_at", episode.resolvedAt.map { .string(AlertLine.rfc3339($0)) } ?? .null),
@@ -150,17 +164,28 @@ public struct AlertHistory: Sendable {
             ("now", .string(AlertLine.rfc3339(now))), ("firing", .array(firing.map(encode))),
         ]
         if let history { members.append(("history", .array(history.map(encode)))) }
-        members.append(("notifiers", .array(notifiers.map { status in
-            .object([
-                ("name", .string(status.name)), ("queued", .integer(Int64(status.queued))),
-                ("delivered", .integer(Int64(status.delivered))), ("failed_attempts", .integer(Int64(status.failedAttempts))),
-                ("given_up", .integer(Int64(status.givenUp))), ("dropped", .integer(Int64(status.dropped))),
-                ("last_error", status.lastError.map { .string($0) } ?? .null),
-            ])
-        })))
-        members.append(("alert_log_outbox", .object([
-            ("queued", .integer(Int64(alertLogOutbox.queued))), ("dropped", .integer(Int64(alertLogOutbox.dropped))),
-        ])))
+        members.append(
+            (
+                "notifiers",
+                .array(
+                    notifiers.map { status in
+                        .object([
+                            ("name", .string(status.name)), ("queued", .integer(Int64(status.queued))),
+                            ("delivered", .integer(Int64(status.delivered))),
+                            ("failed_attempts", .integer(Int64(status.failedAttempts))),
+                            ("given_up", .integer(Int64(status.givenUp))), ("dropped", .integer(Int64(status.dropped))),
+                            ("last_error", status.lastError.map { .string($0) } ?? .null),
+                        ])
+                    })
+            ))
+        members.append(
+            (
+                "alert_log_outbox",
+                .object([
+                    ("queued", .integer(Int64(alertLogOutbox.queued))),
+                    ("dropped", .integer(Int64(alertLogOutbox.dropped))),
+                ])
+            ))
         return JSONValue.object(members).rendered
     }
 
@@ -169,7 +194,9 @@ public struct AlertHistory: Sendable {
         let all = [header] + rows.map { $0.map { DisplayText.terminal(String($0.prefix(120))) } }
         var widths = header.map(\.count)
         for row in all {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
         }
         return all.map { row in
             row.enumerated().map { index, cell in

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The JSON Lines alert log on an `O_APPEND` file, reopened when it was
@@ -89,7 +90,8 @@ public final class AlertLog: Sendable {
             for line in lines {
                 // Without the size, a fragment could not be cut off: write nothing rather than risk one.
                 guard let lineStart = size(of: file.descriptor) else {
-                    failure = AlertLogError(path: path, reason: "cannot read its size: \(String(cString: strerror(errno)))")
+                    failure = AlertLogError(
+                        path: path, reason: "cannot read its size: \(String(cString: strerror(errno)))")
                     break
                 }
                 if let reason = writeWhole(line, to: file.descriptor) {
@@ -169,7 +171,8 @@ public final class AlertLog: Sendable {
         file.fragmentAt = nil
         discard(&file, from: start)
         if file.fragmentAt != nil {
-            throw AlertLogError(path: path, reason: "cannot remove a partly written line: \(String(cString: strerror(errno)))")
+            throw AlertLogError(
+                path: path, reason: "cannot remove a partly written line: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -35,7 +35,8 @@ public struct AlertTransition: Sendable, Equatable {
             return
         case .firing(let severity, let message, let value, let threshold):
             let line = AlertLine(
-                time: now, state: .firing, severity: severity, rule: key.rule, monitor: key.monitor, subject: key.subject,
+                time: now, state: .firing, severity: severity, rule: key.rule, monitor: key.monitor,
+                subject: key.subject,
                 message: message, value: value, threshold: threshold)
             guard let open = state.episode else {
                 if settings.pendingFor > 0 {
@@ -51,16 +52,24 @@ public struct AlertTransition: Sendable, Equatable {
                     }
                 }
                 if state.pending != nil { changes.append(.pendingDropped) }
-                changes.append(.opened(severity: severity, startedAt: nowSeconds, value: value, message: message, threshold: threshold))
-                self.state = AlertState(episode: AlertState.Episode(severity: severity, startedAt: nowSeconds, lastWrittenAt: nowSeconds))
+                changes.append(
+                    .opened(
+                        severity: severity, startedAt: nowSeconds, value: value, message: message, threshold: threshold)
+                )
+                self.state = AlertState(
+                    episode: AlertState.Episode(severity: severity, startedAt: nowSeconds, lastWrittenAt: nowSeconds))
                 self.line = line
                 return
             }
             let changed = open.severity != severity
             let due = Double(nowSeconds - open.lastWrittenAt) >= repeatInterval
             let written = changed || due ? nowSeconds : open.lastWrittenAt
-            self.state.episode = AlertState.Episode(severity: severity, startedAt: open.startedAt, lastWrittenAt: written)
-            changes = [.stillFiring(severity: severity, value: value, message: message, threshold: threshold, lastWrittenAt: written)]
+            self.state.episode = AlertState.Episode(
+                severity: severity, startedAt: open.startedAt, lastWrittenAt: written)
+            changes = [
+                .stillFiring(
+                    severity: severity, value: value, message: message, threshold: threshold, lastWrittenAt: written)
+            ]
             if changed || due { self.line = line }
         case .clear(let message, let value):
             guard let open = state.episode else {
@@ -78,7 +87,8 @@ public struct AlertTransition: Sendable, Equatable {
                 }
                 guard Double(nowSeconds - clearSince) >= settings.keepFiringFor else { return }
             }
-            let fullMessage = message + " (fired for \(DurationParser.format(Double(max(0, nowSeconds - open.startedAt)))))"
+            let fullMessage =
+                message + " (fired for \(DurationParser.format(Double(max(0, nowSeconds - open.startedAt)))))"
             self.state.episode = nil
             changes = [.resolved(at: nowSeconds, value: value, message: fullMessage)]
             self.line = AlertLine(

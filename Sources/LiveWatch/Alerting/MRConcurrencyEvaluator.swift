@@ -22,7 +22,9 @@ public struct MRConcurrencyEvaluator: AlertEvaluator {
     public var rulesResolvingVanishedSubjects: [AlertRule] { [] }
 
     /// The concurrency condition of a successful poll; unknown when the poll failed.
-    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]])
+        -> AlertEvaluation
+    {
         let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: monitor, subject: monitor)
         guard case .observed(.mrConcurrency(let concurrency)) = report.outcome else {
             return AlertEvaluation(conditions: [(key, .unknown)])

@@ -34,28 +34,37 @@ public struct MetaStudioEvaluator: AlertEvaluator {
     public var rulesResolvingVanishedSubjects: [AlertRule] { [.platformAuthorizationExpiring, .platformUnauthorized] }
 
     /// Conditions for every listed platform and every open alert of a platform no longer listed, and notices.
-    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]])
+        -> AlertEvaluation
+    {
         // A failed poll says nothing about any platform: every alert stays as it is.
         guard case .observed(.livePlatforms(let listing)) = report.outcome else { return AlertEvaluation() }
         let now = report.finishedAt
         var before: [String: LivePlatform] = [:]
         if case .livePlatforms(let previousListing)? = previous {
-            before = Dictionary(previousListing.platforms.map { ($0.platformID, $0) }, uniquingKeysWith: { _, last in last })
+            before = Dictionary(
+                previousListing.platforms.map { ($0.platformID, $0) }, uniquingKeysWith: { _, last in last })
         }
         var evaluation = AlertEvaluation()
         var listed = Set<String>()
         for platform in listing.platforms {
             listed.insert(platform.platformID)
-            evaluation.conditions.append((key(.platformAuthorizationExpiring, platform), expiryCondition(platform, now: now)))
+            evaluation.conditions.append(
+                (key(.platformAuthorizationExpiring, platform), expiryCondition(platform, now: now)))
             evaluation.conditions.append((key(.platformUnauthorized, platform), authorizationCondition(platform)))
             evaluation.notices += notices(for: platform, previous: before[platform.platformID])
         }
         for rule in rulesResolvingVanishedSubjects {
             for subject in openSubjects[rule] ?? [] where !listed.contains(subject) {
                 let display = before[subject]?.displayName ?? subject
-                evaluation.conditions.append((
-                    AlertKey(rule: rule, monitor: monitor, subject: subject),
-                    .clear(message: "MetaStudio platform \(display) is no longer listed by the project, so its alert is resolved", value: nil)))
+                evaluation.conditions.append(
+                    (
+                        AlertKey(rule: rule, monitor: monitor, subject: subject),
+                        .clear(
+                            message:
+                                "MetaStudio platform \(display) is no longer listed by the project, so its alert is resolved",
+                            value: nil)
+                    ))
             }
         }
         return evaluation
@@ -81,7 +90,8 @@ public struct MetaStudioEvaluator: AlertEvaluator {
                     severity: .critical, message: "\(subject) \(when)", value: remaining, threshold: expiryCritical)
             }
             if remaining <= expiryWarning {
-                return .firing(severity: .warning, message: "\(subject) \(when)", value: remaining, threshold: expiryWarning)
+                return .firing(
+                    severity: .warning, message: "\(subject) \(when)", value: remaining, threshold: expiryWarning)
             }
             return .clear(
                 message: "\(subject) now expires \(AlertLine.rfc3339(expiry)), in \(Self.span(remaining))",
@@ -97,7 +107,8 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         }
         return .firing(
             severity: .critical,
-            message: "MetaStudio platform \(platform.displayName) is not authorized (authorize_state \(state.isEmpty ? "empty" : state))",
+            message:
+                "MetaStudio platform \(platform.displayName) is not authorized (authorize_state \(state.isEmpty ? "empty" : state))",
             value: nil, threshold: nil)
     }
 
@@ -110,11 +121,14 @@ public struct MetaStudioEvaluator: AlertEvaluator {
         let callbacksUnchanged = previousCallbacks == platform.callbacks
         let insecure = platform.callbacks.filter { !$0.isHTTPS }
         if !insecure.isEmpty, !callbacksUnchanged,
-           previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS }) {
+            previousCallbacks == nil || insecure != (previousCallbacks ?? []).filter({ !$0.isHTTPS })
+        {
             let list = insecure.map { "\($0.apiType) \(URLRedaction.redact($0.url))" }.joined(separator: ", ")
-            notices.append(AlertNotice(
-                key: key(.platformCallbackInsecure, platform), severity: .warning,
-                message: "\(name) has a callback URL that is not HTTPS, which MetaStudio does not support: \(list)"))
+            notices.append(
+                AlertNotice(
+                    key: key(.platformCallbackInsecure, platform), severity: .warning,
+                    message: "\(name) has a callback URL that is not HTTPS, which MetaStudio does not support: \(list)")
+            )
         }
         guard let previous else { return notices }
         if previous.authKeyFingerprint != platform.authKeyFingerprint {
@@ -123,14 +137,18 @@ public struct MetaStudioEvaluator: AlertEvaluator {
             case (nil, let new?): message = "\(name) auth key was set (\(new))"
             case (let old?, nil): message = "\(name) auth key was removed (was \(old))"
             default:
-                message = "\(name) auth key changed (\(previous.authKeyFingerprint ?? "") → \(platform.authKeyFingerprint ?? ""))"
+                message =
+                    "\(name) auth key changed (\(previous.authKeyFingerprint ?? "") → \(platform.authKeyFingerprint ?? ""))"
             }
-            notices.append(AlertNotice(key: key(.platformConfigChanged, platform), severity: .warning, message: message))
+            notices.append(
+                AlertNotice(key: key(.platformConfigChanged, platform), severity: .warning, message: message))
         }
         if !callbacksUnchanged, let old = previousCallbacks, old != platform.callbacks {
-            notices.append(AlertNotice(
-                key: key(.platformConfigChanged, platform), severity: .info,
-                message: "\(name) callback URLs changed: " + Self.describeChange(from: old, to: platform.callbacks)))
+            notices.append(
+                AlertNotice(
+                    key: key(.platformConfigChanged, platform), severity: .info,
+                    message: "\(name) callback URLs changed: " + Self.describeChange(from: old, to: platform.callbacks))
+            )
         }
         return notices
     }

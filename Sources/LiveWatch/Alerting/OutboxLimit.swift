@@ -36,10 +36,12 @@ public enum OutboxLimit {
         let message: String
         switch queue {
         case .alertLog:
-            message = "the alert log cannot be written and its outbox reached its limit of \(limit) lines: "
+            message =
+                "the alert log cannot be written and its outbox reached its limit of \(limit) lines: "
                 + "the oldest lines are being dropped (livewatch alerts counts them)"
         case .notifier(let name):
-            message = "notifier \(name) cannot deliver and its outbox reached its limit of \(limit) notifications: "
+            message =
+                "notifier \(name) cannot deliver and its outbox reached its limit of \(limit) notifications: "
                 + "the oldest are being dropped (livewatch alerts counts them)"
         }
         return AlertLine(

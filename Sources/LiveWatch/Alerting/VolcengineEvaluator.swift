@@ -31,7 +31,9 @@ public struct VolcengineEvaluator: AlertEvaluator {
 
     /// The notices and link-expiry conditions of one poll (nothing for a failed poll), given the
     /// previous observation of each watched activity and link.
-    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
+    public func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]])
+        -> AlertEvaluation
+    {
         guard case .observed(.volcengine(let observation)) = report.outcome else { return AlertEvaluation() }
         var before = VolcengineObservation(restrictions: nil, links: nil)
         if case .volcengine(let previousObservation)? = previous { before = previousObservation }
@@ -39,7 +41,9 @@ public struct VolcengineEvaluator: AlertEvaluator {
             (before.restrictions ?? []).map { ($0.activityID, $0) }, uniquingKeysWith: { first, _ in first })
         var evaluation = AlertEvaluation()
         for activity in observation.restrictions ?? [] {
-            if let old = previousRestrictions[activity.activityID], let notice = restrictionNotice(from: old, to: activity) {
+            if let old = previousRestrictions[activity.activityID],
+                let notice = restrictionNotice(from: old, to: activity)
+            {
                 evaluation.notices.append(notice)
             }
         }
@@ -52,14 +56,18 @@ public struct VolcengineEvaluator: AlertEvaluator {
             if let old = previousLinks[LinkIdentity(link)], let notice = linkNotice(from: old, to: link) {
                 evaluation.notices.append(notice)
             }
-            evaluation.conditions.append((
-                AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: link.subject),
-                expiryCondition(for: link, now: now)))
+            evaluation.conditions.append(
+                (
+                    AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: link.subject),
+                    expiryCondition(for: link, now: now)
+                ))
         }
         for subject in openSubjects[.liveClientLinkExpiring] ?? [] where !watched.contains(subject) {
-            evaluation.conditions.append((
-                AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: subject),
-                .clear(message: "Start link \(subject) is no longer watched", value: nil)))
+            evaluation.conditions.append(
+                (
+                    AlertKey(rule: .liveClientLinkExpiring, monitor: monitor, subject: subject),
+                    .clear(message: "Start link \(subject) is no longer watched", value: nil)
+                ))
         }
         return evaluation
     }
@@ -80,14 +88,17 @@ public struct VolcengineEvaluator: AlertEvaluator {
     // MARK: - Viewing restrictions
 
     /// The notice for an activity whose restrictions differ from its previous observation, if they do.
-    func restrictionNotice(from previous: ActivityViewingRestrictions, to activity: ActivityViewingRestrictions) -> AlertNotice? {
+    func restrictionNotice(from previous: ActivityViewingRestrictions, to activity: ActivityViewingRestrictions)
+        -> AlertNotice?
+    {
         let activityID = String(activity.activityID)
         let (changes, serious) = Self.differences(from: previous, to: activity)
         guard !changes.isEmpty else { return nil }
         return AlertNotice(
             key: AlertKey(rule: .viewingRestrictionChanged, monitor: monitor, subject: activityID),
             severity: serious ? .warning : .info,
-            message: "Volcengine activity \(activityID) viewing restrictions changed: " + changes.joined(separator: "; "))
+            message: "Volcengine activity \(activityID) viewing restrictions changed: "
+                + changes.joined(separator: "; "))
     }
 
     /// What differs between two observations, by name only; `serious` when a
@@ -126,8 +137,12 @@ public struct VolcengineEvaluator: AlertEvaluator {
                 break
             }
         }
-        if previous.mainButtonTitle != current.mainButtonTitle { changes.append("MainViewingRestrictionButtonTitle changed") }
-        if previous.subButtonTitle != current.subButtonTitle { changes.append("SubViewingRestrictionButtonTitle changed") }
+        if previous.mainButtonTitle != current.mainButtonTitle {
+            changes.append("MainViewingRestrictionButtonTitle changed")
+        }
+        if previous.subButtonTitle != current.subButtonTitle {
+            changes.append("SubViewingRestrictionButtonTitle changed")
+        }
         return (changes, serious)
     }
 
@@ -159,14 +174,16 @@ public struct VolcengineEvaluator: AlertEvaluator {
         let remaining = expireTime - now
         let at = AlertLine.rfc3339(Date(timeIntervalSince1970: TimeInterval(expireTime)))
         if Double(remaining) <= linkExpiryWarning {
-            let when = remaining > 0
+            let when =
+                remaining > 0
                 ? "expires in \(DurationParser.format(Double(remaining))), at \(at)"
                 : "expired \(DurationParser.format(Double(-remaining))) ago, at \(at)"
             return .firing(
                 severity: .warning, message: "\(label) \(when)", value: Double(remaining), threshold: linkExpiryWarning)
         }
         return .clear(
-            message: "\(label) now expires in \(DurationParser.format(Double(remaining))), at \(at)", value: Double(remaining))
+            message: "\(label) now expires in \(DurationParser.format(Double(remaining))), at \(at)",
+            value: Double(remaining))
     }
 
     static func linkLabel(_ link: LiveClientLink, temporary: Bool = false) -> String {

@@ -222,7 +222,8 @@ public struct MetaStudioMonitorConfiguration: Sendable, Equatable {
 
     public init(
         name: String, projectID: String, endpoint: URL, authentication: Authentication, accessType: String? = nil,
-        expiryWarning: Double = 7 * 86_400, expiryCritical: Double = 86_400, timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+        expiryWarning: Double = 7 * 86_400, expiryCritical: Double = 86_400,
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         maxPages: Int = 100, poll: PollSettings
     ) {
         self.name = name
@@ -261,7 +262,8 @@ public struct VolcengineMonitorConfiguration: Sendable, Equatable {
 
     public init(
         name: String, accessKey: Secret, secretKey: Secret, region: String = "cn-north-1", endpoint: URL,
-        activityIDs: [Int64], viewingRestrictions: Bool = true, liveClientLinks: Bool = false, guestNames: [String] = [],
+        activityIDs: [Int64], viewingRestrictions: Bool = true, liveClientLinks: Bool = false,
+        guestNames: [String] = [],
         linkExpiryWarning: Double = 7_200, poll: PollSettings
     ) {
         self.name = name

@@ -76,7 +76,8 @@ public enum ConfigurationLimits {
     ]
 
     static func duration(_ key: String, _ range: ClosedRange<Double>) -> Entry {
-        Entry(key: key, range: "\(DurationParser.format(range.lowerBound)) – \(DurationParser.format(range.upperBound))")
+        Entry(
+            key: key, range: "\(DurationParser.format(range.lowerBound)) – \(DurationParser.format(range.upperBound))")
     }
 
     static func number(_ key: String, _ range: ClosedRange<Int64>) -> Entry {

@@ -3,16 +3,20 @@ import Yams
 
 extension ConfigurationLoader {
     /// Reads the `notifiers:` list; `monitorNames` are the configured monitors (for the `monitors` filter).
-    func readNotifiers(_ node: Node, monitorNames: Set<String>, collector: ProblemCollector) -> [NotifierConfiguration] {
+    func readNotifiers(_ node: Node, monitorNames: Set<String>, collector: ProblemCollector) -> [NotifierConfiguration]
+    {
         guard case .sequence(let items) = node else {
-            collector.problem(node, owner: nil, key: "notifiers", "must be a list of notifiers (each item starts with \"- name:\")")
+            collector.problem(
+                node, owner: nil, key: "notifiers", "must be a list of notifiers (each item starts with \"- name:\")")
             return []
         }
         var notifiers: [NotifierConfiguration] = []
         var seen: [String: Int?] = [:]
         for item in items {
             let name = Self.peekName(item)
-            guard let reader = MappingReader(item, owner: name, prefix: "", collector: collector, environment: environment, what: "a notifier")
+            guard
+                let reader = MappingReader(
+                    item, owner: name, prefix: "", collector: collector, environment: environment, what: "a notifier")
             else { continue }
             defer { reader.finish() }
             let checkedName = readName(reader)
@@ -29,14 +33,16 @@ extension ConfigurationLoader {
                 kind = NotifierConfiguration.Kind(rawValue: text)
                 if kind == nil {
                     let known = NotifierConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                    reader.problem(reader.value("type"), "type", "unknown notifier type \"\(text.prefix(40))\" (use \(known))")
+                    reader.problem(
+                        reader.value("type"), "type", "unknown notifier type \"\(text.prefix(40))\" (use \(known))")
                 }
             }
             let url = readNotifierURL(reader, kind: kind)
             var secret: Secret?
             if reader.value("secret") != nil {
                 if let kind, kind != .dingtalk, kind != .feishu {
-                    reader.problem(reader.value("secret"), "secret", "only dingtalk and feishu notifiers sign their requests")
+                    reader.problem(
+                        reader.value("secret"), "secret", "only dingtalk and feishu notifiers sign their requests")
                 } else {
                     secret = reader.secret("secret", required: false)
                 }
@@ -46,7 +52,9 @@ extension ConfigurationLoader {
                 if let severity = Severity(rawValue: text) {
                     minSeverity = severity
                 } else {
-                    reader.problem(reader.value("min_severity"), "min_severity", "must be info, warning or critical (got \"\(text.prefix(40))\")")
+                    reader.problem(
+                        reader.value("min_severity"), "min_severity",
+                        "must be info, warning or critical (got \"\(text.prefix(40))\")")
                 }
             }
             let rules = readRuleFilter(reader)
@@ -57,16 +65,19 @@ extension ConfigurationLoader {
             var resendInterval = 60.0
             if reader.value("resend_interval") != nil {
                 if let kind, kind != .alertmanager {
-                    reader.problem(reader.value("resend_interval"), "resend_interval", "applies to alertmanager notifiers only")
+                    reader.problem(
+                        reader.value("resend_interval"), "resend_interval", "applies to alertmanager notifiers only")
                 } else {
-                    resendInterval = reader.duration("resend_interval", in: ConfigurationLimits.resendInterval, default: 60)
+                    resendInterval = reader.duration(
+                        "resend_interval", in: ConfigurationLimits.resendInterval, default: 60)
                 }
             }
             guard let checkedName, let kind, let url else { continue }
-            notifiers.append(NotifierConfiguration(
-                name: checkedName, kind: kind, url: url, secret: secret, minSeverity: minSeverity, rules: rules,
-                monitors: monitors, timeout: timeout, maxBackoff: maxBackoff, giveUpAfter: giveUpAfter,
-                resendInterval: resendInterval))
+            notifiers.append(
+                NotifierConfiguration(
+                    name: checkedName, kind: kind, url: url, secret: secret, minSeverity: minSeverity, rules: rules,
+                    monitors: monitors, timeout: timeout, maxBackoff: maxBackoff, giveUpAfter: giveUpAfter,
+                    resendInterval: resendInterval))
         }
         return notifiers
     }
@@ -84,9 +95,14 @@ extension ConfigurationLoader {
                 return nil
             }
             url = Secret(scalar.string)
-            let carriesToken = [.dingtalk, .wecom, .feishu, .slack].contains(kind) || URLComponents(string: scalar.string)?.query != nil
+            let carriesToken =
+                [.dingtalk, .wecom, .feishu, .slack].contains(kind)
+                || URLComponents(string: scalar.string)?.query != nil
             if carriesToken {
-                reader.warning(node, "url", "holds a token in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }")
+                reader.warning(
+                    node, "url",
+                    "holds a token in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }"
+                )
             }
         } else {
             // A secret reference: `reader.secret` resolves it (and would warn about a literal, which this is not).
@@ -98,8 +114,10 @@ extension ConfigurationLoader {
             reader.problem(node, "url", problem)
             return nil
         }
-        if let host = URLComponents(string: url.reveal())?.host, URLComponents(string: url.reveal())?.scheme?.lowercased() == "http",
-           !MappingReader.isLoopback(host) {
+        if let host = URLComponents(string: url.reveal())?.host,
+            URLComponents(string: url.reveal())?.scheme?.lowercased() == "http",
+            !MappingReader.isLoopback(host)
+        {
             reader.warning(node, "url", "uses plain http to \(host): notifications travel unencrypted")
         }
         return url
@@ -116,7 +134,9 @@ extension ConfigurationLoader {
                 reader.problem(node, "rules", "unknown rule \"\(text.prefix(60))\"")
             }
         }
-        if items.isEmpty { reader.problem(reader.value("rules"), "rules", "must name at least one rule (leave it out for all)") }
+        if items.isEmpty {
+            reader.problem(reader.value("rules"), "rules", "must name at least one rule (leave it out for all)")
+        }
         return rules
     }
 
@@ -131,7 +151,10 @@ extension ConfigurationLoader {
                 reader.problem(node, "monitors", "no monitor named \"\(text.prefix(64))\" is configured")
             }
         }
-        if items.isEmpty { reader.problem(reader.value("monitors"), "monitors", "must name at least one monitor (leave it out for all)") }
+        if items.isEmpty {
+            reader.problem(
+                reader.value("monitors"), "monitors", "must name at least one monitor (leave it out for all)")
+        }
         return monitors
     }
 }

@@ -5,7 +5,9 @@ extension ConfigurationLoader {
     /// Reads the `rules:` section: a mapping from rule name to `for` and `keep_firing_for`.
     func readRules(_ node: Node, collector: ProblemCollector) -> [AlertRule: AlertRuleSettings] {
         guard case .mapping(let mapping) = node else {
-            collector.problem(node, owner: nil, key: "rules", "must be a mapping of rule names to settings, e.g. mr_concurrency_exhausted: { for: 2m }")
+            collector.problem(
+                node, owner: nil, key: "rules",
+                "must be a mapping of rule names to settings, e.g. mr_concurrency_exhausted: { for: 2m }")
             return [:]
         }
         var rules: [AlertRule: AlertRuleSettings] = [:]
@@ -13,10 +15,14 @@ extension ConfigurationLoader {
             let name = keyNode.string ?? ""
             guard let rule = AlertRule(rawValue: name) else {
                 let known = AlertRule.allCases.map(\.rawValue).joined(separator: ", ")
-                collector.problem(keyNode, owner: nil, key: "rules", "unknown rule \"\(name.prefix(60))\" (known: \(known))")
+                collector.problem(
+                    keyNode, owner: nil, key: "rules", "unknown rule \"\(name.prefix(60))\" (known: \(known))")
                 continue
             }
-            guard let reader = MappingReader(value, owner: nil, prefix: "rules.\(name)", collector: collector, environment: environment, what: "a rule's settings")
+            guard
+                let reader = MappingReader(
+                    value, owner: nil, prefix: "rules.\(name)", collector: collector, environment: environment,
+                    what: "a rule's settings")
             else { continue }
             defer { reader.finish() }
             let pendingFor = reader.duration("for", in: ConfigurationLimits.ruleDelay, default: 0)

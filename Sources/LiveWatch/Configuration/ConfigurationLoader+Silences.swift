@@ -13,7 +13,9 @@ extension ConfigurationLoader {
         var silences: [Silence] = []
         for (index, item) in items.enumerated() {
             let owner = Self.peekName(item) ?? "silence #\(index + 1)"
-            guard let reader = MappingReader(item, owner: owner, prefix: "", collector: collector, environment: environment, what: "a silence")
+            guard
+                let reader = MappingReader(
+                    item, owner: owner, prefix: "", collector: collector, environment: environment, what: "a silence")
             else { continue }
             defer { reader.finish() }
             _ = reader.string("name")
@@ -22,7 +24,8 @@ extension ConfigurationLoader {
             let monitors = readMonitorFilter(reader, monitorNames: monitorNames)
             let subjects = reader.stringList("subjects").map { Set($0.map(\.1)) }
             if reader.value("subjects") != nil, subjects?.isEmpty == true {
-                reader.problem(reader.value("subjects"), "subjects", "must name at least one subject (leave it out for all)")
+                reader.problem(
+                    reader.value("subjects"), "subjects", "must name at least one subject (leave it out for all)")
             }
             if rules == nil, monitors == nil, subjects == nil {
                 reader.problem(nil, "", "needs at least one matcher: rules, monitors or subjects")
@@ -48,9 +51,10 @@ extension ConfigurationLoader {
                 reader.problem(nil, "", "needs a window: start/end, or daily")
             }
             guard let window else { continue }
-            silences.append(Silence(
-                name: owner, rules: rules.map(Set.init), monitors: monitors.map(Set.init), subjects: subjects,
-                window: window, comment: comment))
+            silences.append(
+                Silence(
+                    name: owner, rules: rules.map(Set.init), monitors: monitors.map(Set.init), subjects: subjects,
+                    window: window, comment: comment))
         }
         return silences
     }
@@ -58,23 +62,30 @@ extension ConfigurationLoader {
     func readTime(_ reader: MappingReader, _ key: String) -> Date? {
         guard let text = reader.string(key) else { return nil }
         guard let date = AlertLine.parseRFC3339(text) else {
-            reader.problem(reader.value(key), key, "must be an RFC 3339 time such as 2026-11-22T01:30:00Z or 2026-11-22T09:30:00+08:00 (got \"\(text.prefix(40))\")")
+            reader.problem(
+                reader.value(key), key,
+                "must be an RFC 3339 time such as 2026-11-22T01:30:00Z or 2026-11-22T09:30:00+08:00 (got \"\(text.prefix(40))\")"
+            )
             return nil
         }
         return date
     }
 
     func readDailyWindow(_ node: Node, owner: String, collector: ProblemCollector) -> Silence.Window? {
-        guard let reader = MappingReader(node, owner: owner, prefix: "daily", collector: collector, environment: environment, what: "a daily window")
+        guard
+            let reader = MappingReader(
+                node, owner: owner, prefix: "daily", collector: collector, environment: environment,
+                what: "a daily window")
         else { return nil }
         defer { reader.finish() }
         func minutes(_ key: String) -> Int? {
             guard let text = reader.string(key, required: true) else { return nil }
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
-                  (0...23).contains(hour), (0...59).contains(minute)
+                (0...23).contains(hour), (0...59).contains(minute)
             else {
-                reader.problem(reader.value(key), key, "must be a time of day such as 02:00 or 23:30 (got \"\(text.prefix(40))\")")
+                reader.problem(
+                    reader.value(key), key, "must be a time of day such as 02:00 or 23:30 (got \"\(text.prefix(40))\")")
                 return nil
             }
             return hour * 60 + minute
@@ -91,10 +102,13 @@ extension ConfigurationLoader {
                 if let day = Self.weekdayNames[text.lowercased()] {
                     days.insert(day)
                 } else {
-                    reader.problem(item, "days", "must be mon, tue, wed, thu, fri, sat or sun (got \"\(text.prefix(20))\")")
+                    reader.problem(
+                        item, "days", "must be mon, tue, wed, thu, fri, sat or sun (got \"\(text.prefix(20))\")")
                 }
             }
-            if items.isEmpty { reader.problem(reader.value("days"), "days", "must name at least one day (leave it out for every day)") }
+            if items.isEmpty {
+                reader.problem(reader.value("days"), "days", "must name at least one day (leave it out for every day)")
+            }
             weekdays = days
         }
         guard let from, let to else { return nil }

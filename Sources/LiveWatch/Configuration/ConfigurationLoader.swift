@@ -12,7 +12,9 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// The path to use: the flag, then `$LIVEWATCH_CONFIG`, then `/etc/livewatch/livewatch.yaml`.
-    public static func resolvePath(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func resolvePath(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
         if let flag, !flag.isEmpty { return flag }
         if let fromEnvironment = environment["LIVEWATCH_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
         return "/etc/livewatch/livewatch.yaml"
@@ -24,19 +26,25 @@ public struct ConfigurationLoader: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigurationError(path: path, problems: [
-                ConfigurationProblem(line: nil, owner: nil, key: "", message: "cannot read the file")
-            ])
+            throw ConfigurationError(
+                path: path,
+                problems: [
+                    ConfigurationProblem(line: nil, owner: nil, key: "", message: "cannot read the file")
+                ])
         }
         guard data.count <= 4 << 20 else {
-            throw ConfigurationError(path: path, problems: [
-                ConfigurationProblem(line: nil, owner: nil, key: "", message: "is larger than 4 MiB")
-            ])
+            throw ConfigurationError(
+                path: path,
+                problems: [
+                    ConfigurationProblem(line: nil, owner: nil, key: "", message: "is larger than 4 MiB")
+                ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(path: path, problems: [
-                ConfigurationProblem(line: nil, owner: nil, key: "", message: "is not UTF-8 text")
-            ])
+            throw ConfigurationError(
+                path: path,
+                problems: [
+                    ConfigurationProblem(line: nil, owner: nil, key: "", message: "is not UTF-8 text")
+                ])
         }
         var configuration = try parse(text, path: path)
         configuration.warnings.append(contentsOf: Self.permissionWarnings(path: path, configuration: configuration))
@@ -48,9 +56,11 @@ public struct ConfigurationLoader: Sendable {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigurationError(path: path, problems: [
-                    ConfigurationProblem(line: nil, owner: nil, key: "", message: "the file is empty")
-                ])
+                throw ConfigurationError(
+                    path: path,
+                    problems: [
+                        ConfigurationProblem(line: nil, owner: nil, key: "", message: "the file is empty")
+                    ])
             }
             root = node
         } catch let error as ConfigurationError {
@@ -59,7 +69,9 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError(path: path, problems: [Self.problem(fromYAML: error)])
         }
         let collector = ProblemCollector()
-        guard let top = MappingReader(root, owner: nil, prefix: "", collector: collector, environment: environment, what: "the top level")
+        guard
+            let top = MappingReader(
+                root, owner: nil, prefix: "", collector: collector, environment: environment, what: "the top level")
         else {
             throw ConfigurationError(path: path, problems: collector.problems)
         }
@@ -87,7 +99,8 @@ public struct ConfigurationLoader: Sendable {
         ] as [(String, (Node, PollSettings, ProblemCollector) -> MonitorConfiguration?)] {
             guard let node = top.value(section) else { continue }
             guard case .sequence(let items) = node else {
-                collector.problem(node, owner: nil, key: section, "must be a list of monitors (each item starts with \"- name:\")")
+                collector.problem(
+                    node, owner: nil, key: section, "must be a list of monitors (each item starts with \"- name:\")")
                 continue
             }
             for item in items {
@@ -135,7 +148,8 @@ public struct ConfigurationLoader: Sendable {
             switch yamlError {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                return ConfigurationProblem(line: mark.line, owner: nil, key: "", message: "YAML syntax error: \(problem)")
+                return ConfigurationProblem(
+                    line: mark.line, owner: nil, key: "", message: "YAML syntax error: \(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 return ConfigurationProblem(
                     line: context.mark.line, owner: nil, key: duplicates.joined(separator: ", "),
@@ -151,19 +165,33 @@ public struct ConfigurationLoader: Sendable {
 
     func readDaemon(_ node: Node, collector: ProblemCollector) -> DaemonSettings {
         var settings = DaemonSettings()
-        guard let reader = MappingReader(node, owner: nil, prefix: "daemon", collector: collector, environment: environment, what: "daemon settings")
+        guard
+            let reader = MappingReader(
+                node, owner: nil, prefix: "daemon", collector: collector, environment: environment,
+                what: "daemon settings")
         else { return settings }
         settings.database = reader.string("database") ?? settings.database
         settings.alertLog = reader.string("alert_log") ?? settings.alertLog
-        settings.retention = reader.duration("retention", in: ConfigurationLimits.retention, default: settings.retention)
-        settings.pollsRetention = reader.duration("polls_retention", in: ConfigurationLimits.retention, default: settings.pollsRetention)
-        settings.alertsRetention = reader.duration("alerts_retention", in: ConfigurationLimits.retention, default: settings.alertsRetention)
-        settings.rollupRetention = reader.duration("rollup_retention", in: ConfigurationLimits.rollupRetention, default: settings.rollupRetention)
-        settings.pruneInterval = reader.duration("prune_interval", in: ConfigurationLimits.pruneInterval, default: settings.pruneInterval)
-        settings.failureThreshold = Int(reader.integer("failure_threshold", in: ConfigurationLimits.failureThreshold, default: Int64(settings.failureThreshold)) ?? 3)
-        settings.repeatInterval = reader.duration("repeat_interval", in: ConfigurationLimits.repeatInterval, default: settings.repeatInterval)
-        settings.maxBackoff = reader.duration("max_backoff", in: ConfigurationLimits.maxBackoff, default: settings.maxBackoff)
-        settings.shutdownTimeout = reader.duration("shutdown_timeout", in: ConfigurationLimits.shutdownTimeout, default: settings.shutdownTimeout)
+        settings.retention = reader.duration(
+            "retention", in: ConfigurationLimits.retention, default: settings.retention)
+        settings.pollsRetention = reader.duration(
+            "polls_retention", in: ConfigurationLimits.retention, default: settings.pollsRetention)
+        settings.alertsRetention = reader.duration(
+            "alerts_retention", in: ConfigurationLimits.retention, default: settings.alertsRetention)
+        settings.rollupRetention = reader.duration(
+            "rollup_retention", in: ConfigurationLimits.rollupRetention, default: settings.rollupRetention)
+        settings.pruneInterval = reader.duration(
+            "prune_interval", in: ConfigurationLimits.pruneInterval, default: settings.pruneInterval)
+        settings.failureThreshold = Int(
+            reader.integer(
+                "failure_threshold", in: ConfigurationLimits.failureThreshold, default: Int64(settings.failureThreshold)
+            ) ?? 3)
+        settings.repeatInterval = reader.duration(
+            "repeat_interval", in: ConfigurationLimits.repeatInterval, default: settings.repeatInterval)
+        settings.maxBackoff = reader.duration(
+            "max_backoff", in: ConfigurationLimits.maxBackoff, default: settings.maxBackoff)
+        settings.shutdownTimeout = reader.duration(
+            "shutdown_timeout", in: ConfigurationLimits.shutdownTimeout, default: settings.shutdownTimeout)
         settings.outboxLimit = Int(
             reader.integer("outbox_limit", in: ConfigurationLimits.outboxLimit, default: Int64(settings.outboxLimit))
                 ?? Int64(settings.outboxLimit))
@@ -172,7 +200,10 @@ public struct ConfigurationLoader: Sendable {
     }
 
     func readDefaults(_ node: Node, collector: ProblemCollector) -> PollSettings {
-        guard let reader = MappingReader(node, owner: nil, prefix: "defaults", collector: collector, environment: environment, what: "poll defaults")
+        guard
+            let reader = MappingReader(
+                node, owner: nil, prefix: "defaults", collector: collector, environment: environment,
+                what: "poll defaults")
         else { return PollSettings() }
         let settings = readPollSettings(reader, inheriting: PollSettings())
         reader.finish()
@@ -196,12 +227,15 @@ public struct ConfigurationLoader: Sendable {
             let warning = reader.integer("residual_warning", in: ConfigurationLimits.residual, default: 2) ?? 2
             let critical = reader.integer("residual_critical", in: ConfigurationLimits.residual, default: 0) ?? 0
             if critical > warning {
-                reader.problem(reader.value("residual_critical"), "residual_critical", "must not be above residual_warning (\(warning))")
+                reader.problem(
+                    reader.value("residual_critical"), "residual_critical",
+                    "must not be above residual_warning (\(warning))")
             }
             guard let checkedName, let appID, let secret, let endpoint else { return nil }
-            return .polyv(PolyvMonitorConfiguration(
-                name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
-                residualWarning: Int(warning), residualCritical: Int(critical)))
+            return .polyv(
+                PolyvMonitorConfiguration(
+                    name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
+                    residualWarning: Int(warning), residualCritical: Int(critical)))
         }
     }
 
@@ -214,23 +248,32 @@ public struct ConfigurationLoader: Sendable {
             let pageSize = reader.integer("page_size", in: ConfigurationLimits.pageSize, default: 20) ?? 20
             let rateLimit = reader.integer("rate_limit", in: ConfigurationLimits.rateLimit, default: 10) ?? 10
             if rateLimit > 10 {
-                reader.warning(reader.value("rate_limit"), "rate_limit", "is above the API's documented ceiling of 10 requests per second")
+                reader.warning(
+                    reader.value("rate_limit"), "rate_limit",
+                    "is above the API's documented ceiling of 10 requests per second")
             }
             let maxPages = reader.integer("max_pages", in: ConfigurationLimits.tencentMaxPages, default: 5_000) ?? 5_000
             let budget = reader.duration("crawl_budget", in: ConfigurationLimits.crawlBudget, default: 600)
             let poll = readPollSettings(reader, inheriting: defaults)
             guard let checkedName, let sdkAppID, let identifier, let secret, let endpoint else { return nil }
-            return .tencentChat(TencentChatMonitorConfiguration(
-                name: checkedName, sdkAppID: UInt64(sdkAppID), identifier: identifier, secretKey: secret, endpoint: endpoint,
-                pageSize: Int(pageSize), rateLimit: Int(rateLimit), maxPages: Int(maxPages), crawlBudget: budget, poll: poll))
+            return .tencentChat(
+                TencentChatMonitorConfiguration(
+                    name: checkedName, sdkAppID: UInt64(sdkAppID), identifier: identifier, secretKey: secret,
+                    endpoint: endpoint,
+                    pageSize: Int(pageSize), rateLimit: Int(rateLimit), maxPages: Int(maxPages), crawlBudget: budget,
+                    poll: poll))
         }
     }
 
     func readMetaStudio(_ node: Node, defaults: PollSettings, collector: ProblemCollector) -> MonitorConfiguration? {
         readMonitor(node, "a metastudio monitor", collector: collector) { reader, checkedName in
             let projectID = reader.string("project_id", required: true)
-            if let projectID, projectID.isEmpty || projectID.count > 64 || !projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-                reader.problem(reader.value("project_id"), "project_id", "must be the project's id (letters and digits)")
+            if let projectID,
+                projectID.isEmpty || projectID.count > 64
+                    || !projectID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            {
+                reader.problem(
+                    reader.value("project_id"), "project_id", "must be the project's id (letters and digits)")
             }
             let endpoint = reader.endpoint("endpoint", default: "https://metastudio.cn-north-4.myhuaweicloud.com")
             let hasAccessKey = reader.value("access_key") != nil
@@ -238,24 +281,32 @@ public struct ConfigurationLoader: Sendable {
             let hasToken = reader.value("token") != nil
             var authentication: MetaStudioMonitorConfiguration.Authentication?
             if hasToken, hasAccessKey || hasSecretKey {
-                reader.problem(reader.value("token"), "token", "configure either token or access_key/secret_key, not both")
+                reader.problem(
+                    reader.value("token"), "token", "configure either token or access_key/secret_key, not both")
             } else if hasToken {
                 authentication = reader.secret("token", required: true).map { .token($0) }
             } else if hasAccessKey || hasSecretKey {
                 let accessKey = reader.secret("access_key", required: true)
                 let secretKey = reader.secret("secret_key", required: true)
-                if let accessKey, let secretKey { authentication = .accessKey(accessKey: accessKey, secretKey: secretKey) }
+                if let accessKey, let secretKey {
+                    authentication = .accessKey(accessKey: accessKey, secretKey: secretKey)
+                }
             } else {
-                reader.problem(nil, "access_key", "is required (or token): configure access_key and secret_key, or token")
+                reader.problem(
+                    nil, "access_key", "is required (or token): configure access_key and secret_key, or token")
             }
             let accessType = reader.string("access_type")
             if let accessType, !["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains(accessType) {
-                reader.problem(reader.value("access_type"), "access_type", "must be MEITUAN_OFFICIAL or MSS_STANDARD (got \(accessType.prefix(40)))")
+                reader.problem(
+                    reader.value("access_type"), "access_type",
+                    "must be MEITUAN_OFFICIAL or MSS_STANDARD (got \(accessType.prefix(40)))")
             }
             let warning = reader.duration("expiry_warning", in: ConfigurationLimits.expiryWindow, default: 7 * 86_400)
             let critical = reader.duration("expiry_critical", in: ConfigurationLimits.expiryWindow, default: 86_400)
             if critical > warning {
-                reader.problem(reader.value("expiry_critical"), "expiry_critical", "must not be longer than expiry_warning (\(DurationParser.format(warning)))")
+                reader.problem(
+                    reader.value("expiry_critical"), "expiry_critical",
+                    "must not be longer than expiry_warning (\(DurationParser.format(warning)))")
             }
             let timeZone = reader.timeZone("time_zone") { name in
                 "is not a time zone name such as Asia/Shanghai or UTC (got \(name.prefix(40)))"
@@ -263,10 +314,11 @@ public struct ConfigurationLoader: Sendable {
             let maxPages = reader.integer("max_pages", in: ConfigurationLimits.metaStudioMaxPages, default: 100) ?? 100
             let poll = readPollSettings(reader, inheriting: defaults)
             guard let checkedName, let projectID, let endpoint, let authentication else { return nil }
-            return .metaStudio(MetaStudioMonitorConfiguration(
-                name: checkedName, projectID: projectID, endpoint: endpoint, authentication: authentication,
-                accessType: accessType, expiryWarning: warning, expiryCritical: critical, timeZone: timeZone,
-                maxPages: Int(maxPages), poll: poll))
+            return .metaStudio(
+                MetaStudioMonitorConfiguration(
+                    name: checkedName, projectID: projectID, endpoint: endpoint, authentication: authentication,
+                    accessType: accessType, expiryWarning: warning, expiryCritical: critical, timeZone: timeZone,
+                    maxPages: Int(maxPages), poll: poll))
         }
     }
 
@@ -282,10 +334,13 @@ public struct ConfigurationLoader: Sendable {
                     if let id = Int64(text), id > 0 {
                         activityIDs.append(id)
                     } else {
-                        reader.problem(node, "activity_ids", "must be positive whole numbers (got \"\(text.prefix(40))\")")
+                        reader.problem(
+                            node, "activity_ids", "must be positive whole numbers (got \"\(text.prefix(40))\")")
                     }
                 }
-                if items.isEmpty { reader.problem(reader.value("activity_ids"), "activity_ids", "must name at least one activity") }
+                if items.isEmpty {
+                    reader.problem(reader.value("activity_ids"), "activity_ids", "must name at least one activity")
+                }
                 if Set(activityIDs).count != activityIDs.count {
                     reader.problem(reader.value("activity_ids"), "activity_ids", "lists an activity twice")
                 }
@@ -295,7 +350,9 @@ public struct ConfigurationLoader: Sendable {
             let restrictions = reader.boolean("viewing_restrictions", default: true)
             let links = reader.boolean("live_client_links", default: false)
             if !restrictions, !links {
-                reader.problem(reader.value("viewing_restrictions"), "viewing_restrictions", "and live_client_links are both false: nothing to watch")
+                reader.problem(
+                    reader.value("viewing_restrictions"), "viewing_restrictions",
+                    "and live_client_links are both false: nothing to watch")
             }
             var guestNames: [String] = []
             for (node, text) in reader.stringList("guest_names") ?? [] {
@@ -308,22 +365,29 @@ public struct ConfigurationLoader: Sendable {
             if !guestNames.isEmpty, !links {
                 reader.problem(reader.value("guest_names"), "guest_names", "needs live_client_links: true")
             }
-            let linkWarning = reader.duration("link_expiry_warning", in: ConfigurationLimits.linkExpiryWarning, default: 7_200)
+            let linkWarning = reader.duration(
+                "link_expiry_warning", in: ConfigurationLimits.linkExpiryWarning, default: 7_200)
             let poll = readPollSettings(reader, inheriting: defaults)
             guard let checkedName, let accessKey, let secretKey, let endpoint, !activityIDs.isEmpty else { return nil }
-            return .volcengine(VolcengineMonitorConfiguration(
-                name: checkedName, accessKey: accessKey, secretKey: secretKey, region: region, endpoint: endpoint,
-                activityIDs: activityIDs, viewingRestrictions: restrictions, liveClientLinks: links, guestNames: guestNames,
-                linkExpiryWarning: linkWarning, poll: poll))
+            return .volcengine(
+                VolcengineMonitorConfiguration(
+                    name: checkedName, accessKey: accessKey, secretKey: secretKey, region: region, endpoint: endpoint,
+                    activityIDs: activityIDs, viewingRestrictions: restrictions, liveClientLinks: links,
+                    guestNames: guestNames,
+                    linkExpiryWarning: linkWarning, poll: poll))
         }
     }
 
     /// Reads one monitor: a mapping whose `name` is checked first, then `body` with the reader and the
     /// checked name (nil after a problem); keys `body` did not read are problems.
     func readMonitor(
-        _ node: Node, _ what: String, collector: ProblemCollector, _ body: (MappingReader, String?) -> MonitorConfiguration?
+        _ node: Node, _ what: String, collector: ProblemCollector,
+        _ body: (MappingReader, String?) -> MonitorConfiguration?
     ) -> MonitorConfiguration? {
-        guard let reader = MappingReader(node, owner: Self.peekName(node), prefix: "", collector: collector, environment: environment, what: what)
+        guard
+            let reader = MappingReader(
+                node, owner: Self.peekName(node), prefix: "", collector: collector, environment: environment, what: what
+            )
         else { return nil }
         defer { reader.finish() }
         return body(reader, readName(reader))
@@ -343,12 +407,16 @@ public struct ConfigurationLoader: Sendable {
     static func permissionWarnings(path: String, configuration: Configuration) -> [ConfigurationProblem] {
         let hasLiteral = configuration.warnings.contains { $0.message.hasPrefix("is a literal secret") }
         guard hasLiteral,
-              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = attributes[.posixPermissions] as? NSNumber,
-              mode.intValue & 0o004 != 0
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = attributes[.posixPermissions] as? NSNumber,
+            mode.intValue & 0o004 != 0
         else { return [] }
-        return [ConfigurationProblem(
-            line: nil, owner: nil, key: "",
-            message: "holds literal secrets and is readable by every user (mode \(String(mode.intValue, radix: 8))); chmod o-r it")]
+        return [
+            ConfigurationProblem(
+                line: nil, owner: nil, key: "",
+                message:
+                    "holds literal secrets and is readable by every user (mode \(String(mode.intValue, radix: 8))); chmod o-r it"
+            )
+        ]
     }
 }

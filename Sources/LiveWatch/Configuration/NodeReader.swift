@@ -94,7 +94,9 @@ final class MappingReader {
         return text
     }
 
-    func integer(_ key: String, in range: ClosedRange<Int64>, default fallback: Int64? = nil, required: Bool = false) -> Int64? {
+    func integer(_ key: String, in range: ClosedRange<Int64>, default fallback: Int64? = nil, required: Bool = false)
+        -> Int64?
+    {
         guard let (node, text) = scalar(key) else {
             if required, value(key) == nil { problem(nil, key, "is required") }
             return fallback
@@ -183,12 +185,16 @@ final class MappingReader {
         switch node {
         case .scalar(let scalar):
             reference = .literal(scalar.string)
-            warning(node, key, "is a literal secret in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }")
+            warning(
+                node, key,
+                "is a literal secret in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }"
+            )
         case .mapping(let mapping):
             guard mapping.count == 1, let (kindNode, valueNode) = mapping.first,
-                  case .scalar(let kind) = kindNode, case .scalar(let name) = valueNode
+                case .scalar(let kind) = kindNode, case .scalar(let name) = valueNode
             else {
-                problem(node, key, "must be a string or exactly one of { env: NAME }, { file: PATH }, { credential: NAME }")
+                problem(
+                    node, key, "must be a string or exactly one of { env: NAME }, { file: PATH }, { credential: NAME }")
                 return nil
             }
             switch kind.string {
@@ -196,7 +202,8 @@ final class MappingReader {
             case "file": reference = .file(name.string)
             case "credential": reference = .credential(name.string)
             default:
-                problem(kindNode, key, "unknown secret source \"\(kind.string.prefix(40))\" (use env, file or credential)")
+                problem(
+                    kindNode, key, "unknown secret source \"\(kind.string.prefix(40))\" (use env, file or credential)")
                 return nil
             }
         default:
@@ -216,10 +223,12 @@ final class MappingReader {
         let given = string(key)
         let text = given ?? fallback
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.password == nil
+            let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.password == nil
         else {
             let shown = URLRedaction.redact(String(text.prefix(200))).prefix(80)
-            problem(value(key), key, "must be an http:// or https:// base URL without credentials or query (got \"\(shown)\")")
+            problem(
+                value(key), key,
+                "must be an http:// or https:// base URL without credentials or query (got \"\(shown)\")")
             return nil
         }
         if scheme == "http", !Self.isLoopback(host) {

@@ -36,7 +36,8 @@ public enum SecretReference: Sendable, Equatable {
             }
             guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
                 throw SecretResolutionError(
-                    message: "credential \(name) needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set")
+                    message:
+                        "credential \(name) needs $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set")
             }
             return try Self.read(path: directory + "/" + name, what: "credential \(name)")
         }

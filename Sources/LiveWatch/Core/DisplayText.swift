@@ -34,7 +34,9 @@ public enum DisplayText {
         if !numeric, let first = field.unicodeScalars.first, formulaStarts.contains(first), !isPlainNumber(field) {
             field = "'" + field
         }
-        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return field }
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else {
+            return field
+        }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

@@ -57,7 +57,9 @@ public struct ViewingRestriction: Sendable, Equatable {
     public var secretFingerprint: String?
 
     /// Creates an entry.
-    public init(type: Int?, customApp: String?, customURL: String?, errorRedirectURL: String?, secretFingerprint: String?) {
+    public init(
+        type: Int?, customApp: String?, customURL: String?, errorRedirectURL: String?, secretFingerprint: String?
+    ) {
         self.type = type
         self.customApp = customApp
         self.customURL = customURL

@@ -47,12 +47,14 @@ public final class AsyncHTTPTransport: HTTPTransport {
         let deadline = NIODeadline.now() + timeout
         do {
             let response = try await client.execute(request, deadline: deadline)
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maximumBodyBytes {
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maximumBodyBytes
+            {
                 throw HTTPTransportError.bodyTooLarge(limit: maximumBodyBytes)
             }
             let buffer = try await response.body.collect(upTo: maximumBodyBytes)
             let headers = response.headers.map { ($0.name, $0.value) }
-            return IncomingResponse(status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
+            return IncomingResponse(
+                status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
         } catch let error as HTTPTransportError {
             throw error
         } catch is NIOTooManyBytesError {
@@ -86,9 +88,11 @@ public final class AsyncHTTPTransport: HTTPTransport {
     /// a tab in the value; anything but a token character in the name), or nil.
     static func firstInvalidHeader(_ headers: [(String, String)]) -> String? {
         for (name, value) in headers {
-            let nameIsToken = !name.isEmpty && name.utf8.allSatisfy { byte in
-                byte > 0x20 && byte < 0x7F && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
-            }
+            let nameIsToken =
+                !name.isEmpty
+                && name.utf8.allSatisfy { byte in
+                    byte > 0x20 && byte < 0x7F && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
+                }
             guard nameIsToken else { return "(unnamed)" }
             if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) { return name }
         }

@@ -73,7 +73,8 @@ public final class Daemon: Sendable {
         // A log line to a broken stderr pipe (or any write to a closed socket) must fail, not kill the daemon.
         StandardStream.ignoreBrokenPipes()
         let runtime = try await DaemonRuntime.open(
-            configuration, logger: logger, clock: clock, transport: transport, notificationObserver: notificationObserver)
+            configuration, logger: logger, clock: clock, transport: transport,
+            notificationObserver: notificationObserver)
         let scheduler = MonitorScheduler(
             clock: clock, jobs: runtime.makeJobs(configuration), random: random, observer: observer)
         let reloader = ConfigurationReloader(
@@ -82,12 +83,14 @@ public final class Daemon: Sendable {
         let (reloads, reloadRequests) = AsyncStream<Void>.makeStream()
         let services: [any DaemonService] = [
             NotificationService(sender: runtime.sender, shutdownTimeout: { reloader.current.daemon.shutdownTimeout }),
-            SchedulerService(scheduler: scheduler, runtime: runtime, settings: { reloader.current.daemon }, logger: logger),
+            SchedulerService(
+                scheduler: scheduler, runtime: runtime, settings: { reloader.current.daemon }, logger: logger),
             PrunerService(
                 store: runtime.store, policy: RetentionPolicy(configuration.daemon),
                 interval: configuration.daemon.pruneInterval, clock: clock, logger: logger),
             SystemdService(
-                notifier: notifier, scheduler: scheduler, clock: clock, configuration: { reloader.current }, logger: logger),
+                notifier: notifier, scheduler: scheduler, clock: clock, configuration: { reloader.current },
+                logger: logger),
             ReloadService(requests: reloads, reloader: reloader),
         ]
         var groupConfiguration = ServiceGroupConfiguration(
@@ -137,13 +140,17 @@ public final class Daemon: Sendable {
     public static func pollOnce(
         configuration: Configuration, names: [String], logger: Logger, transport: (any HTTPTransport)? = nil
     ) async throws -> [PollReport] {
-        let selected = names.isEmpty
+        let selected =
+            names.isEmpty
             ? configuration.monitors : configuration.monitors.filter { names.contains($0.name) }
         let unknown = names.filter { name in !configuration.monitors.contains { $0.name == name } }
         guard unknown.isEmpty else {
-            throw ConfigurationError(path: "--monitor", problems: unknown.map {
-                ConfigurationProblem(line: nil, owner: $0, key: "", message: "no monitor of that name in the configuration")
-            })
+            throw ConfigurationError(
+                path: "--monitor",
+                problems: unknown.map {
+                    ConfigurationProblem(
+                        line: nil, owner: $0, key: "", message: "no monitor of that name in the configuration")
+                })
         }
         let runtime = try await DaemonRuntime.open(
             configuration, logger: logger, clock: DispatchSchedulerClock(), transport: transport)

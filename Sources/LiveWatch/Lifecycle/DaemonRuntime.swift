@@ -59,7 +59,8 @@ final class DaemonRuntime: Sendable {
             ownedClient = client
         }
         let sender = NotificationSender(
-            store: store, transport: transport, clock: clock, policy: policy, logger: logger, observer: notificationObserver)
+            store: store, transport: transport, clock: clock, policy: policy, logger: logger,
+            observer: notificationObserver)
         let runtime = DaemonRuntime(
             store: store, alertLog: alertLog, policy: policy, transport: transport, ownedClient: ownedClient,
             sender: sender, logger: logger, clock: clock)

@@ -10,7 +10,10 @@ public struct JournalLogHandler: LogHandler {
     let label: String
     let output: @Sendable (String) -> Void
 
-    public init(label: String, level: Logger.Level = .info, output: @escaping @Sendable (String) -> Void = JournalLogHandler.standardError) {
+    public init(
+        label: String, level: Logger.Level = .info,
+        output: @escaping @Sendable (String) -> Void = JournalLogHandler.standardError
+    ) {
         self.label = label
         self.logLevel = level
         self.output = output

@@ -27,11 +27,13 @@ public struct MonitorRuntime: Sendable {
                 configuration: configuration,
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
-                    monitor: polyv.name, residualWarning: polyv.residualWarning, residualCritical: polyv.residualCritical))
+                    monitor: polyv.name, residualWarning: polyv.residualWarning,
+                    residualCritical: polyv.residualCritical))
         case .tencentChat(let tencent):
             // One monitor per configured monitor: its rate limiter and UserSig cache live across polls.
             return MonitorRuntime(
-                configuration: configuration, monitor: TencentChatMonitor(configuration: tencent, transport: transport, clock: clock),
+                configuration: configuration,
+                monitor: TencentChatMonitor(configuration: tencent, transport: transport, clock: clock),
                 evaluator: NoAlerts())
         case .volcengine(let volcengine):
             // The limiters are made here, once per monitor, so they hold across polls and activities.
@@ -39,7 +41,8 @@ public struct MonitorRuntime: Sendable {
                 configuration: configuration,
                 monitor: VolcengineMonitor(
                     configuration: volcengine, transport: transport, limiters: VolcengineRateLimiters(), clock: clock),
-                evaluator: VolcengineEvaluator(monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
+                evaluator: VolcengineEvaluator(
+                    monitor: volcengine.name, linkExpiryWarning: volcengine.linkExpiryWarning))
         case .metaStudio(let metaStudio):
             return MonitorRuntime(
                 configuration: configuration,
@@ -55,7 +58,8 @@ public struct MonitorRuntime: Sendable {
 struct NoAlerts: AlertEvaluator {
     var comparesWithPrevious: Bool { false }
     var rulesResolvingVanishedSubjects: [AlertRule] { [] }
-    func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation {
+    func evaluate(_ report: PollReport, previous: Observation?, openSubjects: [AlertRule: [String]]) -> AlertEvaluation
+    {
         AlertEvaluation()
     }
 }

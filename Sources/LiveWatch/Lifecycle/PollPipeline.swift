@@ -23,9 +23,11 @@ public struct PollPipeline: Sendable {
         do {
             lines = try await recorder.record(report, evaluator: runtime.evaluator)
             if storageAlarms.clear(report.monitor) {
-                writeDirectly(AlertLine(
-                    time: clock(), state: .resolved, severity: .critical, rule: .monitorFailing, monitor: report.monitor,
-                    subject: report.monitor, message: "polls of \(report.monitor) are stored again"))
+                writeDirectly(
+                    AlertLine(
+                        time: clock(), state: .resolved, severity: .critical, rule: .monitorFailing,
+                        monitor: report.monitor,
+                        subject: report.monitor, message: "polls of \(report.monitor) are stored again"))
             }
         } catch {
             // The observation is lost, but the daemon goes on: the poll counts as failed.
@@ -35,10 +37,14 @@ public struct PollPipeline: Sendable {
             report.outcome = .failed(failure)
             // The database cannot hold the alert either: say it in the alert log directly, once.
             if storageAlarms.raise(report.monitor) {
-                writeDirectly(AlertLine(
-                    time: clock(), state: .firing, severity: .critical, rule: .monitorFailing, monitor: report.monitor,
-                    subject: report.monitor,
-                    message: "livewatch cannot store polls of \(report.monitor) (\(reason)); observations are being lost"))
+                writeDirectly(
+                    AlertLine(
+                        time: clock(), state: .firing, severity: .critical, rule: .monitorFailing,
+                        monitor: report.monitor,
+                        subject: report.monitor,
+                        message:
+                            "livewatch cannot store polls of \(report.monitor) (\(reason)); observations are being lost"
+                    ))
             }
         }
         log(report)
@@ -70,7 +76,9 @@ public struct PollPipeline: Sendable {
     }
 
     /// Runs the poll, giving up (and cancelling it) a little after its deadline.
-    static func withDeadline(_ deadline: Double, runtime: MonitorRuntime, clock: @escaping @Sendable () -> Date) async -> PollReport {
+    static func withDeadline(_ deadline: Double, runtime: MonitorRuntime, clock: @escaping @Sendable () -> Date) async
+        -> PollReport
+    {
         let started = clock()
         let monitor = runtime.monitor
         let grace = deadline + 2
@@ -86,9 +94,10 @@ public struct PollPipeline: Sendable {
             return PollReport(
                 monitor: monitor.name, vendor: monitor.vendor, startedAt: started, finishedAt: clock(), requests: 0,
                 httpStatus: nil, requestID: nil,
-                outcome: .failed(PollFailure(
-                    kind: .transport, code: "timeout",
-                    message: "the poll did not finish within its \(DurationParser.format(deadline)) timeout")))
+                outcome: .failed(
+                    PollFailure(
+                        kind: .transport, code: "timeout",
+                        message: "the poll did not finish within its \(DurationParser.format(deadline)) timeout")))
         }
     }
 }

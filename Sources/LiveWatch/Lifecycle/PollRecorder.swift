@@ -83,7 +83,8 @@ public struct PollRecorder: Sendable {
         let alerts = SQLiteAlertStateStore(database: database)
         var evaluation: AlertEvaluation
         if case .observed(let observation) = report.outcome {
-            let previous = evaluator.comparesWithPrevious
+            let previous =
+                evaluator.comparesWithPrevious
                 ? try ObservationReader.previous(of: observation, monitor: report.monitor, in: database) : nil
             var openSubjects: [AlertRule: [String]] = [:]
             for rule in evaluator.rulesResolvingVanishedSubjects {
@@ -97,13 +98,19 @@ public struct PollRecorder: Sendable {
         let failingKey = AlertKey(rule: .monitorFailing, monitor: report.monitor, subject: report.monitor)
         if let failure = report.failure {
             if failures >= failureThreshold {
-                evaluation.conditions.append((failingKey, .firing(
-                    severity: .warning,
-                    message: "\(failures) consecutive polls of \(report.monitor) failed; last: \(failure.description)",
-                    value: Double(failures), threshold: Double(failureThreshold))))
+                evaluation.conditions.append(
+                    (
+                        failingKey,
+                        .firing(
+                            severity: .warning,
+                            message:
+                                "\(failures) consecutive polls of \(report.monitor) failed; last: \(failure.description)",
+                            value: Double(failures), threshold: Double(failureThreshold))
+                    ))
             }
         } else {
-            evaluation.conditions.append((failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
+            evaluation.conditions.append(
+                (failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
         var lines = try book.apply(
             evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil)
@@ -119,7 +126,9 @@ public struct PollRecorder: Sendable {
     /// Puts lines in the alert-log outbox, and in the notification outbox for every
     /// notifier that wants them, unless a silence covers them (inside the caller's transaction).
     /// Every outbox then keeps at most `policy.outboxLimit` rows (see `OutboxLimit`).
-    public static func enqueue(_ lines: [AlertLine], at now: Date, policy: AlertPolicy = AlertPolicy(), in database: Database) throws {
+    public static func enqueue(
+        _ lines: [AlertLine], at now: Date, policy: AlertPolicy = AlertPolicy(), in database: Database
+    ) throws {
         var dropping: [AlertLine] = []
         try enqueue(lines, at: now, policy: policy, dropping: &dropping, in: database)
     }

@@ -21,7 +21,8 @@ struct SchedulerService: DaemonService {
         logger.info("stopping: timers stopped, waiting for polls in flight")
         let abandoned = await scheduler.stop(deadline: settings.shutdownTimeout)
         if !abandoned.isEmpty {
-            logger.warning("abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
+            logger.warning(
+                "abandoned polls still running at the shutdown deadline", metadata: ["monitors": "\(abandoned)"])
         }
         await runtime.makeRecorder(settings).flushAlertLog()
     }

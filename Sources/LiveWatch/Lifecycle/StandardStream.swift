@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Standard output and standard error, written with POSIX `write(2)` so that a
@@ -57,10 +57,10 @@ public enum StandardStream: Sendable {
 /// POSIX `write(2)` (the name is shadowed inside `StandardStream`).
 private func sysWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Glibc)
-    return Glibc.write(descriptor, bytes, count)
+        return Glibc.write(descriptor, bytes, count)
     #elseif canImport(Musl)
-    return Musl.write(descriptor, bytes, count)
+        return Musl.write(descriptor, bytes, count)
     #else
-    return Darwin.write(descriptor, bytes, count)
+        return Darwin.write(descriptor, bytes, count)
     #endif
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// systemd's notify protocol without libsystemd: one datagram per message to
@@ -16,7 +17,7 @@ public struct SystemdNotifier: Sendable {
         let path = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         socketPath = path
         if let text = environment["WATCHDOG_USEC"], let microseconds = Double(text), microseconds > 0,
-           environment["WATCHDOG_PID"].map({ $0 == String(getpid()) }) ?? true
+            environment["WATCHDOG_PID"].map({ $0 == String(getpid()) }) ?? true
         {
             watchdogInterval = microseconds / 1_000_000
         } else {

@@ -33,7 +33,10 @@ public struct ReportRequest: Sendable {
     public var limit: Int
 
     /// A request; by default for every monitor, by day, up to now, 20 rows at most.
-    public init(name: ReportName, since: Double, monitor: String? = nil, byHour: Bool = false, now: Date = Date(), limit: Int = 20) {
+    public init(
+        name: ReportName, since: Double, monitor: String? = nil, byHour: Bool = false, now: Date = Date(),
+        limit: Int = 20
+    ) {
         self.name = name
         self.since = since
         self.monitor = monitor

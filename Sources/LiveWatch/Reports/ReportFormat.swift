@@ -22,7 +22,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         switch value {
         case .null: return ""
         case .integer(let number): return String(number)
-        case .real(let number): return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .real(let number):
+            return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case .text(let text): return text
         case .blob(let bytes): return bytes.map { String(format: "%02x", $0) }.joined()
         }
@@ -42,7 +43,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
                 value.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        var lines = [DisplayText.terminal(report.title), line(columns), line(widths.map { String(repeating: "-", count: $0) })]
+        var lines = [
+            DisplayText.terminal(report.title), line(columns), line(widths.map { String(repeating: "-", count: $0) }),
+        ]
         lines += cells.map(line)
         if cells.isEmpty { lines.append("(no data)") }
         return lines.joined(separator: "\n") + "\n"
@@ -50,9 +53,10 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
     static func json(_ report: ReportTable) -> String {
         let objects = report.rows.map { row in
-            "{" + zip(report.columns, row).map { column, value in
-                JSONText.quote(column) + ":" + jsonValue(value)
-            }.joined(separator: ",") + "}"
+            "{"
+                + zip(report.columns, row).map { column, value in
+                    JSONText.quote(column) + ":" + jsonValue(value)
+                }.joined(separator: ",") + "}"
         }
         return "[" + objects.joined(separator: ",\n ") + "]\n"
     }

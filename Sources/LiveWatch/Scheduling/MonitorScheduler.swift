@@ -22,7 +22,9 @@ public struct ScheduledJob: Sendable {
     /// Deadline of one poll, in seconds.
     public var timeout: Double
 
-    public init(name: String, policy: BackoffPolicy, timeout: Double, run: @escaping @Sendable (Double) async -> JobResult) {
+    public init(
+        name: String, policy: BackoffPolicy, timeout: Double, run: @escaping @Sendable (Double) async -> JobResult
+    ) {
         self.name = name
         self.policy = policy
         self.timeout = timeout
@@ -161,7 +163,9 @@ public final class MonitorScheduler: Sendable {
     private func fire(_ name: String, generation: Int) {
         let now = clock.now()
         let job: ScheduledJob? = state.withLock { state in
-            guard !state.stopping, let jobState = state.jobs[name], jobState.generation == generation else { return nil }
+            guard !state.stopping, let jobState = state.jobs[name], jobState.generation == generation else {
+                return nil
+            }
             if state.polls[name] != nil {
                 // A poll of this name is in flight (this job's, or the one it replaced): fire when it ends.
                 state.jobs[name]?.skippedOverlaps += 1

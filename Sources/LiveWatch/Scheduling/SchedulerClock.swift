@@ -121,8 +121,13 @@ public final class ManualClock: SchedulerClock {
         let target = now().addingTimeInterval(seconds)
         while true {
             let due: (@Sendable () -> Void)? = state.withLock { state in
-                let candidates = state.timers.filter { !$0.value.cancelled && ($0.value.deadline.map { $0 <= target } ?? false) }
-                guard let (id, pending) = candidates.min(by: { ($0.value.deadline ?? target) < ($1.value.deadline ?? target) })
+                let candidates = state.timers.filter {
+                    !$0.value.cancelled && ($0.value.deadline.map { $0 <= target } ?? false)
+                }
+                guard
+                    let (id, pending) = candidates.min(by: {
+                        ($0.value.deadline ?? target) < ($1.value.deadline ?? target)
+                    })
                 else { return nil }
                 if let deadline = pending.deadline, deadline > state.now { state.now = deadline }
                 state.timers[id]?.deadline = nil

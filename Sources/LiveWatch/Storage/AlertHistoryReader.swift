@@ -19,19 +19,27 @@ public enum AlertHistoryReader {
     }
 
     /// Reads the database at `path`; `since` (seconds before `now`) asks for the period's episodes.
-    public static func read(databasePath path: String, since: Double?, notifierNames: [String], now: Date) throws -> Records {
-        let database = try Database(path: path, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000, journalModeWAL: false))
-        let hasLifecycle = try database.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'alert_pending'") ?? 0 > 0
+    public static func read(databasePath path: String, since: Double?, notifierNames: [String], now: Date) throws
+        -> Records
+    {
+        let database = try Database(
+            path: path, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000, journalModeWAL: false))
+        let hasLifecycle =
+            try database.scalarInt64("SELECT count(*) FROM sqlite_master WHERE name = 'alert_pending'") ?? 0 > 0
         let firing = try database.query(
             "SELECT rule, monitor, subject, severity, state, started_at, resolved_at, last_value, message FROM alerts WHERE state = 'firing' ORDER BY started_at, id"
         ).map(episode)
         var pending: [AlertHistory.Episode] = []
         if hasLifecycle {
-            pending = try database.query("SELECT rule, monitor, subject, severity, since FROM alert_pending ORDER BY since").map { row in
+            pending = try database.query(
+                "SELECT rule, monitor, subject, severity, since FROM alert_pending ORDER BY since"
+            ).map { row in
                 AlertHistory.Episode(
-                    rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "", subject: row.string("subject") ?? "",
+                    rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "",
+                    subject: row.string("subject") ?? "",
                     severity: row.string("severity") ?? "", state: "pending",
-                    startedAt: Date(timeIntervalSince1970: Double(row.int64("since") ?? 0)), resolvedAt: nil, lastValue: nil,
+                    startedAt: Date(timeIntervalSince1970: Double(row.int64("since") ?? 0)), resolvedAt: nil,
+                    lastValue: nil,
                     message: "pending: the condition holds but not yet for the rule's `for`", silenced: false)
             }
         }
@@ -48,17 +56,22 @@ public enum AlertHistoryReader {
         var notifiers: [AlertHistory.NotifierStatus] = []
         if hasLifecycle {
             var names = notifierNames
-            for row in try database.query("SELECT notifier FROM notifier_stats UNION SELECT notifier FROM notification_outbox ORDER BY 1") {
+            for row in try database.query(
+                "SELECT notifier FROM notifier_stats UNION SELECT notifier FROM notification_outbox ORDER BY 1")
+            {
                 if let name = row.string("notifier"), !names.contains(name) { names.append(name) }
             }
             for name in names {
                 let stats = try database.first(
-                    "SELECT delivered, failed_attempts, given_up, last_error FROM notifier_stats WHERE notifier = ?", [name])
-                notifiers.append(AlertHistory.NotifierStatus(
-                    name: name, queued: try NotificationOutbox.pendingCount(notifier: name, in: database),
-                    delivered: Int(stats?.int64("delivered") ?? 0), failedAttempts: Int(stats?.int64("failed_attempts") ?? 0),
-                    givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error"),
-                    dropped: try OutboxTrimmer.dropped(.notifier(name), in: database)))
+                    "SELECT delivered, failed_attempts, given_up, last_error FROM notifier_stats WHERE notifier = ?",
+                    [name])
+                notifiers.append(
+                    AlertHistory.NotifierStatus(
+                        name: name, queued: try NotificationOutbox.pendingCount(notifier: name, in: database),
+                        delivered: Int(stats?.int64("delivered") ?? 0),
+                        failedAttempts: Int(stats?.int64("failed_attempts") ?? 0),
+                        givenUp: Int(stats?.int64("given_up") ?? 0), lastError: stats?.string("last_error"),
+                        dropped: try OutboxTrimmer.dropped(.notifier(name), in: database)))
             }
         }
         let outbox = AlertHistory.AlertLogOutboxStatus(

@@ -22,7 +22,9 @@ public enum NotificationOutbox {
 
         /// The notification, or nil when the stored line cannot be read back.
         public var notification: AlertNotification? {
-            AlertLine(json: line).map { AlertNotification(line: $0, startedAt: Date(timeIntervalSince1970: Double(startedAt))) }
+            AlertLine(json: line).map {
+                AlertNotification(line: $0, startedAt: Date(timeIntervalSince1970: Double(startedAt)))
+            }
         }
     }
 
@@ -38,12 +40,17 @@ public enum NotificationOutbox {
 
     /// Queues `line` for every notifier that wants it (inside the caller's transaction), as
     /// `NotificationRoute` decides, remembering which notifiers were told of which firing episode.
-    public static func enqueue(_ line: AlertLine, silenced: Bool, notifiers: [NotifierConfiguration], in database: Database) throws {
+    public static func enqueue(
+        _ line: AlertLine, silenced: Bool, notifiers: [NotifierConfiguration], in database: Database
+    ) throws {
         let now = ObservationWriter.unixSeconds(line.time)
         let keyArguments: [any SQLiteBindable] = [line.rule.rawValue, line.monitor, line.subject]
         var startedAt = now
-        if line.state != .notice, let started = try database.scalarInt64(
-            "SELECT started_at FROM alerts WHERE rule = ? AND monitor = ? AND subject = ? ORDER BY id DESC LIMIT 1", keyArguments) {
+        if line.state != .notice,
+            let started = try database.scalarInt64(
+                "SELECT started_at FROM alerts WHERE rule = ? AND monitor = ? AND subject = ? ORDER BY id DESC LIMIT 1",
+                keyArguments)
+        {
             startedAt = started
         }
         let json = line.json
@@ -78,11 +85,12 @@ public enum NotificationOutbox {
 
     /// Claims the oldest row of `notifier` if it is due at `now`, leasing it for `lease` seconds.
     public static func claimHead(notifier: String, now: Date, lease: Double, in database: Database) throws -> Head {
-        guard let row = try database.first(
-            """
-            SELECT id, line, started_at, created_at, attempts, next_attempt_at FROM notification_outbox
-            WHERE notifier = ? ORDER BY id LIMIT 1
-            """, [notifier]),
+        guard
+            let row = try database.first(
+                """
+                SELECT id, line, started_at, created_at, attempts, next_attempt_at FROM notification_outbox
+                WHERE notifier = ? ORDER BY id LIMIT 1
+                """, [notifier]),
             let id = row.int64("id")
         else { return .empty }
         let nextAttempt = row.double("next_attempt_at") ?? 0
@@ -91,9 +99,10 @@ public enum NotificationOutbox {
         try database.run(
             "UPDATE notification_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
             [attempts, now.timeIntervalSince1970 + lease, id])
-        return .claimed(Row(
-            id: id, notifier: notifier, line: row.string("line") ?? "", startedAt: row.int64("started_at") ?? 0,
-            createdAt: row.int64("created_at") ?? 0, attempts: attempts))
+        return .claimed(
+            Row(
+                id: id, notifier: notifier, line: row.string("line") ?? "", startedAt: row.int64("started_at") ?? 0,
+                createdAt: row.int64("created_at") ?? 0, attempts: attempts))
     }
 
     /// The row was delivered: it leaves the outbox and is counted.
@@ -107,7 +116,8 @@ public enum NotificationOutbox {
     }
 
     /// The attempt failed: the row waits until `retryAt`.
-    public static func markFailed(_ row: Row, error: String, retryAt: Date, at now: Date, in database: Database) throws {
+    public static func markFailed(_ row: Row, error: String, retryAt: Date, at now: Date, in database: Database) throws
+    {
         try database.run(
             "UPDATE notification_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
             [retryAt.timeIntervalSince1970, error, row.id])
@@ -127,7 +137,8 @@ public enum NotificationOutbox {
             [now.timeIntervalSince1970, row.id])
     }
 
-    static func countFailure(notifier: String, error: String, givenUp: Bool, at now: Date, in database: Database) throws {
+    static func countFailure(notifier: String, error: String, givenUp: Bool, at now: Date, in database: Database) throws
+    {
         try database.run(
             """
             INSERT INTO notifier_stats (notifier, failed_attempts, given_up, last_failed_at, last_error) VALUES (?, 1, ?, ?, ?)
@@ -137,7 +148,9 @@ public enum NotificationOutbox {
     }
 
     /// Drops the rows of notifiers no longer configured; returns how many per notifier (each counted as given up).
-    public static func dropRows(notConfigured configured: Set<String>, at now: Date, in database: Database) throws -> [String: Int] {
+    public static func dropRows(notConfigured configured: Set<String>, at now: Date, in database: Database) throws
+        -> [String: Int]
+    {
         var dropped: [String: Int] = [:]
         for row in try database.query("SELECT notifier, count(*) AS n FROM notification_outbox GROUP BY notifier") {
             guard let name = row.string("notifier"), !configured.contains(name) else { continue }
@@ -165,12 +178,14 @@ public enum NotificationOutbox {
             """, [notifier]
         ).compactMap { row in
             guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)), let monitor = row.string("monitor"),
-                  let subject = row.string("subject"), let severity = row.string("severity").flatMap(Severity.init(rawValue:)),
-                  let started = row.int64("started_at")
+                let subject = row.string("subject"),
+                let severity = row.string("severity").flatMap(Severity.init(rawValue:)),
+                let started = row.int64("started_at")
             else { return nil }
             let line = AlertLine(
                 time: Date(timeIntervalSince1970: Double(row.int64("last_written_at") ?? started)), state: .firing,
-                severity: severity, rule: rule, monitor: monitor, subject: subject, message: row.string("message") ?? "",
+                severity: severity, rule: rule, monitor: monitor, subject: subject,
+                message: row.string("message") ?? "",
                 value: row.double("last_value"), threshold: row.double("threshold"))
             return AlertNotification(line: line, startedAt: Date(timeIntervalSince1970: Double(started)))
         }

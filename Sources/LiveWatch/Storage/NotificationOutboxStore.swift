@@ -14,7 +14,9 @@ public struct NotificationOutboxStore: Sendable {
 
     /// Claims the oldest row of `notifier` if it is due at `now`, leasing it for `lease` seconds.
     public func claimHead(notifier: String, now: Date, lease: Double) async throws -> NotificationOutbox.Head {
-        try await store.write { database in try NotificationOutbox.claimHead(notifier: notifier, now: now, lease: lease, in: database) }
+        try await store.write { database in
+            try NotificationOutbox.claimHead(notifier: notifier, now: now, lease: lease, in: database)
+        }
     }
 
     /// The row was delivered: it leaves the outbox and is counted.
@@ -41,7 +43,9 @@ public struct NotificationOutboxStore: Sendable {
 
     /// Drops the rows of notifiers no longer configured; returns how many per notifier.
     public func dropRows(notConfigured configured: Set<String>, at now: Date) async throws -> [String: Int] {
-        try await store.write { database in try NotificationOutbox.dropRows(notConfigured: configured, at: now, in: database) }
+        try await store.write { database in
+            try NotificationOutbox.dropRows(notConfigured: configured, at: now, in: database)
+        }
     }
 
     /// The firing alerts `notifier` was told about, as notifications (for Alertmanager's re-sends).

@@ -39,10 +39,12 @@ extension ObservationReader {
                     callbacks = Self.callbacks(fromJSON: stored)
                 }
             }
-            platforms.append(LivePlatform(
-                platformID: id, name: text(row[1]), accessType: text(row[2]), authorizeState: text(row[3]),
-                authorizedTime: time(row[4]), expireTime: time(row[5]), account: text(row[6]), authKeyFingerprint: text(row[7]),
-                callbacks: callbacks ?? [], callbacksKnown: callbacks != nil))
+            platforms.append(
+                LivePlatform(
+                    platformID: id, name: text(row[1]), accessType: text(row[2]), authorizeState: text(row[3]),
+                    authorizedTime: time(row[4]), expireTime: time(row[5]), account: text(row[6]),
+                    authKeyFingerprint: text(row[7]),
+                    callbacks: callbacks ?? [], callbacksKnown: callbacks != nil))
         }
         platforms.reverse()
         return LivePlatformListing(platforms: platforms)

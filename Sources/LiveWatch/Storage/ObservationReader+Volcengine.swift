@@ -24,7 +24,9 @@ extension ObservationReader {
     }
 
     /// The restrictions of the activity's latest poll, or nil when it was never stored.
-    static func latestRestrictions(monitor: String, activityID: Int64, in database: Database) throws -> ActivityViewingRestrictions? {
+    static func latestRestrictions(monitor: String, activityID: Int64, in database: Database) throws
+        -> ActivityViewingRestrictions?
+    {
         let activity = String(activityID)
         let rows = try database.statement(
             """
@@ -36,7 +38,8 @@ extension ObservationReader {
             """
         ).query([monitor, activity, monitor, activity])
         guard let first = rows.first else { return nil }
-        let placeholder = ViewingRestriction(type: nil, customApp: nil, customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)
+        let placeholder = ViewingRestriction(
+            type: nil, customApp: nil, customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)
         return ActivityViewingRestrictions(
             activityID: activityID, mainButtonTitle: first.string("main_button_title"),
             subButtonTitle: first.string("sub_button_title"),
@@ -51,17 +54,21 @@ extension ObservationReader {
     }
 
     /// The latest stored row of the link with `link`'s activity, login type and guest, or nil when it was never stored.
-    static func latestLink(monitor: String, like link: LiveClientLink, in database: Database) throws -> LiveClientLink? {
-        guard let row = try database.statement(
-            """
-            SELECT expire_time, url_fingerprint, tmp_url_fingerprint FROM live_client_links
-            WHERE monitor = ? AND activity_id = ? AND login_type = ? AND user_name IS ?
-            ORDER BY poll_id DESC LIMIT 1
-            """
-        ).query([monitor, String(link.activityID), link.loginType, link.userName]).first
+    static func latestLink(monitor: String, like link: LiveClientLink, in database: Database) throws -> LiveClientLink?
+    {
+        guard
+            let row = try database.statement(
+                """
+                SELECT expire_time, url_fingerprint, tmp_url_fingerprint FROM live_client_links
+                WHERE monitor = ? AND activity_id = ? AND login_type = ? AND user_name IS ?
+                ORDER BY poll_id DESC LIMIT 1
+                """
+            ).query([monitor, String(link.activityID), link.loginType, link.userName]).first
         else { return nil }
         return LiveClientLink(
-            activityID: link.activityID, loginType: link.loginType, userName: link.userName, expireTime: row.int64("expire_time"),
-            urlFingerprint: row.string("url_fingerprint") ?? "", temporaryURLFingerprint: row.string("tmp_url_fingerprint"))
+            activityID: link.activityID, loginType: link.loginType, userName: link.userName,
+            expireTime: row.int64("expire_time"),
+            urlFingerprint: row.string("url_fingerprint") ?? "",
+            temporaryURLFingerprint: row.string("tmp_url_fingerprint"))
     }
 }

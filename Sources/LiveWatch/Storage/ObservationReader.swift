@@ -11,7 +11,9 @@ public enum ObservationReader {
     ///   latest stored row of each of its links (activities and links never stored are left out).
     ///
     /// Polyv and Tencent Chat observations are not read back (their rules compare nothing): nil.
-    public static func previous(of observation: Observation, monitor: String, in database: Database) throws -> Observation? {
+    public static func previous(of observation: Observation, monitor: String, in database: Database) throws
+        -> Observation?
+    {
         switch observation {
         case .livePlatforms(let listing):
             return try latestPlatforms(monitor: monitor, like: listing, in: database).map(Observation.livePlatforms)

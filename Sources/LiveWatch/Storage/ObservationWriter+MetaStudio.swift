@@ -16,7 +16,8 @@ extension ObservationWriter {
         for platform in listing.platforms {
             try insert.run([
                 monitor, observedAt, platform.platformID, platform.name, platform.accessType, platform.authorizeState,
-                platform.authorizedTime.date.map(unixSeconds), platform.expireTime.date.map(unixSeconds), platform.account,
+                platform.authorizedTime.date.map(unixSeconds), platform.expireTime.date.map(unixSeconds),
+                platform.account,
                 platform.authKeyFingerprint, callbackJSON(platform.callbacks),
             ])
         }
@@ -24,7 +25,8 @@ extension ObservationWriter {
 
     /// `[{"api_type":"…","url":"…"}]`, in the listing's (sorted) order: the same callbacks always give the same text.
     public static func callbackJSON(_ callbacks: [PlatformCallback]) -> String {
-        "[" + callbacks.map { "{\"api_type\":\(JSONText.quote($0.apiType)),\"url\":\(JSONText.quote($0.url))}" }
+        "["
+            + callbacks.map { "{\"api_type\":\(JSONText.quote($0.apiType)),\"url\":\(JSONText.quote($0.url))}" }
             .joined(separator: ",") + "]"
     }
 }

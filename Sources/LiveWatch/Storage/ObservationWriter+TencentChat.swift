@@ -23,10 +23,13 @@ extension ObservationWriter {
     /// state in `live_rooms` (`first_seen` kept, `last_seen` moved), the crawl in
     /// `live_room_crawls`, and one sample per room in `live_room_sample_data`,
     /// inserted in key order so its pages fill up.
-    public static func insertLiveRooms(_ list: LiveRoomList, monitor: String, at date: Date, in database: Database) throws {
+    public static func insertLiveRooms(_ list: LiveRoomList, monitor: String, at date: Date, in database: Database)
+        throws
+    {
         let observedAt = unixSeconds(date)
         try database.run(
-            "INSERT INTO live_room_crawls (monitor, observed_at, rooms) VALUES (?, ?, ?)", [monitor, observedAt, list.rooms.count])
+            "INSERT INTO live_room_crawls (monitor, observed_at, rooms) VALUES (?, ?, ?)",
+            [monitor, observedAt, list.rooms.count])
         let crawl = database.lastInsertedRowID
         let upsert = try database.cachedStatement(upsertLiveRoom)
         var samples: [(key: Int64, activityStatus: Int64?, viewCount: Int64?)] = []
@@ -36,7 +39,8 @@ extension ObservationWriter {
                 monitor, room.roomID, room.roomName, room.ownerAccount, room.coverURL, room.categories, room.createTime,
                 room.activityStatus, room.viewCount, observedAt, observedAt)
             guard let key else {
-                throw SQLiteError(code: .error, message: "the live_rooms upsert returned no room_key", sql: upsertLiveRoom)
+                throw SQLiteError(
+                    code: .error, message: "the live_rooms upsert returned no room_key", sql: upsertLiveRoom)
             }
             samples.append((key, room.activityStatus, room.viewCount))
         }

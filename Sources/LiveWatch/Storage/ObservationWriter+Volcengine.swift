@@ -9,7 +9,9 @@ extension ObservationWriter {
     ///
     /// `poll_id` is this poll's `polls` row, which `PollRecorder` inserts first
     /// in the same transaction.
-    static func insertVolcengine(_ observation: VolcengineObservation, monitor: String, observedAt: Int64, in database: Database) throws {
+    static func insertVolcengine(
+        _ observation: VolcengineObservation, monitor: String, observedAt: Int64, in database: Database
+    ) throws {
         let pollID = try database.scalarInt64("SELECT max(id) FROM polls WHERE monitor = ?", [monitor])
         let restriction = try database.cachedStatement(
             """
@@ -18,13 +20,18 @@ extension ObservationWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for activity in observation.restrictions ?? [] {
-            let entries = activity.entries.isEmpty
-                ? [ViewingRestriction(type: nil, customApp: nil, customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)]
+            let entries =
+                activity.entries.isEmpty
+                ? [
+                    ViewingRestriction(
+                        type: nil, customApp: nil, customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)
+                ]
                 : activity.entries
             for entry in entries {
                 try restriction.run([
                     monitor, observedAt, String(activity.activityID), entry.type, entry.customApp, entry.customURL,
-                    entry.errorRedirectURL, entry.secretFingerprint, activity.mainButtonTitle, activity.subButtonTitle, pollID,
+                    entry.errorRedirectURL, entry.secretFingerprint, activity.mainButtonTitle, activity.subButtonTitle,
+                    pollID,
                 ])
             }
         }
@@ -36,7 +43,8 @@ extension ObservationWriter {
             """)
         for observed in observation.links ?? [] {
             try link.run([
-                monitor, observedAt, String(observed.activityID), observed.loginType, observed.userName, observed.expireTime,
+                monitor, observedAt, String(observed.activityID), observed.loginType, observed.userName,
+                observed.expireTime,
                 observed.urlFingerprint, observed.temporaryURLFingerprint, pollID,
             ])
         }

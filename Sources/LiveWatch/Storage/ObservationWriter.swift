@@ -39,12 +39,15 @@ public enum ObservationWriter {
             ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = consecutive_failures + 1,
                 last_poll_at = excluded.last_poll_at
             """, [report.monitor, now])
-        return Int(try database.scalarInt64(
-            "SELECT consecutive_failures FROM monitor_state WHERE monitor = ?", [report.monitor]) ?? 1)
+        return Int(
+            try database.scalarInt64(
+                "SELECT consecutive_failures FROM monitor_state WHERE monitor = ?", [report.monitor]) ?? 1)
     }
 
     /// Stores a successful poll's observation.
-    public static func insertObservation(_ observation: Observation, monitor: String, at date: Date, in database: Database) throws {
+    public static func insertObservation(
+        _ observation: Observation, monitor: String, at date: Date, in database: Database
+    ) throws {
         let observedAt = unixSeconds(date)
         switch observation {
         case .mrConcurrency(let concurrency):
@@ -54,7 +57,8 @@ public enum ObservationWriter {
             try RollupWriter.addConcurrency(
                 monitor: monitor, at: observedAt, total: concurrency.total, used: concurrency.used,
                 residual: concurrency.residual, in: database)
-            let channel = try database.statement("INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
+            let channel = try database.statement(
+                "INSERT INTO mr_channels (monitor, observed_at, channel_id) VALUES (?, ?, ?)")
             for channelID in concurrency.channelIDs {
                 try channel.execute(monitor, observedAt, channelID)
             }

@@ -31,11 +31,13 @@ public enum OutboxTrimmer {
     static func trim(_ queue: OutboxLimit.Queue, limit: Int, at now: Date, in database: Database) throws -> AlertLine? {
         let (outbox, notifier) = key(of: queue)
         let count = Int(try countRows(queue, in: database))
-        let wasDropping = try database.scalarInt64(
-            "SELECT dropping FROM outbox_drops WHERE outbox = ? AND notifier = ?", [outbox, notifier]) == 1
+        let wasDropping =
+            try database.scalarInt64(
+                "SELECT dropping FROM outbox_drops WHERE outbox = ? AND notifier = ?", [outbox, notifier]) == 1
         guard count > limit else {
             if wasDropping {
-                try database.run("UPDATE outbox_drops SET dropping = 0 WHERE outbox = ? AND notifier = ?", [outbox, notifier])
+                try database.run(
+                    "UPDATE outbox_drops SET dropping = 0 WHERE outbox = ? AND notifier = ?", [outbox, notifier])
             }
             return nil
         }
@@ -100,10 +102,13 @@ public enum OutboxTrimmer {
 
     /// Rows dropped so far from one queue (0 when it never dropped, or before the table existed).
     public static func dropped(_ queue: OutboxLimit.Queue, in database: Database) throws -> Int {
-        guard try database.scalarInt64("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox_drops'") ?? 0 > 0
+        guard
+            try database.scalarInt64(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox_drops'") ?? 0 > 0
         else { return 0 }
         let (outbox, notifier) = key(of: queue)
-        return Int(try database.scalarInt64(
-            "SELECT dropped FROM outbox_drops WHERE outbox = ? AND notifier = ?", [outbox, notifier]) ?? 0)
+        return Int(
+            try database.scalarInt64(
+                "SELECT dropped FROM outbox_drops WHERE outbox = ? AND notifier = ?", [outbox, notifier]) ?? 0)
     }
 }

@@ -117,13 +117,16 @@ public enum ReportQueries {
                 """
         }
         let statement = try database.prepare(sql)
-        let arguments: [any SQLiteBindable] = Array([since as any SQLiteBindable, monitor, now].prefix(statement.parameterCount))
+        let arguments: [any SQLiteBindable] = Array(
+            [since as any SQLiteBindable, monitor, now].prefix(statement.parameterCount))
         var rows = try statement.query(arguments).map(\.values)
         if request.name == .alerts {
             // Severity as a word, not its rank.
             rows = rows.map { row in
                 var row = row
-                if case .integer(let rank) = row[4] { row[4] = .text(rank == 2 ? "critical" : rank == 1 ? "warning" : "info") }
+                if case .integer(let rank) = row[4] {
+                    row[4] = .text(rank == 2 ? "critical" : rank == 1 ? "warning" : "info")
+                }
                 return row
             }
         }

@@ -115,10 +115,14 @@ public struct Retention: Sendable {
         do {
             try await deleteAndReclaim(store: store, now: now, into: &summary)
         } catch {
-            try? await store.access { database in try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)") }
+            try? await store.access { database in
+                try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)")
+            }
             throw error
         }
-        try await store.access { database in try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)") }
+        try await store.access { database in
+            try database.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)")
+        }
         try await store.checkpointBeside()
         // A bounded ANALYZE: without analysis_limit, statistics of a table of tens of millions of rows take seconds.
         let started = Date()
@@ -184,17 +188,22 @@ public struct Retention: Sendable {
 
     static func deleteStatement(for target: Target, batchSize: Int, in database: Database) throws -> String? {
         if let custom = target.customDelete {
-            guard try database.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table]) != nil
+            guard
+                try database.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table])
+                    != nil
             else { return nil }
             return custom.replacingOccurrences(of: "LIMIT \(batchLimit)", with: "LIMIT \(batchSize)")
         }
-        guard let row = try database.first(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table]),
+        guard
+            let row = try database.first(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [target.table]),
             let sql = row.string("sql")
         else { return nil }
-        let select = "SELECT %@ FROM \(target.table) WHERE \(target.timeColumn) < ?1 \(target.extraCondition) LIMIT \(batchSize)"
+        let select =
+            "SELECT %@ FROM \(target.table) WHERE \(target.timeColumn) < ?1 \(target.extraCondition) LIMIT \(batchSize)"
         if !sql.uppercased().contains("WITHOUT ROWID") {
-            return "DELETE FROM \(target.table) WHERE rowid IN (\(select.replacingOccurrences(of: "%@", with: "rowid")))"
+            return
+                "DELETE FROM \(target.table) WHERE rowid IN (\(select.replacingOccurrences(of: "%@", with: "rowid")))"
         }
         let keys = try database.query("PRAGMA table_info(\(target.table))")
             .filter { ($0.int64("pk") ?? 0) > 0 }
@@ -202,6 +211,7 @@ public struct Retention: Sendable {
             .compactMap { $0.string("name") }
         guard !keys.isEmpty else { return nil }
         let columns = keys.joined(separator: ", ")
-        return "DELETE FROM \(target.table) WHERE (\(columns)) IN (\(select.replacingOccurrences(of: "%@", with: columns)))"
+        return
+            "DELETE FROM \(target.table) WHERE (\(columns)) IN (\(select.replacingOccurrences(of: "%@", with: columns)))"
     }
 }

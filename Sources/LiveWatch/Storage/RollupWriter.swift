@@ -26,7 +26,9 @@ public enum RollupWriter {
         """
 
     /// Adds one MR concurrency sample.
-    public static func addConcurrency(monitor: String, at unixSeconds: Int64, total: Int, used: Int, residual: Int, in database: Database) throws {
+    public static func addConcurrency(
+        monitor: String, at unixSeconds: Int64, total: Int, used: Int, residual: Int, in database: Database
+    ) throws {
         let upsert = try database.statement(concurrencyUpsert)
         for (period, start) in buckets(unixSeconds) {
             try upsert.execute(monitor, period, start, residual, used, total)
@@ -51,7 +53,8 @@ public enum RollupWriter {
 
     /// Adds one complete room crawl's totals.
     public static func addRoomCrawl(
-        monitor: String, at unixSeconds: Int64, roomsSeen: Int, liveRooms: Int, viewCountMax: Int64, viewCountSum: Int64,
+        monitor: String, at unixSeconds: Int64, roomsSeen: Int, liveRooms: Int, viewCountMax: Int64,
+        viewCountSum: Int64,
         in database: Database
     ) throws {
         let upsert = try database.statement(roomCrawlUpsert)

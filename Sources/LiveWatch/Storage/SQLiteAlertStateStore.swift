@@ -107,8 +107,10 @@ public struct SQLiteAlertStateStore: AlertStateStore {
 
     /// The pending alerts of `monitor` (rows of rules this livewatch does not know are left alone).
     public func pendingKeys(of monitor: String) throws -> [AlertKey] {
-        try database.statement("SELECT rule, subject FROM alert_pending WHERE monitor = ?").query([monitor]).compactMap { row in
-            guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)), let subject = row.string("subject") else { return nil }
+        try database.statement("SELECT rule, subject FROM alert_pending WHERE monitor = ?").query([monitor]).compactMap
+        { row in
+            guard let rule = row.string("rule").flatMap(AlertRule.init(rawValue:)), let subject = row.string("subject")
+            else { return nil }
             return AlertKey(rule: rule, monitor: monitor, subject: subject)
         }
     }

@@ -11,7 +11,8 @@ public enum SampleQueries {
         ORDER BY observed_at DESC LIMIT 3
         """
     /// The Tencent Chat rooms with the most views.
-    public static let topRooms = "SELECT room_id, room_name, view_count, first_seen, last_seen FROM live_rooms ORDER BY view_count DESC LIMIT 5"
+    public static let topRooms =
+        "SELECT room_id, room_name, view_count, first_seen, last_seen FROM live_rooms ORDER BY view_count DESC LIMIT 5"
     /// The latest Tencent Chat polls (single quotes inside: wrap it in double quotes).
     public static let tencentChatPolls = """
         SELECT started_at, ok, items, requests, error_code FROM polls WHERE vendor = 'tencent_chat' ORDER BY id DESC LIMIT 8

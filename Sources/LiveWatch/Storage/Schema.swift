@@ -6,16 +6,18 @@ import SQLite
 /// the stable reporting interface. Extra columns (ids, bookkeeping) may follow.
 public enum Schema {
     /// Every migration, oldest first. Never edit a released one: append.
-    public static let migrator = Migrator(migrations: [
-        Migrator.Migration(name: "initial relations", sql: version1),
-        Migrator.Migration(name: "rollups", sql: rollups),
-        Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
+    public static let migrator = Migrator(
+        migrations: [
+            Migrator.Migration(name: "initial relations", sql: version1),
+            Migrator.Migration(name: "rollups", sql: rollups),
+            Migrator.Migration(name: "tencent_chat compact room samples", sql: tencentChatCompactSamples),
 
-        Migrator.Migration(name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
-        Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
-        Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
-        Migrator.Migration(name: "outbox limits: dropped-row counters", sql: outboxDrops),
-    ], program: "livewatch")
+            Migrator.Migration(
+                name: "volcengine: poll_id on viewing_restrictions and live_client_links", sql: volcengineSnapshots),
+            Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
+            Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
+            Migrator.Migration(name: "outbox limits: dropped-row counters", sql: outboxDrops),
+        ], program: "livewatch")
 
     /// Rows dropped from a full outbox (`daemon.outbox_limit`), per outbox: `alert_log` (notifier
     /// `''`) or `notification` (per notifier). `dropping` is 1 while the outbox stays at its limit,
@@ -229,7 +231,6 @@ public enum Schema {
         CREATE INDEX polls_by_time ON polls (started_at);
         CREATE INDEX alerts_by_resolution ON alerts (resolved_at);
         """
-
 
     /// Notification outbox and the alert lifecycle (`for`, `keep_firing_for`).
     static let notifications = """

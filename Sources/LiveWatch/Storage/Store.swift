@@ -43,10 +43,11 @@ public final class Store: @unchecked Sendable {
     public func access<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result {
-                    guard let database = self.database else { throw Self.closedError }
-                    return try body(database)
-                })
+                continuation.resume(
+                    with: Result {
+                        guard let database = self.database else { throw Self.closedError }
+                        return try body(database)
+                    })
             }
         }
     }
@@ -70,12 +71,14 @@ public final class Store: @unchecked Sendable {
     public func checkpointBeside() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             checkpointQueue.async {
-                continuation.resume(with: Result {
-                    if self.checkpointer == nil {
-                        self.checkpointer = try Database(path: self.path, options: .init(busyTimeoutMilliseconds: 1_000))
-                    }
-                    try self.checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                })
+                continuation.resume(
+                    with: Result {
+                        if self.checkpointer == nil {
+                            self.checkpointer = try Database(
+                                path: self.path, options: .init(busyTimeoutMilliseconds: 1_000))
+                        }
+                        try self.checkpointer?.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    })
             }
         }
     }

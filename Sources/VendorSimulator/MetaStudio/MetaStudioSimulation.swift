@@ -176,9 +176,12 @@ public final class MetaStudioSimulation: SimulatedAPI {
             let start = platforms.count
             for index in start..<(start + max(0, count)) {
                 let id = prefix + String(format: "%04d", index + 1)
-                platforms.append(Platform(
-                    id: id, name: "Platform \(index + 1)", authKey: "auth-key-\(id)-\(UUID().uuidString.prefix(8))",
-                    callbacks: [Callback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/\(id)")]))
+                platforms.append(
+                    Platform(
+                        id: id, name: "Platform \(index + 1)", authKey: "auth-key-\(id)-\(UUID().uuidString.prefix(8))",
+                        callbacks: [
+                            Callback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/\(id)")
+                        ]))
             }
             state.projects[project] = platforms
         }
@@ -189,7 +192,7 @@ public final class MetaStudioSimulation: SimulatedAPI {
     public func update(_ platformID: String, project: String, _ change: (inout Platform) -> Void) -> Bool {
         state.withLock { state in
             guard var platforms = state.projects[project],
-                  let index = platforms.firstIndex(where: { $0.id == platformID })
+                let index = platforms.firstIndex(where: { $0.id == platformID })
             else { return false }
             change(&platforms[index])
             state.projects[project] = platforms
@@ -285,7 +288,9 @@ public final class MetaStudioSimulation: SimulatedAPI {
                 "The throttling threshold has been reached: policy user over ratelimit, limit:5, time:1 second",
                 requestID: requestID)
         }
-        let (platforms, neverEnding, ignoresOffset) = state.withLock { ($0.projects[projectID], $0.neverEnding, $0.ignoresOffset) }
+        let (platforms, neverEnding, ignoresOffset) = state.withLock {
+            ($0.projects[projectID], $0.neverEnding, $0.ignoresOffset)
+        }
         guard let platforms else {
             state.withLock { $0.counters.rejectedParameters += 1 }
             return Self.error(400, "MSS.00000003", "Invalid parameter: project_id", requestID: requestID)
@@ -294,8 +299,8 @@ public final class MetaStudioSimulation: SimulatedAPI {
         let limitText = request.query("limit") ?? "10"
         let accessType = request.query("access_type")
         guard let requestedOffset = Int(offsetText), (0...2_147_483_647).contains(requestedOffset),
-              let limit = Int(limitText), (1...100).contains(limit),
-              accessType.map({ ["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains($0) }) ?? true
+            let limit = Int(limitText), (1...100).contains(limit),
+            accessType.map({ ["MEITUAN_OFFICIAL", "MSS_STANDARD"].contains($0) }) ?? true
         else {
             state.withLock { $0.counters.rejectedParameters += 1 }
             return Self.error(400, "MSS.00000003", "Invalid parameter", requestID: requestID)
@@ -325,13 +330,18 @@ public final class MetaStudioSimulation: SimulatedAPI {
                 if known { state.counters.acceptedToken += 1 } else { state.counters.rejectedToken += 1 }
                 return known
             }
-            return known ? nil : Self.error(
-                401, "APIG.0301", "Incorrect IAM authentication information: decrypt token fail", requestID: requestID)
+            return known
+                ? nil
+                : Self.error(
+                    401, "APIG.0301", "Incorrect IAM authentication information: decrypt token fail",
+                    requestID: requestID)
         }
-        guard let authorization = request.header("Authorization"), let parsed = Self.parseAuthorization(authorization) else {
+        guard let authorization = request.header("Authorization"), let parsed = Self.parseAuthorization(authorization)
+        else {
             state.withLock { $0.counters.rejectedMissingAuthentication += 1 }
             return Self.error(
-                401, "APIG.0301", "Incorrect IAM authentication information: Authorization header or X-Auth-Token missing",
+                401, "APIG.0301",
+                "Incorrect IAM authentication information: Authorization header or X-Auth-Token missing",
                 requestID: requestID)
         }
         state.withLock { state in
@@ -344,17 +354,20 @@ public final class MetaStudioSimulation: SimulatedAPI {
             state.withLock { $0.counters.rejectedUnknownKey += 1 }
             // The real gateway names the AK it did not find.
             return Self.error(
-                401, "APIG.0301", "Incorrect IAM authentication information: Get secretKey failed,ak:\(parsed.accessKey),err:ak not exist",
+                401, "APIG.0301",
+                "Incorrect IAM authentication information: Get secretKey failed,ak:\(parsed.accessKey),err:ak not exist",
                 requestID: requestID)
         }
         if let lockedUntil = key.lockedUntil, lockedUntil > now {
             state.withLock { $0.counters.rejectedLocked += 1 }
             return Self.error(
-                401, "APIG.0301", "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.",
+                401, "APIG.0301",
+                "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.",
                 requestID: requestID)
         }
         let sdkDate = request.header("X-Sdk-Date") ?? ""
-        guard let signedAt = Self.parseSDKDate(sdkDate), abs(signedAt.timeIntervalSince(now)) <= Self.clockSkewWindow else {
+        guard let signedAt = Self.parseSDKDate(sdkDate), abs(signedAt.timeIntervalSince(now)) <= Self.clockSkewWindow
+        else {
             recordFailure(accessKey: parsed.accessKey, now: now) { $0.rejectedClockSkew += 1 }
             return Self.error(
                 401, "APIGW.0303",
@@ -375,14 +388,16 @@ public final class MetaStudioSimulation: SimulatedAPI {
         var verified = false
         if complete, projectHeader == projectID {
             let expected = HuaweiSigner(accessKey: parsed.accessKey, secretKey: key.secret).sign(
-                method: request.method, host: request.header("Host") ?? "", path: request.path, query: request.queryItems,
+                method: request.method, host: request.header("Host") ?? "", path: request.path,
+                query: request.queryItems,
                 headers: headers, body: request.body, sdkDate: sdkDate)
             verified = expected.signedHeaders == parsed.signedHeaders && expected.signature == parsed.signature
         }
         guard verified else {
             recordFailure(accessKey: parsed.accessKey, now: now) { $0.rejectedSignature += 1 }
             return Self.error(
-                401, "APIG.0301", "Incorrect IAM authentication information: verify aksk signature fail", requestID: requestID)
+                401, "APIG.0301", "Incorrect IAM authentication information: verify aksk signature fail",
+                requestID: requestID)
         }
         state.withLock { state in
             state.keys[parsed.accessKey]?.consecutiveFailures = 0
@@ -413,7 +428,8 @@ public final class MetaStudioSimulation: SimulatedAPI {
             let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
         }
-        guard let accessKey = fields["Access"], let signedHeaders = fields["SignedHeaders"], let signature = fields["Signature"]
+        guard let accessKey = fields["Access"], let signedHeaders = fields["SignedHeaders"],
+            let signature = fields["Signature"]
         else { return nil }
         return (accessKey, signedHeaders, signature)
     }
@@ -423,15 +439,18 @@ public final class MetaStudioSimulation: SimulatedAPI {
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int? { Int(String(decoding: bytes[range], as: UTF8.self)) }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
-              let minute = number(11..<13), let second = number(13..<15)
+            let minute = number(11..<13), let second = number(13..<15)
         else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        return calendar.date(
+            from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
     }
 
     static func json(_ platform: Platform, now: Date) -> [String: Any] {
-        var object: [String: Any] = ["platform_id": platform.id, "name": platform.name, "access_type": platform.accessType]
+        var object: [String: Any] = [
+            "platform_id": platform.id, "name": platform.name, "access_type": platform.accessType,
+        ]
         if let state = platform.state {
             var info: [String: Any] = ["authorize_state": state]
             if let expiresIn = platform.expiresIn {
@@ -479,7 +498,8 @@ public final class MetaStudioSimulation: SimulatedAPI {
         let parts = calendar.dateComponents(
             [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0,
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1,
+            parts.hour ?? 0,
             parts.minute ?? 0, parts.second ?? 0)
     }
 

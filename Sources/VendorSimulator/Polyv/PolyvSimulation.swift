@@ -108,7 +108,7 @@ public final class PolyvSimulation: SimulatedAPI {
         }
         let nowMilliseconds = Int64(clock().timeIntervalSince1970 * 1_000)
         guard let timestampText = request.query("timestamp"), timestampText.count == 13,
-              let timestamp = Int64(timestampText), abs(nowMilliseconds - timestamp) <= 180_000
+            let timestamp = Int64(timestampText), abs(nowMilliseconds - timestamp) <= 180_000
         else {
             state.withLock { $0.counters.rejectedTimestamp += 1 }
             return Self.error(400, code: 20003, desc: "invalid timestamp.", requestID: requestID)
@@ -124,7 +124,9 @@ public final class PolyvSimulation: SimulatedAPI {
         }
         state.withLock { $0.counters.accepted += 1 }
         let channels = account.channels.map { "\"\($0)\"" }.joined(separator: ",")
-        return .json(200, """
+        return .json(
+            200,
+            """
             {"code":200,"status":"success","requestId":"\(requestID)","data":{"mrLiveConcurrency":\(account.total),\
             "usedCount":\(account.used),"residualConcurrency":\(account.total - account.used),"channelIds":[\(channels)]},\
             "success":true}
@@ -132,7 +134,9 @@ public final class PolyvSimulation: SimulatedAPI {
     }
 
     static func error(_ status: Int, code: Int, desc: String, requestID: String) -> SimulatedResponse {
-        .json(status, """
+        .json(
+            status,
+            """
             {"code":\(status),"status":"error","requestId":"\(requestID)","error":{"code":\(code),"desc":"\(desc)"},"success":false}
             """)
     }

@@ -100,13 +100,17 @@ public final class NotificationReceiver: SimulatedAPI {
             state.refusals -= 1
             return true
         }
-        let (answer, refusal) = refuse
-            ? (SimulatedResponse.json(400, "{\"error\":\"invalid payload\"}"), "payload (scripted)") : self.answer(kind, request)
+        let (answer, refusal) =
+            refuse
+            ? (SimulatedResponse.json(400, "{\"error\":\"invalid payload\"}"), "payload (scripted)")
+            : self.answer(kind, request)
         let fault = faults.next()
         let body = String(decoding: request.body, as: UTF8.self)
         if fault == nil {
             state.withLock {
-                $0.received.append(Received(kind: kind, query: request.rawQuery, body: body, accepted: refusal == nil, refusal: refusal))
+                $0.received.append(
+                    Received(
+                        kind: kind, query: request.rawQuery, body: body, accepted: refusal == nil, refusal: refusal))
             }
         }
         return fault?.response(normal: answer) ?? answer
@@ -117,19 +121,29 @@ public final class NotificationReceiver: SimulatedAPI {
         let object = try? JSONSerialization.jsonObject(with: Data(request.body))
         switch kind {
         case .webhook:
-            guard let payload = object as? [String: Any], payload["version"] as? String == "4", payload["alerts"] is [Any] else {
+            guard let payload = object as? [String: Any], payload["version"] as? String == "4",
+                payload["alerts"] is [Any]
+            else {
                 return (.reply(status: 400, headers: [], body: Array("bad payload".utf8)), "payload")
             }
             return (.reply(status: 200, headers: [], body: []), nil)
         case .alertmanager:
-            guard request.path == "/hooks/alertmanager/api/v2/alerts" else { return (.json(404, "{\"error\":\"not found\"}"), "path") }
-            guard let alerts = object as? [[String: Any]], alerts.allSatisfy({ $0["labels"] is [String: String] }) else {
+            guard request.path == "/hooks/alertmanager/api/v2/alerts" else {
+                return (.json(404, "{\"error\":\"not found\"}"), "path")
+            }
+            guard let alerts = object as? [[String: Any]], alerts.allSatisfy({ $0["labels"] is [String: String] })
+            else {
                 return (.json(400, "{\"code\":400,\"message\":\"invalid alerts\"}"), "payload")
             }
             return (.reply(status: 200, headers: [], body: []), nil)
         case .wecom:
             guard request.query("key") == token else {
-                return (.json(200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: [1800000000_1], from ip: 127.0.0.1\"}"), "key")
+                return (
+                    .json(
+                        200,
+                        "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: [1800000000_1], from ip: 127.0.0.1\"}"
+                    ), "key"
+                )
             }
             guard let payload = object as? [String: Any], payload["msgtype"] != nil else {
                 return (.json(200, "{\"errcode\":40008,\"errmsg\":\"invalid message type\"}"), "payload")
@@ -141,10 +155,16 @@ public final class NotificationReceiver: SimulatedAPI {
             }
             if let secret = dingTalkSecret {
                 guard let timestampText = request.query("timestamp"), let timestamp = Int64(timestampText),
-                      abs(Double(timestamp) / 1_000 - clock().timeIntervalSince1970) <= 3_600,
-                      let sign = request.query("sign"), sign == Self.dingTalkSign(timestamp: timestampText, secret: secret)
+                    abs(Double(timestamp) / 1_000 - clock().timeIntervalSince1970) <= 3_600,
+                    let sign = request.query("sign"),
+                    sign == Self.dingTalkSign(timestamp: timestampText, secret: secret)
                 else {
-                    return (.json(200, "{\"errcode\":310000,\"errmsg\":\"sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]\"}"), "sign")
+                    return (
+                        .json(
+                            200,
+                            "{\"errcode\":310000,\"errmsg\":\"sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]\"}"
+                        ), "sign"
+                    )
                 }
             } else if request.query("sign") != nil {
                 return (.json(200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}"), "sign")
@@ -155,29 +175,50 @@ public final class NotificationReceiver: SimulatedAPI {
             return (.json(200, "{\"errcode\":0,\"errmsg\":\"ok\"}"), nil)
         case .feishu:
             guard request.path.hasSuffix("/hook/\(token)") else {
-                return (.json(200, "{\"code\":19001,\"msg\":\"param invalid: incoming webhook access token invalid\",\"data\":{}}"), "token")
+                return (
+                    .json(
+                        200,
+                        "{\"code\":19001,\"msg\":\"param invalid: incoming webhook access token invalid\",\"data\":{}}"),
+                    "token"
+                )
             }
             guard let payload = object as? [String: Any] else {
                 return (.json(400, "{\"code\":9499,\"msg\":\"Bad Request\",\"data\":{}}"), "payload")
             }
             if let secret = feishuSecret {
                 guard let timestampText = payload["timestamp"] as? String, let timestamp = Int64(timestampText),
-                      abs(Double(timestamp) - clock().timeIntervalSince1970) <= 3_600,
-                      let sign = payload["sign"] as? String, sign == Self.feishuSign(timestamp: timestampText, secret: secret)
+                    abs(Double(timestamp) - clock().timeIntervalSince1970) <= 3_600,
+                    let sign = payload["sign"] as? String,
+                    sign == Self.feishuSign(timestamp: timestampText, secret: secret)
                 else {
-                    return (.json(200, "{\"code\":19021,\"msg\":\"sign match fail or timestamp is not within one hour from current time\",\"data\":{}}"), "sign")
+                    return (
+                        .json(
+                            200,
+                            "{\"code\":19021,\"msg\":\"sign match fail or timestamp is not within one hour from current time\",\"data\":{}}"
+                        ), "sign"
+                    )
                 }
             }
             guard payload["msg_type"] != nil else {
                 return (.json(200, "{\"code\":19002,\"msg\":\"params error, msg_type need\",\"data\":{}}"), "payload")
             }
-            return (.json(200, "{\"StatusCode\":0,\"StatusMessage\":\"success\",\"code\":0,\"data\":{},\"msg\":\"success\"}"), nil)
+            return (
+                .json(
+                    200, "{\"StatusCode\":0,\"StatusMessage\":\"success\",\"code\":0,\"data\":{},\"msg\":\"success\"}"),
+                nil
+            )
         case .slack:
             guard request.path == "/hooks/slack/services/\(token)" else {
-                return (.reply(status: 403, headers: [("Content-Type", "text/html")], body: Array("invalid_token".utf8)), "token")
+                return (
+                    .reply(status: 403, headers: [("Content-Type", "text/html")], body: Array("invalid_token".utf8)),
+                    "token"
+                )
             }
             guard let payload = object as? [String: Any], payload["text"] is String else {
-                return (.reply(status: 400, headers: [("Content-Type", "text/html")], body: Array("invalid_payload".utf8)), "payload")
+                return (
+                    .reply(status: 400, headers: [("Content-Type", "text/html")], body: Array("invalid_payload".utf8)),
+                    "payload"
+                )
             }
             return (.reply(status: 200, headers: [("Content-Type", "text/html")], body: Array("ok".utf8)), nil)
         }
@@ -192,7 +233,8 @@ public final class NotificationReceiver: SimulatedAPI {
 
     /// Feishu: Base64(HMAC-SHA256(key: timestamp + "\n" + secret, message: empty)).
     public static func feishuSign(timestamp: String, secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: [UInt8](), using: SymmetricKey(data: Array("\(timestamp)\n\(secret)".utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: [UInt8](), using: SymmetricKey(data: Array("\(timestamp)\n\(secret)".utf8)))
         return Data(mac).base64EncodedString()
     }
 }

@@ -255,8 +255,8 @@ public final class TencentChatSimulation: SimulatedAPI {
             return Self.error(70020, "SDKAppID not found", requestID: requestID)
         }
         guard request.query("contenttype") == "json",
-              let randomText = request.query("random"), UInt32(randomText) != nil,
-              let identifier = request.query("identifier"), !identifier.isEmpty
+            let randomText = request.query("random"), UInt32(randomText) != nil,
+            let identifier = request.query("identifier"), !identifier.isEmpty
         else {
             state.counters.rejectedOther += 1
             return Self.error(60002, "identifier, random and contenttype=json are required", requestID: requestID)
@@ -264,7 +264,8 @@ public final class TencentChatSimulation: SimulatedAPI {
         let userSig = request.query("usersig") ?? ""
         let now = Int64(clock().timeIntervalSince1970.rounded(.down))
         do {
-            let decoded = try TencentUserSig.verify(userSig: userSig, secretKey: application.secretKey, sdkAppID: sdkAppID, now: now)
+            let decoded = try TencentUserSig.verify(
+                userSig: userSig, secretKey: application.secretKey, sdkAppID: sdkAppID, now: now)
             guard decoded.identifier == identifier else {
                 state.counters.rejectedUserSig += 1
                 return Self.error(70013, "identifier does not match the UserSig", requestID: requestID)
@@ -293,7 +294,8 @@ public final class TencentChatSimulation: SimulatedAPI {
         let count = (body["Count"] as? Int) ?? 20
         guard let next = body["Next"] as? String, (1...20).contains(count) else {
             state.counters.rejectedOther += 1
-            return Self.error(100002, "invalid parameter: Next must be a string and Count 1 to 20", requestID: requestID)
+            return Self.error(
+                100002, "invalid parameter: Next must be a string and Count 1 to 20", requestID: requestID)
         }
         let cursor: Cursor
         if next.isEmpty {
@@ -326,7 +328,8 @@ public final class TencentChatSimulation: SimulatedAPI {
             start = Self.position(after: cursor, in: state)
         }
         let served = Array(state.order[start..<min(state.order.count, start + count)])
-        var json = "{\"ActionStatus\":\"OK\",\"ErrorInfo\":\"\",\"ErrorCode\":0,\"RequestId\":\"\(requestID)\",\"Response\":{\"Next\":"
+        var json =
+            "{\"ActionStatus\":\"OK\",\"ErrorInfo\":\"\",\"ErrorCode\":0,\"RequestId\":\"\(requestID)\",\"Response\":{\"Next\":"
         var roomsJSON: [String] = []
         roomsJSON.reserveCapacity(served.count)
         for index in served {
@@ -338,16 +341,20 @@ public final class TencentChatSimulation: SimulatedAPI {
         var next = ""
         if let last = served.last, !atEnd {
             next = Self.issueCursor(
-                Cursor(viewCount: state.rooms[last].viewCount, index: last, page: cursor.page + 1, wrapped: false), state: &state)
+                Cursor(viewCount: state.rooms[last].viewCount, index: last, page: cursor.page + 1, wrapped: false),
+                state: &state)
         } else {
             switch state.cursorBehaviour {
             case .normal:
                 break
             case .endless:
-                next = Self.issueCursor(Cursor(viewCount: .max, index: -1, page: cursor.page + 1, wrapped: true), state: &state)
-            case .repeating:
-                next = state.firstCursor ?? Self.issueCursor(
+                next = Self.issueCursor(
                     Cursor(viewCount: .max, index: -1, page: cursor.page + 1, wrapped: true), state: &state)
+            case .repeating:
+                next =
+                    state.firstCursor
+                    ?? Self.issueCursor(
+                        Cursor(viewCount: .max, index: -1, page: cursor.page + 1, wrapped: true), state: &state)
             }
         }
         if cursor.page == 1, state.firstCursor == nil, !next.isEmpty { state.firstCursor = next }
@@ -358,7 +365,8 @@ public final class TencentChatSimulation: SimulatedAPI {
             state.counters.completedCrawls += 1
         } else if let last = served.last, !atEnd {
             Self.moveRooms(
-                &state, behind: Cursor(viewCount: state.rooms[last].viewCount, index: last, page: 0, wrapped: false), pageSize: count)
+                &state, behind: Cursor(viewCount: state.rooms[last].viewCount, index: last, page: 0, wrapped: false),
+                pageSize: count)
         }
         return .json(200, json)
     }
@@ -380,8 +388,10 @@ public final class TencentChatSimulation: SimulatedAPI {
                 moved = true
             }
             if position < state.order.count {
-                let index = state.order[position + Int(nextRandom(&state.random) % UInt64(state.order.count - position))]
-                let raised = min(cursor.viewCount - 1, state.rooms[index].viewCount + Int64(1 + nextRandom(&state.random) % 500))
+                let index = state.order[
+                    position + Int(nextRandom(&state.random) % UInt64(state.order.count - position))]
+                let raised = min(
+                    cursor.viewCount - 1, state.rooms[index].viewCount + Int64(1 + nextRandom(&state.random) % 500))
                 if raised > state.rooms[index].viewCount {
                     state.rooms[index].viewCount = raised
                     moved = true
@@ -398,7 +408,9 @@ public final class TencentChatSimulation: SimulatedAPI {
         while low < high {
             let middle = (low + high) / 2
             let room = state.rooms[state.order[middle]]
-            let isAfter = room.viewCount < cursor.viewCount || (room.viewCount == cursor.viewCount && state.order[middle] > cursor.index)
+            let isAfter =
+                room.viewCount < cursor.viewCount
+                || (room.viewCount == cursor.viewCount && state.order[middle] > cursor.index)
             if isAfter { high = middle } else { low = middle + 1 }
         }
         return low
@@ -407,7 +419,8 @@ public final class TencentChatSimulation: SimulatedAPI {
     private static func sort(_ state: inout State) {
         let rooms = state.rooms
         state.order = Array(rooms.indices).sorted { left, right in
-            rooms[left].viewCount != rooms[right].viewCount ? rooms[left].viewCount > rooms[right].viewCount : left < right
+            rooms[left].viewCount != rooms[right].viewCount
+                ? rooms[left].viewCount > rooms[right].viewCount : left < right
         }
     }
 
@@ -440,10 +453,12 @@ public final class TencentChatSimulation: SimulatedAPI {
     }
 
     static func json(_ room: Room) -> String {
-        var text = "{\"RoomName\":\(jsonString(room.name)),\"RoomId\":\(jsonString(room.id)),\"Owner_Account\":\(jsonString(room.owner))"
+        var text =
+            "{\"RoomName\":\(jsonString(room.name)),\"RoomId\":\(jsonString(room.id)),\"Owner_Account\":\(jsonString(room.owner))"
         if let cover = room.cover { text += ",\"CoverURL\":\(jsonString(cover))" }
         text += ",\"Category\":[" + room.categories.map(String.init).joined(separator: ",") + "]"
-        text += ",\"CreateTime\":\(room.createTime),\"ActivityStatus\":\(room.activityStatus),\"ViewCount\":\(room.viewCount)}"
+        text +=
+            ",\"CreateTime\":\(room.createTime),\"ActivityStatus\":\(room.activityStatus),\"ViewCount\":\(room.viewCount)}"
         return text
     }
 
@@ -462,7 +477,9 @@ public final class TencentChatSimulation: SimulatedAPI {
         return violation
     }
 
-    private static func errorAnswer(_ fault: Fault, request: SimulatedRequest, state: inout State, requestID: String) -> SimulatedResponse {
+    private static func errorAnswer(_ fault: Fault, request: SimulatedRequest, state: inout State, requestID: String)
+        -> SimulatedResponse
+    {
         state.counters.injectedErrors += 1
         switch fault {
         case .error(let code, let info):
@@ -485,7 +502,10 @@ public final class TencentChatSimulation: SimulatedAPI {
     }
 
     static func error(_ code: Int, _ info: String, requestID: String, status: Int = 200) -> SimulatedResponse {
-        .json(status, "{\"ActionStatus\":\"FAIL\",\"ErrorInfo\":\(jsonString(info)),\"ErrorCode\":\(code),\"RequestId\":\"\(requestID)\"}")
+        .json(
+            status,
+            "{\"ActionStatus\":\"FAIL\",\"ErrorInfo\":\(jsonString(info)),\"ErrorCode\":\(code),\"RequestId\":\"\(requestID)\"}"
+        )
     }
 
     static func requestID(serial: Int) -> String {

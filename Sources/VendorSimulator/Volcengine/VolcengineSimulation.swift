@@ -121,11 +121,14 @@ public final class VolcengineSimulation: SimulatedAPI {
     }
 
     /// Adds (or replaces) an activity with `restrictions` and a host link whose temporary URL expires in `linkExpiresIn` seconds.
-    public func addActivity(_ activityID: Int64, restrictions: [Restriction] = [.sample()], linkExpiresIn: Double = 86_400) {
+    public func addActivity(
+        _ activityID: Int64, restrictions: [Restriction] = [.sample()], linkExpiresIn: Double = 86_400
+    ) {
         let expireTime = Int64(clock().timeIntervalSince1970 + linkExpiresIn)
         let activity = Activity(
             restrictions: restrictions, mainButtonTitle: "Company login", subButtonTitle: "Partner login",
-            hostLink: HostLink(url: Self.linkURL(), temporaryURL: Self.linkURL(temporary: true), expireTime: expireTime),
+            hostLink: HostLink(
+                url: Self.linkURL(), temporaryURL: Self.linkURL(temporary: true), expireTime: expireTime),
             guestLinks: [:])
         state.withLock { $0.activities[activityID] = activity }
     }
@@ -139,7 +142,8 @@ public final class VolcengineSimulation: SimulatedAPI {
     public func updateRestriction(activityID: Int64, type: Int, _ change: (inout Restriction) -> Void) {
         state.withLock { state in
             guard var activity = state.activities[activityID],
-                  let index = activity.restrictions.firstIndex(where: { $0.type == type }) else { return }
+                let index = activity.restrictions.firstIndex(where: { $0.type == type })
+            else { return }
             change(&activity.restrictions[index])
             state.activities[activityID] = activity
         }
@@ -250,11 +254,14 @@ public final class VolcengineSimulation: SimulatedAPI {
         }
         guard let spec = Self.actions[action], request.query("Version") == spec.version else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(404, codeN: 100008, code: "InvalidActionOrVersion", message: "Could not find operation \(action) for version \(request.query("Version") ?? "").")
+            return reply.error(
+                404, codeN: 100008, code: "InvalidActionOrVersion",
+                message: "Could not find operation \(action) for version \(request.query("Version") ?? "").")
         }
         guard request.method == spec.method else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(405, codeN: 100008, code: "InvalidActionOrVersion", message: "\(action) is \(spec.method) only.")
+            return reply.error(
+                405, codeN: 100008, code: "InvalidActionOrVersion", message: "\(action) is \(spec.method) only.")
         }
         if let limited = throttle(accessKey: accessKey, action: action, spec: spec, reply: reply) { return limited }
         switch action {
@@ -265,36 +272,60 @@ public final class VolcengineSimulation: SimulatedAPI {
 
     /// The signature check; success carries the access key.
     private func verify(_ request: SimulatedRequest, reply: Reply) -> Result<String, ResponseError> {
-        guard let authorization = request.header("Authorization"), authorization.hasPrefix(VolcengineSigner.algorithm + " ") else {
+        guard let authorization = request.header("Authorization"),
+            authorization.hasPrefix(VolcengineSigner.algorithm + " ")
+        else {
             state.withLock { $0.counters.rejectedSignature += 1 }
-            return .failure(ResponseError(reply.error(401, codeN: 100003, code: "MissingAuthenticationToken", message: "The request does not carry an Authorization header.")))
+            return .failure(
+                ResponseError(
+                    reply.error(
+                        401, codeN: 100003, code: "MissingAuthenticationToken",
+                        message: "The request does not carry an Authorization header.")))
         }
         var fields: [String: String] = [:]
         for part in authorization.dropFirst(VolcengineSigner.algorithm.count + 1).split(separator: ",") {
             let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
         }
-        guard let credential = fields["Credential"], let signedHeaders = fields["SignedHeaders"], let signature = fields["Signature"] else {
+        guard let credential = fields["Credential"], let signedHeaders = fields["SignedHeaders"],
+            let signature = fields["Signature"]
+        else {
             state.withLock { $0.counters.rejectedSignature += 1 }
-            return .failure(ResponseError(reply.error(401, codeN: 100005, code: "MissingSignature", message: "The Authorization header is incomplete.")))
+            return .failure(
+                ResponseError(
+                    reply.error(
+                        401, codeN: 100005, code: "MissingSignature", message: "The Authorization header is incomplete."
+                    )))
         }
         guard let xDate = request.header("X-Date"), let date = Self.parseXDate(xDate) else {
             state.withLock { $0.counters.rejectedTimestamp += 1 }
-            return .failure(ResponseError(reply.error(400, codeN: 100004, code: "MissingRequestInfo", message: "X-Date is missing or malformed.")))
+            return .failure(
+                ResponseError(
+                    reply.error(
+                        400, codeN: 100004, code: "MissingRequestInfo", message: "X-Date is missing or malformed.")))
         }
         guard abs(date.timeIntervalSince(clock())) <= Self.allowedSkew else {
             state.withLock { $0.counters.rejectedTimestamp += 1 }
-            return .failure(ResponseError(reply.error(403, codeN: 100006, code: "InvalidTimestamp", message: "The request signature expired or is from the future.")))
+            return .failure(
+                ResponseError(
+                    reply.error(
+                        403, codeN: 100006, code: "InvalidTimestamp",
+                        message: "The request signature expired or is from the future.")))
         }
         let scope = credential.split(separator: "/").map(String.init)
         guard scope.count == 5, let secretKey = state.withLock({ $0.accounts[scope[0]] }) else {
             state.withLock { $0.counters.rejectedAccessKey += 1 }
-            return .failure(ResponseError(reply.error(401, codeN: 100009, code: "InvalidAccessKey", message: "The access key is not valid.")))
+            return .failure(
+                ResponseError(
+                    reply.error(401, codeN: 100009, code: "InvalidAccessKey", message: "The access key is not valid.")))
         }
-        let mismatch = ResponseError(reply.error(401, codeN: 100010, code: "SignatureDoesNotMatch", message: "The request signature does not conform to Volcengine standards."))
+        let mismatch = ResponseError(
+            reply.error(
+                401, codeN: 100010, code: "SignatureDoesNotMatch",
+                message: "The request signature does not conform to Volcengine standards."))
         let bodyHash = Self.hex(SHA256.hash(data: request.body))
         guard scope[1] == String(xDate.prefix(8)), scope[2] == region, scope[3] == "livesaas", scope[4] == "request",
-              request.header("X-Content-Sha256") == bodyHash
+            request.header("X-Content-Sha256") == bodyHash
         else {
             state.withLock { $0.counters.rejectedSignature += 1 }
             return .failure(mismatch)
@@ -305,10 +336,11 @@ public final class VolcengineSimulation: SimulatedAPI {
         let headers = request.headers.filter { named.contains($0.0.lowercased()) && !own.contains($0.0.lowercased()) }
         let signer = VolcengineSigner(accessKey: scope[0], secretKey: secretKey, region: region, service: "livesaas")
         let expected = signer.sign(
-            method: request.method, host: request.header("Host") ?? "", path: request.path.removingPercentEncoding ?? request.path,
+            method: request.method, host: request.header("Host") ?? "",
+            path: request.path.removingPercentEncoding ?? request.path,
             query: request.queryItems, headers: headers, body: request.body, xDate: xDate)
         guard named.contains("host"), named.contains("x-date"), expected.signedHeaders == signedHeaders,
-              expected.signature == signature
+            expected.signature == signature
         else {
             state.withLock { $0.counters.rejectedSignature += 1 }
             return .failure(mismatch)
@@ -321,7 +353,8 @@ public final class VolcengineSimulation: SimulatedAPI {
     /// `perWindow / window` per second of real time (so network jitter that
     /// bunches a few arrivals is tolerated, a sustained excess is not).
     private func throttle(
-        accessKey: String, action: String, spec: (version: String, method: String, perWindow: Int, window: Double), reply: Reply
+        accessKey: String, action: String, spec: (version: String, method: String, perWindow: Int, window: Double),
+        reply: Reply
     ) -> SimulatedResponse? {
         let now = Date()
         let limited: Bool = state.withLock { state in
@@ -329,7 +362,8 @@ public final class VolcengineSimulation: SimulatedAPI {
             let key = accessKey + "/" + action
             let capacity = Double(spec.perWindow)
             var bucket = state.buckets[key] ?? (tokens: capacity, updated: now)
-            bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * capacity / spec.window)
+            bucket.tokens = min(
+                capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * capacity / spec.window)
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 } else { state.counters.rejectedRateLimit += 1 }
@@ -337,18 +371,24 @@ public final class VolcengineSimulation: SimulatedAPI {
             return !allowed
         }
         guard limited else { return nil }
-        return reply.error(429, codeN: 100018, code: "FlowLimitExceeded", message: "Request was denied due to request throttling.")
+        return reply.error(
+            429, codeN: 100018, code: "FlowLimitExceeded", message: "Request was denied due to request throttling.")
     }
 
     private func restrictions(_ request: SimulatedRequest, reply: Reply) -> SimulatedResponse {
         let selection = Int(request.query("ViewingRestriction") ?? "0") ?? -1
-        guard let activityText = request.query("ActivityId"), let activityID = Int64(activityText), (0...2).contains(selection) else {
+        guard let activityText = request.query("ActivityId"), let activityID = Int64(activityText),
+            (0...2).contains(selection)
+        else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(400, codeN: 100002, code: "MissingParameter", message: "ActivityId and ViewingRestriction (0, 1 or 2) are required.")
+            return reply.error(
+                400, codeN: 100002, code: "MissingParameter",
+                message: "ActivityId and ViewingRestriction (0, 1 or 2) are required.")
         }
         guard let activity = state.withLock({ $0.activities[activityID] }) else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(400, codeN: 10001, code: "InvalidParameter.ActivityId", message: "The activity does not exist.")
+            return reply.error(
+                400, codeN: 10001, code: "InvalidParameter.ActivityId", message: "The activity does not exist.")
         }
         state.withLock { state in
             state.counters.accepted += 1
@@ -371,17 +411,20 @@ public final class VolcengineSimulation: SimulatedAPI {
 
     private func link(_ request: SimulatedRequest, reply: Reply) -> SimulatedResponse {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true,
-              let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any],
-              let activityID = Self.integer(body["ActivityId"])
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any],
+            let activityID = Self.integer(body["ActivityId"])
         else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(400, codeN: 100002, code: "MissingParameter", message: "A JSON body with ActivityId is required.")
+            return reply.error(
+                400, codeN: 100002, code: "MissingParameter", message: "A JSON body with ActivityId is required.")
         }
         let loginType = Self.integer(body["LoginType"]) ?? 0
         let userName = body["UserName"] as? String
         guard loginType == 0 || (loginType == 1 && userName.map { (1...15).contains($0.count) } == true) else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(400, codeN: 10001, code: "InvalidParameter.UserName", message: "LoginType 1 needs a UserName of 1 to 15 characters.")
+            return reply.error(
+                400, codeN: 10001, code: "InvalidParameter.UserName",
+                message: "LoginType 1 needs a UserName of 1 to 15 characters.")
         }
         let found: (HostLink, String?)? = state.withLock { state in
             guard var activity = state.activities[activityID] else { return nil }
@@ -397,7 +440,8 @@ public final class VolcengineSimulation: SimulatedAPI {
         }
         guard let (host, guest) = found else {
             state.withLock { $0.counters.rejectedRequest += 1 }
-            return reply.error(400, codeN: 10001, code: "InvalidParameter.ActivityId", message: "The activity does not exist.")
+            return reply.error(
+                400, codeN: 10001, code: "InvalidParameter.ActivityId", message: "The activity does not exist.")
         }
         if let guest {
             // TmpUrl is only for LoginType 0: a guest gets an empty one and no expiry.
@@ -458,7 +502,8 @@ public final class VolcengineSimulation: SimulatedAPI {
 
         func json(_ status: Int, _ object: [String: Any]) -> SimulatedResponse {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return .reply(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: Array(data))
+            return .reply(
+                status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: Array(data))
         }
     }
 }

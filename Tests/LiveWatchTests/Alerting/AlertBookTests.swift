@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// The alert book without SQLite: over `MemoryAlertStateStore`, the scenarios the SQLite-backed
@@ -54,17 +55,22 @@ import Testing
         let store = MemoryAlertStateStore()
         let book = AlertBook(repeatInterval: 3_600)
         let lines = try book.apply(
-            [(key, firing(.warning)), (key, firing(.critical)), (key, .clear(message: "ok", value: 3)), (key, firing(.warning))],
+            [
+                (key, firing(.warning)), (key, firing(.critical)), (key, .clear(message: "ok", value: 3)),
+                (key, firing(.warning)),
+            ],
             now: start, store: store)
-        #expect(lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" } == [
-            "firing/warning", "firing/critical", "resolved/critical", "firing/warning",
-        ])
+        #expect(
+            lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" } == [
+                "firing/warning", "firing/critical", "resolved/critical", "firing/warning",
+            ])
         #expect(store.episodes.count == 2)
     }
 
     @Test func aRuleWithForIsPendingUntilItHasHeldThatLong() throws {
         let store = MemoryAlertStateStore()
-        let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
+        let book = AlertBook(
+            repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
         func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
             try book.apply([(key, condition)], now: start + seconds, store: store)
         }
@@ -91,7 +97,8 @@ import Testing
 
     @Test func keepFiringForResolvesOnlyAfterTheConditionStayedClear() throws {
         let store = MemoryAlertStateStore()
-        let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
+        let book = AlertBook(
+            repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
         func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
             try book.apply([(key, condition)], now: start + seconds, store: store)
         }
@@ -115,12 +122,17 @@ import Testing
         let book = AlertBook(repeatInterval: 86_400)
         var states: [String] = []
         for (index, residual) in [0, 1, 0, 2, 1, 3, 2].enumerated() {
-            let condition = evaluator.condition(for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
+            let condition = evaluator.condition(
+                for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
             let lines = try book.apply([(key, condition)], now: start + Double(index * 60), store: store)
             states += lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
         }
         // 0 → critical; 1, 2 → warning (the same episode); 3 → resolved; 2 again → a new episode.
-        #expect(states == ["firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning", "firing/warning"])
+        #expect(
+            states == [
+                "firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning",
+                "firing/warning",
+            ])
         #expect(store.episodes.count == 2)
     }
 
@@ -130,7 +142,9 @@ import Testing
         let gone = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-1")
         let stays = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-2")
         let elsewhere = AlertKey(rule: .platformUnauthorized, monitor: "other", subject: "platform-1")
-        _ = try book.apply([(gone, firing()), (stays, firing()), (elsewhere, firing())], now: start, store: store, pruningPendingOf: "m")
+        _ = try book.apply(
+            [(gone, firing()), (stays, firing()), (elsewhere, firing())], now: start, store: store,
+            pruningPendingOf: "m")
         // A failed poll (no monitor given) keeps both.
         _ = try book.apply([], now: start + 60, store: store)
         #expect(store.pending.count == 3)
@@ -152,11 +166,12 @@ import Testing
             time: Date(timeIntervalSince1970: 1_795_311_000), state: .firing, severity: .critical,
             rule: .mrConcurrencyExhausted, monitor: "polyv-main", subject: "polyv-main",
             message: "Polyv MR concurrency exhausted: 0 of 5 left", value: 0, threshold: 0)
-        #expect(line.json == """
-            {"time":"2026-11-22T01:30:00Z","state":"firing","severity":"critical","rule":"mr_concurrency_exhausted",\
-            "monitor":"polyv-main","subject":"polyv-main","message":"Polyv MR concurrency exhausted: 0 of 5 left",\
-            "value":0,"threshold":0}
-            """)
+        #expect(
+            line.json == """
+                {"time":"2026-11-22T01:30:00Z","state":"firing","severity":"critical","rule":"mr_concurrency_exhausted",\
+                "monitor":"polyv-main","subject":"polyv-main","message":"Polyv MR concurrency exhausted: 0 of 5 left",\
+                "value":0,"threshold":0}
+                """)
     }
 
     @Test func quotesControlCharactersAndQuotes() {

@@ -2,9 +2,11 @@ import Foundation
 import SQLite
 import Synchronization
 import Testing
+
 @testable import LiveWatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The alert log when the disk fills up or will not flush: a real file, a real outbox in a real
@@ -88,7 +90,8 @@ import Glibc
             folder = try TemporaryFolder()
             store = try Store(path: folder.file("livewatch.db"))
             recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log"), calls: disk.calls), repeatInterval: 3_600,
+                store: store, alertLog: AlertLog(path: folder.file("alerts.log"), calls: disk.calls),
+                repeatInterval: 3_600,
                 failureThreshold: 3, logger: log.logger)
         }
 
@@ -182,8 +185,9 @@ import Glibc
         let logPath = harness.alertLogPath
         harness.disk.onSync {
             // A second connection sees what is committed: the rows, not yet deleted.
-            let rows = (try? Database(path: databasePath, options: .init(readOnly: true))
-                .scalarInt64("SELECT count(*) FROM alert_log_outbox")) ?? -1
+            let rows =
+                (try? Database(path: databasePath, options: .init(readOnly: true))
+                    .scalarInt64("SELECT count(*) FROM alert_log_outbox")) ?? -1
             let file = String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
             seen.withLock { $0.append((rows, file)) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// The pure transition, branch by branch: (state, condition, settings, repeat interval, now) →
@@ -18,20 +19,26 @@ import Testing
         _ state: AlertState, _ condition: AlertCondition, settings: AlertRuleSettings = AlertRuleSettings(),
         repeatInterval: Double = 3_600, now: Date = at(now)
     ) -> AlertTransition {
-        AlertTransition(from: state, key: key, condition: condition, settings: settings, repeatInterval: repeatInterval, now: now)
+        AlertTransition(
+            from: state, key: key, condition: condition, settings: settings, repeatInterval: repeatInterval, now: now)
     }
 
     static func open(
-        _ severity: Severity? = .critical, startedAt: Int64 = now - 600, lastWrittenAt: Int64 = now - 600, clearSince: Int64? = nil
+        _ severity: Severity? = .critical, startedAt: Int64 = now - 600, lastWrittenAt: Int64 = now - 600,
+        clearSince: Int64? = nil
     ) -> AlertState {
-        AlertState(episode: AlertState.Episode(
-            severity: severity, startedAt: startedAt, lastWrittenAt: lastWrittenAt, clearSince: clearSince))
+        AlertState(
+            episode: AlertState.Episode(
+                severity: severity, startedAt: startedAt, lastWrittenAt: lastWrittenAt, clearSince: clearSince))
     }
 
     // MARK: - Unknown
 
     @Test func anUnknownConditionChangesNothing() {
-        for state in [AlertState.quiet, Self.open(), AlertState(pending: AlertState.Pending(severity: .warning, since: Self.now - 5))] {
+        for state in [
+            AlertState.quiet, Self.open(),
+            AlertState(pending: AlertState.Pending(severity: .warning, since: Self.now - 5)),
+        ] {
             let result = Self.transition(state, .unknown)
             #expect(result.state == state)
             #expect(result.line == nil)
@@ -43,10 +50,15 @@ import Testing
 
     @Test func aQuietAlertWithoutForOpensAtOnce() {
         let result = Self.transition(.quiet, .firing(severity: .warning, message: "low", value: 2, threshold: 3))
-        #expect(result.line == AlertLine(
-            time: Self.at(Self.now), state: .firing, severity: .warning, rule: .mrConcurrencyExhausted, monitor: "p",
-            subject: "s", message: "low", value: 2, threshold: 3))
-        #expect(result.changes == [.opened(severity: .warning, startedAt: Self.now, value: 2, message: "low", threshold: 3)])
+        #expect(
+            result.line
+                == AlertLine(
+                    time: Self.at(Self.now), state: .firing, severity: .warning, rule: .mrConcurrencyExhausted,
+                    monitor: "p",
+                    subject: "s", message: "low", value: 2, threshold: 3))
+        #expect(
+            result.changes == [.opened(severity: .warning, startedAt: Self.now, value: 2, message: "low", threshold: 3)]
+        )
         #expect(result.state == Self.open(.warning, startedAt: Self.now, lastWrittenAt: Self.now))
     }
 
@@ -78,9 +90,11 @@ import Testing
         let fired = Self.transition(held, Self.firing(.critical), settings: AlertRuleSettings(pendingFor: 120))
         #expect(fired.line?.state == .firing)
         #expect(fired.line?.severity == .critical)
-        #expect(fired.changes == [
-            .pendingDropped, .opened(severity: .critical, startedAt: Self.now, value: 1, message: "m", threshold: 0),
-        ])
+        #expect(
+            fired.changes == [
+                .pendingDropped,
+                .opened(severity: .critical, startedAt: Self.now, value: 1, message: "m", threshold: 0),
+            ])
         #expect(fired.state == Self.open(.critical, startedAt: Self.now, lastWrittenAt: Self.now))
     }
 
@@ -89,7 +103,10 @@ import Testing
     @Test func anOpenAlertIsRefreshedSilentlyUntilItsSeverityChangesOrARepeatIsDue() {
         let quiet = Self.transition(Self.open(lastWrittenAt: Self.now - 3_599), Self.firing(value: 5))
         #expect(quiet.line == nil)
-        #expect(quiet.changes == [.stillFiring(severity: .critical, value: 5, message: "m", threshold: 0, lastWrittenAt: Self.now - 3_599)])
+        #expect(
+            quiet.changes == [
+                .stillFiring(severity: .critical, value: 5, message: "m", threshold: 0, lastWrittenAt: Self.now - 3_599)
+            ])
         #expect(quiet.state == Self.open(lastWrittenAt: Self.now - 3_599))
 
         let due = Self.transition(Self.open(lastWrittenAt: Self.now - 3_600), Self.firing())
@@ -99,7 +116,10 @@ import Testing
 
         let escalated = Self.transition(Self.open(.warning, lastWrittenAt: Self.now - 10), Self.firing(.critical))
         #expect(escalated.line?.severity == .critical)
-        #expect(escalated.changes == [.stillFiring(severity: .critical, value: 1, message: "m", threshold: 0, lastWrittenAt: Self.now)])
+        #expect(
+            escalated.changes == [
+                .stillFiring(severity: .critical, value: 1, message: "m", threshold: 0, lastWrittenAt: Self.now)
+            ])
 
         // A stored severity livewatch does not know counts as a change.
         let unknown = Self.transition(Self.open(nil, lastWrittenAt: Self.now - 10), Self.firing(.warning))
@@ -133,7 +153,8 @@ import Testing
         #expect(quiet.changes.isEmpty)
         #expect(quiet.line == nil)
         let pending = Self.transition(
-            AlertState(pending: AlertState.Pending(severity: .warning, since: Self.now - 30)), .clear(message: "ok", value: 3),
+            AlertState(pending: AlertState.Pending(severity: .warning, since: Self.now - 30)),
+            .clear(message: "ok", value: 3),
             settings: AlertRuleSettings(pendingFor: 120))
         #expect(pending.changes == [.pendingDropped])
         #expect(pending.state == .quiet)
@@ -141,10 +162,14 @@ import Testing
     }
 
     @Test func aClearConditionResolvesSayingHowLongItFired() {
-        let result = Self.transition(Self.open(.warning, startedAt: Self.now - 7), .clear(message: "available again", value: 4))
-        #expect(result.line == AlertLine(
-            time: Self.at(Self.now), state: .resolved, severity: .warning, rule: .mrConcurrencyExhausted, monitor: "p",
-            subject: "s", message: "available again (fired for 7s)", value: 4))
+        let result = Self.transition(
+            Self.open(.warning, startedAt: Self.now - 7), .clear(message: "available again", value: 4))
+        #expect(
+            result.line
+                == AlertLine(
+                    time: Self.at(Self.now), state: .resolved, severity: .warning, rule: .mrConcurrencyExhausted,
+                    monitor: "p",
+                    subject: "s", message: "available again (fired for 7s)", value: 4))
         #expect(result.changes == [.resolved(at: Self.now, value: 4, message: "available again (fired for 7s)")])
         #expect(result.state == .quiet)
 
@@ -156,18 +181,21 @@ import Testing
 
     @Test func underKeepFiringForItResolvesOnlyAfterStayingClearThatLong() {
         let settings = AlertRuleSettings(keepFiringFor: 300)
-        let first = Self.transition(Self.open(startedAt: Self.now - 60), .clear(message: "ok", value: 3), settings: settings)
+        let first = Self.transition(
+            Self.open(startedAt: Self.now - 60), .clear(message: "ok", value: 3), settings: settings)
         #expect(first.line == nil)
         #expect(first.changes == [.clearing(since: Self.now, value: 3)])
         #expect(first.state.episode?.clearSince == Self.now)
 
         let early = Self.transition(
-            Self.open(startedAt: Self.now - 360, clearSince: Self.now - 299), .clear(message: "ok", value: 3), settings: settings)
+            Self.open(startedAt: Self.now - 360, clearSince: Self.now - 299), .clear(message: "ok", value: 3),
+            settings: settings)
         #expect(early.line == nil)
         #expect(early.changes.isEmpty, "nothing is written while it waits, not even the value")
 
         let late = Self.transition(
-            Self.open(startedAt: Self.now - 480, clearSince: Self.now - 300), .clear(message: "ok", value: 4), settings: settings)
+            Self.open(startedAt: Self.now - 480, clearSince: Self.now - 300), .clear(message: "ok", value: 4),
+            settings: settings)
         #expect(late.line?.state == .resolved)
         #expect(late.line?.message == "ok (fired for 8m)")
         #expect(late.state == .quiet)

@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// Every duration and number key has a documented range that the loader enforces, and no value a user
@@ -91,10 +92,14 @@ import Testing
     @Test func theReferenceDocumentsEveryRangeTheLoaderEnforces() throws {
         let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/configuration.md")
-        let rows = try String(contentsOf: reference, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
+        let rows = try String(contentsOf: reference, encoding: .utf8).split(separator: "\n").filter {
+            $0.hasPrefix("| `")
+        }
         for entry in ConfigurationLimits.entries {
             let row = rows.first { $0.hasPrefix("| `\(entry.key)` |") }
-            #expect(row?.hasSuffix("| \(entry.range) |") == true, "docs/configuration.md: \(entry.key) should read \(entry.range)")
+            #expect(
+                row?.hasSuffix("| \(entry.range) |") == true,
+                "docs/configuration.md: \(entry.key) should read \(entry.range)")
         }
         #expect(Set(Self.placements.map(\.key)) == Set(ConfigurationLimits.entries.map(\.key)))
     }
@@ -148,7 +153,8 @@ import Testing
     static func durations(in configuration: Configuration) -> [Double] {
         let daemon = configuration.daemon
         var values = [
-            daemon.retention, daemon.pollsRetention, daemon.alertsRetention, daemon.rollupRetention, daemon.pruneInterval,
+            daemon.retention, daemon.pollsRetention, daemon.alertsRetention, daemon.rollupRetention,
+            daemon.pruneInterval,
             daemon.repeatInterval, daemon.maxBackoff, daemon.shutdownTimeout, configuration.defaults.interval,
             configuration.defaults.timeout,
         ]
@@ -195,7 +201,8 @@ import Testing
         defer { folder.remove() }
         let store = try Store(path: folder.file("bounds.db"))
         defer { store.close() }
-        let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(store: store, now: Date())
+        let summary = try await Retention(policy: RetentionPolicy(configuration.daemon)).prune(
+            store: store, now: Date())
         #expect(summary.totalDeleted == 0)
         let policy = BackoffPolicy(interval: 86_400, jitter: 0.5, maximumBackoff: configuration.daemon.maxBackoff)
         for failures in [0, 1, 30, 1_000, Int.max] {
@@ -261,9 +268,11 @@ import Testing
     }
 
     static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = ConfigurationBoundsTests.environment
+        _ executable: String, _ arguments: [String],
+        environment: [String: String] = ConfigurationBoundsTests.environment
     ) async throws -> (Process.TerminationReason, Int32) {
-        let run = try await runToEnd(executable, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { $1 })
+        let run = try await runToEnd(
+            executable, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { $1 })
         return (run.reason, run.status)
     }
 }

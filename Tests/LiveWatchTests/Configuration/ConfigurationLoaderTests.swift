@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct ConfigurationLoaderTests {
@@ -8,7 +9,8 @@ import Testing
         .appendingPathComponent("Fixtures/config")
     static let environment = [
         "TEST_POLYV_SECRET": "polyv-secret-for-tests", "TEST_TIM_KEY": "tim-key", "TEST_HUAWEI_AK": "hw-ak",
-        "TEST_HUAWEI_SK": "hw-sk", "TEST_HUAWEI_TOKEN": "hw-token", "TEST_VOLC_AK": "volc-ak", "TEST_VOLC_SK": "volc-sk",
+        "TEST_HUAWEI_SK": "hw-sk", "TEST_HUAWEI_TOKEN": "hw-token", "TEST_VOLC_AK": "volc-ak",
+        "TEST_VOLC_SK": "volc-sk",
     ]
 
     static var invalidFixtures: [String] {
@@ -34,9 +36,12 @@ import Testing
         #expect(polyv.poll.timeout == 10)
         #expect(polyv.residualWarning == 2)
         #expect(configuration.warnings.isEmpty)
-        #expect(configuration.monitors.map(\.vendor) == ["polyv", "tencent_chat", "metastudio", "metastudio", "volcengine"])
-        guard case .tencentChat(let tim) = configuration.monitors[1], case .metaStudio(let hw) = configuration.monitors[2],
-              case .metaStudio(let token) = configuration.monitors[3], case .volcengine(let volc) = configuration.monitors[4]
+        #expect(
+            configuration.monitors.map(\.vendor) == ["polyv", "tencent_chat", "metastudio", "metastudio", "volcengine"])
+        guard case .tencentChat(let tim) = configuration.monitors[1],
+            case .metaStudio(let hw) = configuration.monitors[2],
+            case .metaStudio(let token) = configuration.monitors[3],
+            case .volcengine(let volc) = configuration.monitors[4]
         else {
             Issue.record("unexpected monitor kinds")
             return
@@ -44,9 +49,16 @@ import Testing
         #expect(tim.sdkAppID == 1_400_000_000 && tim.pageSize == 20 && tim.rateLimit == 10)
         #expect(tim.endpoint.absoluteString == "https://adminapisgp.im.qcloud.com")
         #expect(hw.accessType == "MSS_STANDARD" && hw.expiryWarning == 7 * 86_400 && hw.expiryCritical == 86_400)
-        if case .accessKey(let ak, let sk) = hw.authentication { #expect([ak.reveal(), sk.reveal()] == ["hw-ak", "hw-sk"]) }
-        else { Issue.record("expected AK/SK") }
-        if case .token(let value) = token.authentication { #expect(value.reveal() == "hw-token") } else { Issue.record("expected token") }
+        if case .accessKey(let ak, let sk) = hw.authentication {
+            #expect([ak.reveal(), sk.reveal()] == ["hw-ak", "hw-sk"])
+        } else {
+            Issue.record("expected AK/SK")
+        }
+        if case .token(let value) = token.authentication {
+            #expect(value.reveal() == "hw-token")
+        } else {
+            Issue.record("expected token")
+        }
         #expect(token.timeZone.identifier == "Asia/Shanghai")
         #expect(volc.activityIDs == [175_980_616] && volc.liveClientLinks && volc.guestNames == ["嘉宾A"])
         #expect(volc.linkExpiryWarning == 7_200)
@@ -60,13 +72,15 @@ import Testing
         }
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("etc/livewatch.yaml")
-        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path]).load(path: example.path)
+        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path]).load(
+            path: example.path)
         #expect(Set(configuration.monitors.map(\.vendor)) == ["polyv", "tencent_chat", "metastudio", "volcengine"])
         #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
     }
 
     @Test func aRateLimitAboveTheCeilingIsAcceptedWithAWarning() throws {
-        let configuration = try ConfigurationLoader(environment: Self.environment).parse("""
+        let configuration = try ConfigurationLoader(environment: Self.environment).parse(
+            """
             tencent_chat:
               - name: t
                 sdk_app_id: 1400000000
@@ -74,9 +88,10 @@ import Testing
                 secret_key: { env: TEST_TIM_KEY }
                 rate_limit: 50
             """)
-        #expect(configuration.warnings.map(\.description) == [
-            "line 6: t: rate_limit: is above the API's documented ceiling of 10 requests per second"
-        ])
+        #expect(
+            configuration.warnings.map(\.description) == [
+                "line 6: t: rate_limit: is above the API's documented ceiling of 10 requests per second"
+            ])
     }
 
     @Test func thereIsAFixtureForEveryRejection() {
@@ -105,7 +120,8 @@ import Testing
     }
 
     @Test func aLiteralSecretIsAcceptedWithAWarning() throws {
-        let configuration = try ConfigurationLoader(environment: [:]).parse("""
+        let configuration = try ConfigurationLoader(environment: [:]).parse(
+            """
             polyv:
               - name: p
                 app_id: a
@@ -119,7 +135,8 @@ import Testing
     }
 
     @Test func plainHTTPToLoopbackIsNotWarnedAbout() throws {
-        let configuration = try ConfigurationLoader(environment: Self.environment).parse("""
+        let configuration = try ConfigurationLoader(environment: Self.environment).parse(
+            """
             polyv:
               - name: p
                 app_id: a
@@ -134,7 +151,8 @@ import Testing
         defer { folder.remove() }
         try Data("  from-a-file \n".utf8).write(to: URL(fileURLWithPath: folder.file("secret")))
         try Data("from-a-credential\n".utf8).write(to: URL(fileURLWithPath: folder.file("polyv")))
-        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path]).parse("""
+        let configuration = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": folder.path]).parse(
+            """
             polyv:
               - name: one
                 app_id: a
@@ -149,7 +167,8 @@ import Testing
 
     @Test func aMissingSecretFileIsAProblemThatNamesThePathOnly() {
         #expect(throws: ConfigurationError.self) {
-            try ConfigurationLoader(environment: [:]).parse("""
+            try ConfigurationLoader(environment: [:]).parse(
+                """
                 polyv:
                   - name: one
                     app_id: a
@@ -160,7 +179,8 @@ import Testing
 
     @Test func everyProblemIsListedNotJustTheFirst() {
         do {
-            _ = try ConfigurationLoader(environment: [:]).parse("""
+            _ = try ConfigurationLoader(environment: [:]).parse(
+                """
                 daemon:
                   failure_threshold: 0
                   repeat_interval: soon
@@ -175,7 +195,9 @@ import Testing
     }
 
     @Test func readsTheOutboxLimitWithinItsRange() throws {
-        #expect(try ConfigurationLoader(environment: [:]).parse("daemon:\n  database: /tmp/x.db\n").daemon.outboxLimit == 10_000)
+        #expect(
+            try ConfigurationLoader(environment: [:]).parse("daemon:\n  database: /tmp/x.db\n").daemon.outboxLimit
+                == 10_000)
         let set = try ConfigurationLoader(environment: [:]).parse("daemon:\n  outbox_limit: 500\n")
         #expect(set.daemon.outboxLimit == 500)
         #expect(AlertPolicy(configuration: set).outboxLimit == 500)
@@ -184,7 +206,8 @@ import Testing
                 _ = try ConfigurationLoader(environment: [:]).parse("daemon:\n  outbox_limit: \(value)\n")
                 Issue.record("accepted outbox_limit \(value)")
             } catch {
-                let expected = got.map { "line 2: daemon.outbox_limit: must be between 100 and 1000000 (got \($0))" }
+                let expected =
+                    got.map { "line 2: daemon.outbox_limit: must be between 100 and 1000000 (got \($0))" }
                     ?? "line 2: daemon.outbox_limit: must be a whole number (got \"lots\")"
                 #expect(error.problems.map(\.description) == [expected])
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// Secrets are trimmed of surrounding white space wherever they come from, and a secret that still
@@ -41,7 +42,8 @@ import Testing
             .write(to: URL(fileURLWithPath: folder.file("huawei-token")))
         let loader = ConfigurationLoader(environment: ["VOLC_AK": "AKLT-volc\r", "VOLC_SK": "volc-sk\r\n"])
         do {
-            _ = try loader.parse("""
+            _ = try loader.parse(
+                """
                 metastudio:
                   - name: hw
                     project_id: 0123456789abcdef0123456789abcdef

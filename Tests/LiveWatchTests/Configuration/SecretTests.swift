@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LiveWatch
 
 /// What may be stored of a secret: INTERFACES section 4's fingerprint.

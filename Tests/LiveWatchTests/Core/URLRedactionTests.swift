@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LiveWatch
 
 /// Credentials in URL text never reach a message: user-info and query values are redacted.
@@ -18,9 +19,12 @@ import Testing
     }
 
     @Test func anEndpointWithCredentialsIsRejectedWithoutEchoingThem() throws {
-        for endpoint in ["https://admin:hunter2-pass@api.polyv.net", "https://api.polyv.net/?access_token=tok-9f8e7d6c"] {
+        for endpoint in [
+            "https://admin:hunter2-pass@api.polyv.net", "https://api.polyv.net/?access_token=tok-9f8e7d6c",
+        ] {
             do {
-                _ = try ConfigurationLoader(environment: ["S": "polyv-secret"]).parse("""
+                _ = try ConfigurationLoader(environment: ["S": "polyv-secret"]).parse(
+                    """
                     polyv:
                       - name: p
                         app_id: a
@@ -31,7 +35,9 @@ import Testing
             } catch {
                 let text = error.description
                 #expect(text.contains("endpoint: must be an http:// or https:// base URL"), "\(text)")
-                #expect(!text.contains("hunter2-pass") && !text.contains("admin:") && !text.contains("tok-9f8e7d6c"), "\(text)")
+                #expect(
+                    !text.contains("hunter2-pass") && !text.contains("admin:") && !text.contains("tok-9f8e7d6c"),
+                    "\(text)")
             }
         }
     }
@@ -40,6 +46,9 @@ import Testing
         let old = [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://cb.example/hook?sign=old-secret-1")]
         let new = [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://cb.example/hook?sign=new-secret-2")]
         let text = MetaStudioEvaluator.describeChange(from: old, to: new)
-        #expect(text == "LIVE_EVENT_CALLBACK https://cb.example/hook?sign=<redacted> → https://cb.example/hook?sign=<redacted>")
+        #expect(
+            text
+                == "LIVE_EVENT_CALLBACK https://cb.example/hook?sign=<redacted> → https://cb.example/hook?sign=<redacted>"
+        )
     }
 }

@@ -12,7 +12,9 @@ import Testing
         defer { folder.remove() }
         let lines = Mutex<[String]>([])
         let quiet = Logger(label: "demo-test") { _ in SwiftLogNoOpLogHandler() }
-        try await DemoScenario(seconds: 20, directory: folder.path, logger: quiet).run { line in lines.withLock { $0.append(line) } }
+        try await DemoScenario(seconds: 20, directory: folder.path, logger: quiet).run { line in
+            lines.withLock { $0.append(line) }
+        }
         let text = lines.withLock { $0.joined(separator: "\n") }
         for expected in [
             "\"state\":\"firing\",\"severity\":\"critical\",\"rule\":\"mr_concurrency_exhausted\"",

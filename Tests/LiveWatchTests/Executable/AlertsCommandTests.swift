@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// `livewatch alerts`, run as the built binary over a database holding hostile vendor text.

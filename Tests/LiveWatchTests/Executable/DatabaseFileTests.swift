@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The database file as the built `livewatch` meets it: a schema version it did not write, and the
 /// mode of the files it creates. Each run is a child process, so its umask is its own.
@@ -29,7 +30,8 @@ import VendorSimulator
         }
         let run = try await Self.run(command + ["--config", setup.configPath], umask: "077", in: setup.folder)
         let latest = Schema.migrator.latestVersion
-        let problem = version < 0
+        let problem =
+            version < 0
             ? "database schema version \(version) was not written by livewatch"
             : "database schema version \(version) is newer than this livewatch (\(latest)); upgrade livewatch"
         #expect(run.status == 1, "\(command): \(run.stderr)")
@@ -56,9 +58,12 @@ import VendorSimulator
         let deadline = Date().addingTimeInterval(30)
         var stored = false
         while Date() < deadline, daemon.isRunning, !stored {
-            let files = ["", "-wal", "-shm"].allSatisfy { FileManager.default.fileExists(atPath: setup.databasePath + $0) }
+            let files = ["", "-wal", "-shm"].allSatisfy {
+                FileManager.default.fileExists(atPath: setup.databasePath + $0)
+            }
             if files, let reader = try? Database(path: setup.databasePath, options: .init(readOnly: true)),
-               (try? reader.scalarInt64("SELECT count(*) FROM polls WHERE ok = 1")) ?? 0 > 0 {
+                (try? reader.scalarInt64("SELECT count(*) FROM polls WHERE ok = 1")) ?? 0 > 0
+            {
                 stored = true
             } else {
                 try await Task.sleep(nanoseconds: 50_000_000)
@@ -76,7 +81,9 @@ import VendorSimulator
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: setup.databasePath + suffix) {
             try FileManager.default.removeItem(atPath: setup.databasePath + suffix)
         }
-        #expect(FileManager.default.createFile(atPath: setup.databasePath, contents: nil, attributes: [.posixPermissions: 0o644]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: setup.databasePath, contents: nil, attributes: [.posixPermissions: 0o644]))
         let poll = try await Self.run(["poll", "--config", setup.configPath], umask: "022", in: setup.folder)
         #expect(poll.status == 0, "\(poll.stderr)")
         #expect(try Self.mode(setup.databasePath) == 0o644)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// `livewatch link`, run as the built binary against a simulator started here.
 @Suite struct LinkCommandTests {
@@ -18,21 +19,24 @@ import VendorSimulator
             let folder = try TemporaryFolder()
             let simulator = VendorSimulator()
             try await simulator.start()
-            simulator.volcengine.addAccount(accessKey: VolcengineFixture.accessKey, secretKey: VolcengineFixture.secretKey)
+            simulator.volcengine.addAccount(
+                accessKey: VolcengineFixture.accessKey, secretKey: VolcengineFixture.secretKey)
             simulator.volcengine.addActivity(LinkCommandTests.activity)
             let accessKeyPath = try folder.writeSecret("ak", VolcengineFixture.accessKey)
             let secretKeyPath = try folder.writeSecret("sk", secretKey)
-            let configPath = try folder.writeConfiguration("volcengine:\n" + (1...monitors).map { index in
-                """
-                  - name: volc-\(index)
-                    access_key: { file: \(accessKeyPath) }
-                    secret_key: { file: \(secretKeyPath) }
-                    endpoint: \(simulator.baseURL)
-                    activity_ids: [\(LinkCommandTests.activity)]
-                    live_client_links: true
+            let configPath = try folder.writeConfiguration(
+                "volcengine:\n"
+                    + (1...monitors).map { index in
+                        """
+                          - name: volc-\(index)
+                            access_key: { file: \(accessKeyPath) }
+                            secret_key: { file: \(secretKeyPath) }
+                            endpoint: \(simulator.baseURL)
+                            activity_ids: [\(LinkCommandTests.activity)]
+                            live_client_links: true
 
-                """
-            }.joined())
+                        """
+                    }.joined())
             return Setup(folder: folder, simulator: simulator, configPath: configPath)
         }
 
@@ -78,12 +82,22 @@ import VendorSimulator
     @Test func badArgumentsExitWith2AndPrintNothing() async throws {
         let setup = try await Setup.make(monitors: 2)
         let cases: [([String], String)] = [
-            (["--monitor", "volc-1", "--activity", String(Self.activity), "--guest", String(repeating: "客", count: 16)],
-             "error: --guest must be 1-15 characters (got 16)"),
+            (
+                [
+                    "--monitor", "volc-1", "--activity", String(Self.activity), "--guest",
+                    String(repeating: "客", count: 16),
+                ],
+                "error: --guest must be 1-15 characters (got 16)"
+            ),
             (["--activity", String(Self.activity)], "volcengine monitors: name one with --monitor"),
-            (["--monitor", "nope", "--activity", String(Self.activity)], "error: --monitor nope: no volcengine monitor of that name"),
-            (["--monitor", "volc-1", "--activity", String(Self.activity), "--guest", "A", "--temporary"],
-             "error: --temporary: only the host's link has a temporary form"),
+            (
+                ["--monitor", "nope", "--activity", String(Self.activity)],
+                "error: --monitor nope: no volcengine monitor of that name"
+            ),
+            (
+                ["--monitor", "volc-1", "--activity", String(Self.activity), "--guest", "A", "--temporary"],
+                "error: --temporary: only the host's link has a temporary form"
+            ),
         ]
         for (arguments, message) in cases {
             let run = try await setup.run(arguments)
@@ -101,7 +115,9 @@ import VendorSimulator
         let run = try await setup.run(["--activity", String(Self.activity)])
         #expect(run.status == 1)
         #expect(run.stdout.isEmpty)
-        #expect(run.stderr.hasPrefix("error: volc-1: authentication error 100010: GetDownloadLiveClient for activity \(Self.activity): "))
+        #expect(
+            run.stderr.hasPrefix(
+                "error: volc-1: authentication error 100010: GetDownloadLiveClient for activity \(Self.activity): "))
         #expect(run.stderr.split(separator: "\n").count == 1)
         #expect(!run.stderr.contains(wrongSecret))
         #expect(!run.stderr.contains(VolcengineFixture.accessKey))

@@ -2,10 +2,12 @@ import Foundation
 import SQLite
 import Synchronization
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built binary with its standard output or error closed under it.
@@ -50,7 +52,8 @@ import Glibc
         let executable = try livewatchExecutable()
         for arguments in [["report", "polls"], ["report", "rooms", "--format", "csv"], ["alerts"], ["check-config"]] {
             let process = try await Self.run(
-                [executable] + arguments + ["--config", setup.configPath], stdout: try Self.brokenPipe(), stderr: FileHandle.nullDevice)
+                [executable] + arguments + ["--config", setup.configPath], stdout: try Self.brokenPipe(),
+                stderr: FileHandle.nullDevice)
             #expect(process.terminationReason == .exit, "\(arguments): killed by signal \(process.terminationStatus)")
             #expect(process.terminationStatus == 0, "\(arguments)")
         }
@@ -83,13 +86,16 @@ import Glibc
         try stderr.fileHandleForReading.close()
 
         func polls() throws -> Int {
-            let database = try Database(path: setup.databasePath, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
+            let database = try Database(
+                path: setup.databasePath, options: .init(readOnly: true, busyTimeoutMilliseconds: 2_000))
             return Int(try database.scalarInt64("SELECT count(*) FROM polls") ?? 0)
         }
         let before = try polls()
         // Each poll logs a line into the broken pipe; three more polls stored means three lines survived.
         try await waitUntil(timeout: 30, every: 0.02) {
-            guard process.isRunning else { throw RequireError(message: "the daemon died: status \(process.terminationStatus)") }
+            guard process.isRunning else {
+                throw RequireError(message: "the daemon died: status \(process.terminationStatus)")
+            }
             return try polls() >= before + 3
         }
         process.terminate()

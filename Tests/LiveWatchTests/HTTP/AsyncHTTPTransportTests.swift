@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The production transport against a real loopback server: a header it may not send is refused by
 /// name before anything leaves, and no failure it reports carries a header value.
@@ -37,11 +38,17 @@ import VendorSimulator
 
     /// Errors whose descriptions quote request data are described by a fixed text only.
     @Test func describingALowerLevelErrorNeverQuotesIt() {
-        struct Quoting: Error, CustomStringConvertible { var description: String { "value: \(AsyncHTTPTransportTests.value)" } }
+        struct Quoting: Error, CustomStringConvertible {
+            var description: String { "value: \(AsyncHTTPTransportTests.value)" }
+        }
         #expect(AsyncHTTPTransport.describe(Quoting()) == "Quoting")
-        #expect(AsyncHTTPTransport.describe(HTTPClientError.invalidHeaderFieldValues([Self.value]))
-            == "Invalid header field values")
-        #expect(AsyncHTTPTransport.describe(IOError(errnoCode: ECONNREFUSED, reason: "connect")).contains("errno \(ECONNREFUSED)"))
-        #expect(AsyncHTTPTransport.describe(ChannelError.connectTimeout(.seconds(3))) == "channel error Connect timeout")
+        #expect(
+            AsyncHTTPTransport.describe(HTTPClientError.invalidHeaderFieldValues([Self.value]))
+                == "Invalid header field values")
+        #expect(
+            AsyncHTTPTransport.describe(IOError(errnoCode: ECONNREFUSED, reason: "connect")).contains(
+                "errno \(ECONNREFUSED)"))
+        #expect(
+            AsyncHTTPTransport.describe(ChannelError.connectTimeout(.seconds(3))) == "channel error Connect timeout")
     }
 }

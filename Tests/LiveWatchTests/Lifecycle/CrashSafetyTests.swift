@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 @Suite struct CrashSafetyTests {
     @Test func killingTheDaemonAtRandomMomentsNeverCorruptsOrHalfWritesASnapshot() async throws {
@@ -12,17 +13,19 @@ import VendorSimulator
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try await killRepeatedly(
-            in: folder, database: "crash.db", monitors: """
-            polyv:
-              - name: crash
-                app_id: crash-app
-                app_secret: { env: CRASH_SECRET }
-                endpoint: \(simulator.baseURL)
-            """, environment: ["CRASH_SECRET": "crash-secret-value"],
+            in: folder, database: "crash.db",
+            monitors: """
+                polyv:
+                  - name: crash
+                    app_id: crash-app
+                    app_secret: { env: CRASH_SECRET }
+                    endpoint: \(simulator.baseURL)
+                """, environment: ["CRASH_SECRET": "crash-secret-value"],
             before: { round in simulator.polyv.setUsed(appID: "crash-app", used: 100 + round) }
         ) { round in
             let database = try Database(path: folder.file("crash.db"), options: .init(readOnly: true))
-            #expect(try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
+            #expect(
+                try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
             // Every stored sample is whole: its channels are all there and its poll row says ok.
             let partial = try database.query(
                 """
@@ -47,25 +50,28 @@ import VendorSimulator
         let simulator = VendorSimulator()
         try await simulator.start()
         let rooms = 1_000
-        simulator.tencentChat.addApplication(sdkAppID: 1_400_000_123, secretKey: "crash-tim-key", administrator: "administrator")
+        simulator.tencentChat.addApplication(
+            sdkAppID: 1_400_000_123, secretKey: "crash-tim-key", administrator: "administrator")
         simulator.tencentChat.setRooms(count: rooms)
         simulator.tencentChat.setRateLimit(1_000)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try await killRepeatedly(
-            in: folder, database: "crawl.db", monitors: """
-            tencent_chat:
-              - name: crash-tim
-                sdk_app_id: 1400000123
-                identifier: administrator
-                secret_key: { env: CRASH_TIM_KEY }
-                endpoint: \(simulator.baseURL)
-                rate_limit: 300
-            """, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
+            in: folder, database: "crawl.db",
+            monitors: """
+                tencent_chat:
+                  - name: crash-tim
+                    sdk_app_id: 1400000123
+                    identifier: administrator
+                    secret_key: { env: CRASH_TIM_KEY }
+                    endpoint: \(simulator.baseURL)
+                    rate_limit: 300
+                """, environment: ["CRASH_TIM_KEY": "crash-tim-key"],
             lifetime: 300_000_000...3_000_000_000
         ) { round in
             let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
-            #expect(try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
+            #expect(
+                try database.query("PRAGMA integrity_check").first?.string("integrity_check") == "ok", "round \(round)")
             let partial = try database.query(
                 """
                 SELECT c.crawl, c.rooms, (SELECT count(*) FROM live_room_sample_data d WHERE d.crawl = c.crawl) AS stored
@@ -75,15 +81,18 @@ import VendorSimulator
                 """)
             #expect(partial.isEmpty, "round \(round): partial crawls \(partial.map { ($0[0], $0[1], $0[2]) })")
             let crawls = try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? -1
-            let rolledUp = try database.scalarInt64(
-                "SELECT coalesce(sum(crawls), 0) FROM room_activity_rollups WHERE period = 'hour'") ?? -2
+            let rolledUp =
+                try database.scalarInt64(
+                    "SELECT coalesce(sum(crawls), 0) FROM room_activity_rollups WHERE period = 'hour'") ?? -2
             #expect(rolledUp == crawls, "round \(round): \(crawls) crawls, \(rolledUp) in the hourly rollups")
             let orphans = try database.scalarInt64(
-                "SELECT count(*) FROM live_room_sample_data d WHERE NOT EXISTS (SELECT 1 FROM live_room_crawls c WHERE c.crawl = d.crawl)")
+                "SELECT count(*) FROM live_room_sample_data d WHERE NOT EXISTS (SELECT 1 FROM live_room_crawls c WHERE c.crawl = d.crawl)"
+            )
             #expect(orphans == 0, "round \(round)")
         }
         let database = try Database(path: folder.file("crawl.db"), options: .init(readOnly: true))
-        #expect(try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? 0 > 0, "no crawl completed in 20 runs")
+        #expect(
+            try database.scalarInt64("SELECT count(*) FROM live_room_crawls") ?? 0 > 0, "no crawl completed in 20 runs")
         #expect(simulator.tencentChat.counters.completedCrawls >= 5, "too few crawls to have been killed around")
         await simulator.shutdown()
     }
@@ -97,7 +106,9 @@ import VendorSimulator
         check: (Int) throws -> Void
     ) async throws {
         let executable = try livewatchExecutable()
-        let config = try folder.writeConfiguration(database: database, """
+        let config = try folder.writeConfiguration(
+            database: database,
+            """
             defaults:
               interval: 1s
               jitter: 0%

@@ -1,10 +1,12 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A datagram socket standing in for systemd's notify socket.
@@ -21,7 +23,9 @@ final class NotifySocket {
             for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else { throw RequireError(message: "bind failed") }
     }
@@ -67,7 +71,9 @@ final class ReloadableFile: Sendable {
 }
 
 @Suite struct DaemonReloadTests {
-    func yaml(folder: TemporaryFolder, endpoint: String, monitors: [String], interval: Int = 10, timeout: Int = 10) -> String {
+    func yaml(folder: TemporaryFolder, endpoint: String, monitors: [String], interval: Int = 10, timeout: Int = 10)
+        -> String
+    {
         var text = """
             daemon:
               database: \(folder.file("livewatch.db"))
@@ -142,7 +148,8 @@ final class ReloadableFile: Sendable {
             defer { folder.remove() }
             let file = ReloadableFile(path: folder.file("livewatch.yaml"))
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["keep", "drop"]))
-            let daemon = RunningDaemon(try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
+            let daemon = RunningDaemon(
+                try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
             let (clock, events, control) = (daemon.clock, daemon.events, daemon.control)
             try await events.wait { _ in Set(clock.pendingTimers.map(\.label)) == ["keep", "drop", "retention"] }
             clock.advance(by: 1)
@@ -170,7 +177,8 @@ final class ReloadableFile: Sendable {
             vendor.hold(path: path)
             let file = ReloadableFile(path: folder.file("livewatch.yaml"))
             try file.write(yaml(folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], timeout: 60))
-            let daemon = RunningDaemon(try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
+            let daemon = RunningDaemon(
+                try file.load(), transport: fixture.transport, reloadConfiguration: { try file.load() })
             let (clock, events, log, control) = (daemon.clock, daemon.events, daemon.log, daemon.control)
             func started(_ events: [SchedulerEvent]) -> Int {
                 events.filter { if case .pollStarted = $0 { return true } else { return false } }.count
@@ -180,8 +188,10 @@ final class ReloadableFile: Sendable {
             try await events.wait { _ in vendor.current(path: path) == 1 }
 
             for round in 1...3 {
-                try file.write(yaml(
-                    folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], interval: 10 + round, timeout: 60))
+                try file.write(
+                    yaml(
+                        folder: folder, endpoint: fixture.simulator.baseURL, monitors: ["slow"], interval: 10 + round,
+                        timeout: 60))
                 control.yield(.reload)
                 try await events.wait { _ in log.text.components(separatedBy: "changed=slow").count == round + 1 }
                 // The replacement's first poll is due now; the old poll is still in flight at the vendor.

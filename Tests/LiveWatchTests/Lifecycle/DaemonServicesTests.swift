@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+
 @testable import LiveWatch
 
 /// The daemon's parts as services: the order a `ServiceGroup` starts and stops them in, the
@@ -52,8 +53,9 @@ import Testing
         let parts = names.enumerated().map { index, name in
             Part(name: name, journal: journal, gate: index == 0 ? gate : nil)
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: ServiceStartOrder.configurations(parts), logger: Logger(label: "test")))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: ServiceStartOrder.configurations(parts), logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         // The first part is held in its start; the others have every chance to run and must not start.
         try await journal.wait { $0 == ["held sender"] }
@@ -76,13 +78,18 @@ import Testing
         #expect(journal.all == ["start alone", "stop alone"])
     }
 
-    func configuration(_ monitors: [String], interval: Double = 10, settings: DaemonSettings = DaemonSettings()) throws -> Configuration {
+    func configuration(_ monitors: [String], interval: Double = 10, settings: DaemonSettings = DaemonSettings()) throws
+        -> Configuration
+    {
         let endpoint = try #require(URL(string: "http://127.0.0.1:9"))
-        return Configuration(daemon: settings, monitors: monitors.map { name in
-            .polyv(PolyvMonitorConfiguration(
-                name: name, appID: "app", appSecret: Secret("secret"), endpoint: endpoint,
-                poll: PollSettings(interval: interval, timeout: 5, jitter: 0)))
-        })
+        return Configuration(
+            daemon: settings,
+            monitors: monitors.map { name in
+                .polyv(
+                    PolyvMonitorConfiguration(
+                        name: name, appID: "app", appSecret: Secret("secret"), endpoint: endpoint,
+                        poll: PollSettings(interval: interval, timeout: 5, jitter: 0)))
+            })
     }
 
     @Test func aReloadPlanAddsChangesAndRemovesByName() throws {
@@ -101,7 +108,9 @@ import Testing
         var settings = DaemonSettings()
         settings.database = "/elsewhere/livewatch.db"
         settings.alertLog = "/elsewhere/alerts.log"
-        #expect(ReloadPlan(from: old, to: try configuration(["a", "b"], settings: settings)) == ReloadPlan(from: old, to: old))
+        #expect(
+            ReloadPlan(from: old, to: try configuration(["a", "b"], settings: settings))
+                == ReloadPlan(from: old, to: old))
         settings.maxBackoff = 60
         let plan = ReloadPlan(from: old, to: try configuration(["a", "b"], settings: settings))
         #expect(plan.changed == ["a", "b"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// The daemon itself, its timers driven by a manual clock.

@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// MetaStudio end to end: the real client against the simulator, a real SQLite
 /// file, the real alert log, and (for the 5-minute wait) the daemon's scheduler
@@ -23,8 +24,12 @@ import VendorSimulator
         #expect(try harness.count("SELECT count(DISTINCT platform_id) FROM platform_authorizations") == 250)
         #expect(try harness.count("SELECT items FROM polls") == 250)
         #expect(try harness.count("SELECT requests FROM polls") == 3)
-        #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 1 AND vendor = 'metastudio' AND length(request_id) = 32") == 1)
-        #expect(try harness.count("SELECT count(*) FROM platform_authorizations WHERE auth_key_fingerprint LIKE 'sha256:%'") == 250)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM polls WHERE ok = 1 AND vendor = 'metastudio' AND length(request_id) = 32") == 1)
+        #expect(
+            try harness.count("SELECT count(*) FROM platform_authorizations WHERE auth_key_fingerprint LIKE 'sha256:%'")
+                == 250)
         #expect(harness.lines().isEmpty)
 
         harness.update("p-0001") { $0.expiresIn = 12 * 3_600 }
@@ -33,11 +38,12 @@ import VendorSimulator
         await harness.poll()
         var lines = harness.lines()
         // In evaluation order: per platform, expiry then authorization.
-        #expect(lines.map(Self.summary) == [
-            "platform_authorization_expiring/p-0001/firing/critical",
-            "platform_authorization_expiring/p-0002/firing/warning",
-            "platform_unauthorized/p-0003/firing/critical",
-        ])
+        #expect(
+            lines.map(Self.summary) == [
+                "platform_authorization_expiring/p-0001/firing/critical",
+                "platform_authorization_expiring/p-0002/firing/warning",
+                "platform_unauthorized/p-0003/firing/critical",
+            ])
         let critical = try #require(lines.first { $0["subject"] as? String == "p-0001" })
         let message = try #require(critical["message"] as? String)
         #expect(message.hasPrefix("MetaStudio platform Platform 1 (p-0001) authorization expires in 12h ("))
@@ -47,7 +53,9 @@ import VendorSimulator
         #expect((warning["message"] as? String)?.contains("authorization expires in 3d (") == true)
         #expect(warning["threshold"] as? Int == 7 * 86_400)
         let unauthorized = try #require(lines.first { $0["rule"] as? String == "platform_unauthorized" })
-        #expect(unauthorized["message"] as? String == "MetaStudio platform Platform 3 (p-0003) is not authorized (authorize_state UNAUTHORIZED)")
+        #expect(
+            unauthorized["message"] as? String
+                == "MetaStudio platform Platform 3 (p-0003) is not authorized (authorize_state UNAUTHORIZED)")
 
         // Still the same: nothing new (repeat_interval is 6h).
         await harness.poll()
@@ -59,11 +67,12 @@ import VendorSimulator
         await harness.poll()
         lines = harness.lines()
         #expect(lines.count == 6)
-        #expect(Set(lines.suffix(3).map(Self.summary)) == [
-            "platform_authorization_expiring/p-0001/resolved/critical",
-            "platform_authorization_expiring/p-0002/resolved/warning",
-            "platform_unauthorized/p-0003/resolved/critical",
-        ])
+        #expect(
+            Set(lines.suffix(3).map(Self.summary)) == [
+                "platform_authorization_expiring/p-0001/resolved/critical",
+                "platform_authorization_expiring/p-0002/resolved/warning",
+                "platform_unauthorized/p-0003/resolved/critical",
+            ])
         #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'resolved'") == 3)
         #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'firing'") == 0)
         #expect(try harness.count("SELECT count(*) FROM platform_authorizations") == 1_000)
@@ -79,17 +88,21 @@ import VendorSimulator
         // Already expired: still critical, no new line.
         harness.update("p-0001") { $0.expiresIn = -2 * 3_600 }
         await harness.poll()
-        #expect(try harness.count("SELECT count(*) FROM alerts WHERE message LIKE '%authorization expired 2h ago (%'") == 1)
+        #expect(
+            try harness.count("SELECT count(*) FROM alerts WHERE message LIKE '%authorization expired 2h ago (%'") == 1)
         harness.update("p-0001") { $0.expiresIn = 30 * 86_400 }
         await harness.poll()
         let lines = harness.lines()
-        #expect(lines.map(Self.summary) == [
-            "platform_authorization_expiring/p-0001/firing/warning",
-            "platform_authorization_expiring/p-0001/firing/critical",
-            "platform_authorization_expiring/p-0001/resolved/critical",
-        ])
+        #expect(
+            lines.map(Self.summary) == [
+                "platform_authorization_expiring/p-0001/firing/warning",
+                "platform_authorization_expiring/p-0001/firing/critical",
+                "platform_authorization_expiring/p-0001/resolved/critical",
+            ])
         #expect((lines.last?["message"] as? String)?.contains(", in 30d (fired for ") == true)
-        #expect((lines.last?["message"] as? String)?.hasPrefix("MetaStudio platform Platform 1 (p-0001) authorization now expires 20") == true)
+        #expect(
+            (lines.last?["message"] as? String)?.hasPrefix(
+                "MetaStudio platform Platform 1 (p-0001) authorization now expires 20") == true)
         #expect(try harness.count("SELECT count(*) FROM alerts") == 1)
         await harness.finish()
     }
@@ -105,12 +118,16 @@ import VendorSimulator
         harness.simulation.removePlatform("p-0002", project: Self.project)
         #expect(await harness.poll().items == 2)
         let resolved = harness.lines().suffix(2)
-        #expect(Set(resolved.map(Self.summary)) == [
-            "platform_authorization_expiring/p-0002/resolved/critical", "platform_unauthorized/p-0002/resolved/critical",
-        ])
+        #expect(
+            Set(resolved.map(Self.summary)) == [
+                "platform_authorization_expiring/p-0002/resolved/critical",
+                "platform_unauthorized/p-0002/resolved/critical",
+            ])
         for line in resolved {
-            #expect((line["message"] as? String)?.hasPrefix(
-                "MetaStudio platform Platform 2 (p-0002) is no longer listed by the project, so its alert is resolved") == true)
+            #expect(
+                (line["message"] as? String)?.hasPrefix(
+                    "MetaStudio platform Platform 2 (p-0002) is no longer listed by the project, so its alert is resolved"
+                ) == true)
         }
         await harness.finish()
     }
@@ -123,8 +140,10 @@ import VendorSimulator
         await harness.poll()
         // First observation: no change notice, but the plain-http callback is worth a warning at once.
         #expect(harness.lines().map(Self.summary) == ["platform_callback_insecure/p-0002/notice/warning"])
-        #expect(harness.lines().first?["message"] as? String
-            == "MetaStudio platform Platform 2 (p-0002) has a callback URL that is not HTTPS, which MetaStudio does not support: PRODUCT_QUERY http://shop.example.com/products")
+        #expect(
+            harness.lines().first?["message"] as? String
+                == "MetaStudio platform Platform 2 (p-0002) has a callback URL that is not HTTPS, which MetaStudio does not support: PRODUCT_QUERY http://shop.example.com/products"
+        )
 
         // Nothing changed: nothing written, the insecure warning is not repeated.
         await harness.poll()
@@ -136,22 +155,31 @@ import VendorSimulator
             $0.callbacks = [.init(apiType: "LIVE_EVENT_CALLBACK", url: "https://live2.example.com/cb")]
         }
         harness.simulation.addPlatforms(count: 1, project: Self.project)
-        harness.update("p-0004") { $0.callbacks = [.init(apiType: "LIVE_EVENT_CALLBACK", url: "http://plain.example.com/cb")] }
+        harness.update("p-0004") {
+            $0.callbacks = [.init(apiType: "LIVE_EVENT_CALLBACK", url: "http://plain.example.com/cb")]
+        }
         #expect(await harness.poll().items == 4)
         let lines = Array(harness.lines().dropFirst())
-        #expect(lines.map(Self.summary) == [
-            "platform_config_changed/p-0001/notice/warning",
-            "platform_config_changed/p-0001/notice/info",
-            "platform_callback_insecure/p-0004/notice/warning",
-        ])
-        #expect(lines[0]["message"] as? String
-            == "MetaStudio platform Platform 1 (p-0001) auth key changed (\(Secret.fingerprint(of: oldKey)) → \(Secret.fingerprint(of: "rotated-auth-key-0001")))")
-        #expect(lines[1]["message"] as? String
-            == "MetaStudio platform Platform 1 (p-0001) callback URLs changed: LIVE_EVENT_CALLBACK https://live.example.com/callbacks/p-0001 → https://live2.example.com/cb")
+        #expect(
+            lines.map(Self.summary) == [
+                "platform_config_changed/p-0001/notice/warning",
+                "platform_config_changed/p-0001/notice/info",
+                "platform_callback_insecure/p-0004/notice/warning",
+            ])
+        #expect(
+            lines[0]["message"] as? String
+                == "MetaStudio platform Platform 1 (p-0001) auth key changed (\(Secret.fingerprint(of: oldKey)) → \(Secret.fingerprint(of: "rotated-auth-key-0001")))"
+        )
+        #expect(
+            lines[1]["message"] as? String
+                == "MetaStudio platform Platform 1 (p-0001) callback URLs changed: LIVE_EVENT_CALLBACK https://live.example.com/callbacks/p-0001 → https://live2.example.com/cb"
+        )
         // Notices are not alerts.
         #expect(try harness.count("SELECT count(*) FROM alerts") == 0)
-        #expect(try harness.count(
-            "SELECT count(*) FROM platform_authorizations WHERE callback_urls = '[{\"api_type\":\"LIVE_EVENT_CALLBACK\",\"url\":\"https://live2.example.com/cb\"}]'") == 1)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM platform_authorizations WHERE callback_urls = '[{\"api_type\":\"LIVE_EVENT_CALLBACK\",\"url\":\"https://live2.example.com/cb\"}]'"
+            ) == 1)
         await harness.finish()
     }
 
@@ -167,7 +195,10 @@ import VendorSimulator
         #expect(!report.succeeded)
         #expect(report.requests == 2)
         #expect(try harness.count("SELECT count(*) FROM platform_authorizations") == 250)
-        #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500 AND items = 0 AND requests = 2") == 1)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500 AND items = 0 AND requests = 2"
+            ) == 1)
         // The failed poll neither resolved the alert nor said anything.
         #expect(harness.lines().count == 1)
         #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
@@ -180,7 +211,10 @@ import VendorSimulator
         #expect(report.failure?.kind == .authentication)
         let row = try #require(try harness.rows("SELECT * FROM polls").first)
         #expect(row.string("error_code") == "APIG.0301")
-        #expect(row.string("error_message")?.hasPrefix("MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail; no new attempt for 5m") == true)
+        #expect(
+            row.string("error_message")?.hasPrefix(
+                "MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail; no new attempt for 5m"
+            ) == true)
         #expect(row.string("request_id")?.count == 32)
         #expect(row.int64("http_status") == 401)
         #expect(row.int64("ok") == 0)
@@ -202,7 +236,9 @@ import VendorSimulator
         harness.update("p-0004") { $0.timeFormat = .rfc3339Offset(seconds: 8 * 3_600) }
         harness.update("p-0005") { $0.state = nil }
         #expect(await harness.poll().succeeded)
-        let rows = try harness.rows("SELECT platform_id, expire_time, authorized_time, authorize_state FROM platform_authorizations ORDER BY platform_id")
+        let rows = try harness.rows(
+            "SELECT platform_id, expire_time, authorized_time, authorize_state FROM platform_authorizations ORDER BY platform_id"
+        )
         #expect(rows.count == 5)
         let expected = Int64(now.timeIntervalSince1970) + 90 * 86_400
         for row in rows where ["p-0001", "p-0003", "p-0004"].contains(row.string("platform_id")) {
@@ -214,8 +250,10 @@ import VendorSimulator
         let missing = try #require(rows.last)
         #expect(missing["authorize_state"] == .null)
         #expect(missing["expire_time"] == .null)
-        #expect(harness.log.text.contains(
-            "<4>metastudio-cn4: platform p-0002: expire_time \"the 5th of never\" is not a time livewatch can read; stored as NULL"))
+        #expect(
+            harness.log.text.contains(
+                "<4>metastudio-cn4: platform p-0002: expire_time \"the 5th of never\" is not a time livewatch can read; stored as NULL"
+            ))
         // The unreadable platform is still judged on its state; the one without authorization_info is not judged.
         #expect(harness.lines().map(Self.summary) == ["platform_unauthorized/p-0002/firing/critical"])
         await harness.finish()
@@ -225,11 +263,14 @@ import VendorSimulator
         try await withFixture({ try await MetaStudioFixture.start(platforms: 250) }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            let (reports, database) = try await pollOnce(.metaStudio(fixture.configuration), in: folder, transport: fixture.transport)
+            let (reports, database) = try await pollOnce(
+                .metaStudio(fixture.configuration), in: folder, transport: fixture.transport)
             #expect(reports.map(\.items) == [250])
             #expect(reports.first?.succeeded == true)
             let store = try Store(path: database)
-            #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM platform_authorizations") } == 250)
+            #expect(
+                try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM platform_authorizations") }
+                    == 250)
             store.close()
         }
     }
@@ -288,7 +329,8 @@ import VendorSimulator
     /// `monitor_failing` line (what every notifier sends) or the log.
     @Test(arguments: ["\n", "\r"])
     func aTokenWithALineBreakFailsThePollWithoutQuotingIt(lineBreak: String) async throws {
-        let first = "ctl-token-first-half-3b9e", second = "ctl-token-second-half-a04f"
+        let first = "ctl-token-first-half-3b9e"
+        let second = "ctl-token-second-half-a04f"
         let notifier = NotifierConfiguration(name: "ops", kind: .webhook, url: Secret("http://127.0.0.1:9/hook"))
         let harness = try await Harness.make(
             .token(first + lineBreak + second), platforms: 2, failureThreshold: 1,
@@ -316,7 +358,9 @@ import VendorSimulator
 /// The 5-minute wait after an authentication failure, through the daemon's real scheduler on a manual clock.
 @Suite struct MetaStudioAuthenticationBackoffTests {
     @Test func aRejectedSecretKeyIsNotRetriedWithinFiveMinutes() async throws {
-        try await withFixture({ try await MetaStudioFixture.start(.accessKey(secretKey: "wrong-secret-key-111111"), platforms: 3) }) { fixture in
+        try await withFixture({
+            try await MetaStudioFixture.start(.accessKey(secretKey: "wrong-secret-key-111111"), platforms: 3)
+        }) { fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
             var settings = folder.daemonSettings()
@@ -324,7 +368,8 @@ import VendorSimulator
             var configuration = fixture.configuration
             configuration.poll = PollSettings(interval: 10, timeout: 2, jitter: 0.1)
             let daemon = RunningDaemon(
-                Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), transport: fixture.transport, random: 1)
+                Configuration(daemon: settings, monitors: [.metaStudio(configuration)]), transport: fixture.transport,
+                random: 1)
             let (clock, events, log) = (daemon.clock, daemon.events, daemon.log)
 
             try await events.wait { _ in !clock.pendingDelays.isEmpty }
@@ -335,7 +380,10 @@ import VendorSimulator
             #expect(events.finished.last?.2 == 300)
             #expect(fixture.metaStudio.counters.rejectedSignature == 1)
             #expect(log.text.contains("poll failed"))
-            #expect(log.text.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
+            #expect(
+                log.text.contains(
+                    "no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"
+                ))
 
             clock.advance(by: 299)
             #expect(fixture.metaStudio.counters.requests == 1)

@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The foundation end to end: the real client against the simulator, a real
 /// SQLite file and the real alert log.
@@ -69,10 +70,14 @@ import VendorSimulator
         #expect(lines.last?["severity"] as? String == "warning")
         #expect(lines.last?["value"] as? Int == 3)
         // The failed polls neither resolved nor repeated the concurrency alert: it is unknown.
-        #expect(try harness.count("SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_exhausted' AND state = 'firing'") == 1)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_exhausted' AND state = 'firing'") == 1)
         // A failed poll stores only its polls row, with the error.
         #expect(try harness.count("SELECT count(*) FROM mr_concurrency") == 1)
-        #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 3)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 3)
 
         polyv.faults.setStanding(nil)
         polyv.setResidual(appID: PolyvFixture.appID, residual: 3)
@@ -124,7 +129,9 @@ import VendorSimulator
         for fault in [nil, SimulatedFault.serverError, .html, .truncatedJSON, .connectionReset] as [SimulatedFault?] {
             if let fault { polyv.faults.inject(fault) }
             await harness.poll()
-            if let query = polyv.lastQuery, let sign = query.split(separator: "&").first(where: { $0.hasPrefix("sign=") }) {
+            if let query = polyv.lastQuery,
+                let sign = query.split(separator: "&").first(where: { $0.hasPrefix("sign=") })
+            {
                 signatures.append(String(sign.dropFirst(5)))
             }
         }
@@ -151,7 +158,9 @@ import VendorSimulator
 
 extension PipelineHarness where Fixture == PolyvFixture {
     /// A Polyv monitor (5 in all, 2 in use); a second harness may share the first one's folder and fixture.
-    static func make(failureThreshold: Int = 3, existing folder: TemporaryFolder? = nil, fixture: PolyvFixture? = nil) async throws -> Self {
+    static func make(failureThreshold: Int = 3, existing folder: TemporaryFolder? = nil, fixture: PolyvFixture? = nil)
+        async throws -> Self
+    {
         let fixture = if let fixture { fixture } else { try await PolyvFixture.start(total: 5, used: 2) }
         return try Self(fixture, in: folder, failureThreshold: failureThreshold, deadline: 2) { fixture, _ in
             MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)

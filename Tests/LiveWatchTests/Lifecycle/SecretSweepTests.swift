@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The built `livewatch` runs every monitor type and a signing notifier against
 /// the simulator with known secrets; afterwards no secret, and no value derived
@@ -31,12 +32,17 @@ import VendorSimulator
         // a MetaStudio platform whose authorization ends in 12 hours and carries an auth key,
         // a Volcengine room with a viewing restriction secret and start links.
         simulator.polyv.addApplication(appID: "sweep-app", secret: Self.polyvSecret, total: 5, used: 5)
-        simulator.tencentChat.addApplication(sdkAppID: 1_400_000_777, secretKey: Self.timSecretKey, administrator: "administrator")
+        simulator.tencentChat.addApplication(
+            sdkAppID: 1_400_000_777, secretKey: Self.timSecretKey, administrator: "administrator")
         simulator.tencentChat.setRooms(count: 45)
         simulator.tencentChat.setRateLimit(50)
-        simulator.metaStudio.addProject("0123456789abcdef0123456789abcdef", platforms: [
-            .init(id: "p-1", name: "Taobao live", expiresIn: 12 * 3_600, account: "shop-1", authKey: Self.platformAuthKey)
-        ])
+        simulator.metaStudio.addProject(
+            "0123456789abcdef0123456789abcdef",
+            platforms: [
+                .init(
+                    id: "p-1", name: "Taobao live", expiresIn: 12 * 3_600, account: "shop-1",
+                    authKey: Self.platformAuthKey)
+            ])
         simulator.metaStudio.addAccessKey(Self.huaweiAccessKey, secretKey: Self.huaweiSecretKey)
         simulator.volcengine.addAccount(accessKey: Self.volcAccessKey, secretKey: Self.volcSecretKey)
         simulator.volcengine.addActivity(Self.activity)
@@ -47,14 +53,17 @@ import VendorSimulator
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
         for (name, value) in [
             ("tim-key", Self.timSecretKey), ("huawei-ak", Self.huaweiAccessKey), ("huawei-sk", Self.huaweiSecretKey),
-            ("dingtalk-url", receiver.url(.dingtalk, baseURL: simulator.baseURL)), ("dingtalk-secret", Self.notifierSecret),
+            ("dingtalk-url", receiver.url(.dingtalk, baseURL: simulator.baseURL)),
+            ("dingtalk-secret", Self.notifierSecret),
         ] {
             try Data(value.utf8).write(to: URL(fileURLWithPath: credentials + "/" + name))
         }
         try Data((Self.volcSecretKey + "\n").utf8).write(to: URL(fileURLWithPath: folder.file("volc.sk")))
         let database = folder.file("sweep.db")
         let alertLog = folder.file("alerts.log")
-        let config = try folder.writeConfiguration(database: "sweep.db", """
+        let config = try folder.writeConfiguration(
+            database: "sweep.db",
+            """
             defaults:
               interval: 1s
               jitter: 0%
@@ -99,7 +108,9 @@ import VendorSimulator
 
         let daemon = try LivewatchProcess.start(
             ["run", "--config", config, "--log-level", "trace"], in: folder, environment: environment)
-        let process = daemon.process, stdoutPath = daemon.stdoutPath, stderrPath = daemon.stderrPath
+        let process = daemon.process
+        let stdoutPath = daemon.stdoutPath
+        let stderrPath = daemon.stderrPath
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         // Wait (with a deadline) until every monitor has polled successfully and the notifier delivered.
@@ -108,17 +119,20 @@ import VendorSimulator
         var succeeded: Set<String> = []
         while Date() < deadline, process.isRunning {
             if FileManager.default.fileExists(atPath: database),
-               let reader = try? Database(path: database, options: .init(readOnly: true)),
-               let rows = try? reader.query("SELECT DISTINCT monitor FROM polls WHERE ok = 1") {
+                let reader = try? Database(path: database, options: .init(readOnly: true)),
+                let rows = try? reader.query("SELECT DISTINCT monitor FROM polls WHERE ok = 1")
+            {
                 succeeded = Set(rows.compactMap { $0.string("monitor") })
             }
             if succeeded.isSuperset(of: monitors), receiver.received(.dingtalk).contains(where: \.accepted),
-               !simulator.tencentChat.userSigsSeen.isEmpty {
+                !simulator.tencentChat.userSigsSeen.isEmpty
+            {
                 break
             }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
-        let earlyError = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data(), as: UTF8.self)
+        let earlyError = String(
+            decoding: (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data(), as: UTF8.self)
         #expect(process.isRunning, "the daemon exited early: \(earlyError.suffix(2_000))")
         #expect(succeeded.isSuperset(of: monitors), "monitors with a successful poll: \(succeeded.sorted())")
         #expect(receiver.received(.dingtalk).contains { $0.accepted }, "the signed notifier delivered nothing")
@@ -141,7 +155,8 @@ import VendorSimulator
             ["report", "polls", "--config", config, "--format", "csv"], ["db", "check", "--config", config],
         ] {
             let output = try await runToEnd(executable, arguments, environment: environment).output
-            commandOutputs.append(("output of livewatch \(arguments.prefix { !$0.hasPrefix("--") }.joined(separator: " "))", output))
+            commandOutputs.append(
+                ("output of livewatch \(arguments.prefix { !$0.hasPrefix("--") }.joined(separator: " "))", output))
         }
 
         // What was derived from the secrets on the wire: Polyv's sign, MetaStudio's signature, every UserSig,
@@ -152,19 +167,26 @@ import VendorSimulator
             "Volcengine secret key": Self.volcSecretKey, "DingTalk token": Self.notifierToken,
             "DingTalk signing secret": Self.notifierSecret,
         ]
-        if let sign = simulator.polyv.lastQuery?.split(separator: "&").first(where: { $0.hasPrefix("sign=") })?.dropFirst(5) {
+        if let sign = simulator.polyv.lastQuery?.split(separator: "&").first(where: { $0.hasPrefix("sign=") })?
+            .dropFirst(5)
+        {
             secrets["Polyv sign"] = String(sign)
         }
         if let signature = simulator.metaStudio.lastSignature { secrets["MetaStudio signature"] = signature }
-        for (index, userSig) in simulator.tencentChat.userSigsSeen.enumerated() { secrets["UserSig \(index)"] = userSig }
-        for restriction in simulator.volcengine.restrictions(activityID: Self.activity) where !restriction.secretKey.isEmpty {
+        for (index, userSig) in simulator.tencentChat.userSigsSeen.enumerated() {
+            secrets["UserSig \(index)"] = userSig
+        }
+        for restriction in simulator.volcengine.restrictions(activityID: Self.activity)
+        where !restriction.secretKey.isEmpty {
             secrets["viewing restriction secret \(restriction.type)"] = restriction.secretKey
         }
         if let host = simulator.volcengine.hostLink(activityID: Self.activity) {
             secrets["host start link"] = host.url
             secrets["temporary start link"] = host.temporaryURL
         }
-        if let guest = simulator.volcengine.guestLink(activityID: Self.activity, name: "嘉宾A") { secrets["guest link"] = guest }
+        if let guest = simulator.volcengine.guestLink(activityID: Self.activity, name: "嘉宾A") {
+            secrets["guest link"] = guest
+        }
         #expect(secrets.keys.contains("Polyv sign") && secrets.keys.contains("MetaStudio signature"))
         #expect(secrets.keys.contains("host start link") && secrets.keys.contains("guest link"))
         #expect(secrets.keys.contains { $0.hasPrefix("UserSig") })
@@ -199,8 +221,11 @@ import VendorSimulator
         defer { folder.remove() }
         let tokenHalves = ("sweep-ctl-token-first-7d3a", "sweep-ctl-token-second-91bf")
         let keyHalves = ("AKLTsweepctlfirst", "sweepctlsecond0042")
-        try Data((tokenHalves.0 + "\n" + tokenHalves.1 + "\n").utf8).write(to: URL(fileURLWithPath: folder.file("token")))
-        let config = try folder.writeConfiguration(database: "ctl.db", """
+        try Data((tokenHalves.0 + "\n" + tokenHalves.1 + "\n").utf8).write(
+            to: URL(fileURLWithPath: folder.file("token")))
+        let config = try folder.writeConfiguration(
+            database: "ctl.db",
+            """
             metastudio:
               - name: hw-ctl
                 project_id: 0123456789abcdef0123456789abcdef
@@ -221,9 +246,11 @@ import VendorSimulator
             let run = try await runToEnd(executable, [command, "--config", config], environment: environment)
             let output = String(decoding: run.output, as: UTF8.self)
             #expect(run.status == 2, "\(command): \(output)")
-            #expect(output.contains("hw-ctl: token: file \(folder.file("token")) holds a control character"), "\(output)")
+            #expect(
+                output.contains("hw-ctl: token: file \(folder.file("token")) holds a control character"), "\(output)")
             #expect(output.contains("volc-ctl: access_key: environment variable CTL_VOLC_AK holds a control character"))
-            #expect(!output.contains("volc-ctl: secret_key"), "a value with only a CRLF line end is accepted: \(output)")
+            #expect(
+                !output.contains("volc-ctl: secret_key"), "a value with only a CRLF line end is accepted: \(output)")
             for half in [tokenHalves.0, tokenHalves.1, keyHalves.0, keyHalves.1] {
                 #expect(!output.contains(half), "\(command) printed part of a secret")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct StorageFailureTests {
@@ -11,7 +12,8 @@ import Testing
             let store = try Store(path: folder.file("full.db"))
             let log = CapturedLog()
             let recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 3_600, failureThreshold: 3,
+                store: store, alertLog: AlertLog(path: folder.file("alerts.log")), repeatInterval: 3_600,
+                failureThreshold: 3,
                 logger: log.logger)
             let pipeline = PollPipeline(recorder: recorder, logger: log.logger)
             let runtime = MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)

@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The Tencent Chat monitor end to end: the real client against the simulator,
 /// a real SQLite file and the real alert log.
@@ -10,10 +11,12 @@ import VendorSimulator
     typealias Harness = PipelineHarness<TencentChatFixture>
 
     @Test func onePollStoresExactlyEveryRoomAtTheDocumentedRateLimit() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60) }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60) }) {
+            fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            let (reports, database) = try await pollOnce(.tencentChat(fixture.configuration), in: folder, transport: fixture.transport)
+            let (reports, database) = try await pollOnce(
+                .tencentChat(fixture.configuration), in: folder, transport: fixture.transport)
             let report = try #require(reports.first)
             #expect(report.succeeded, "\(String(describing: report.failure))")
             let store = try Store(path: database)
@@ -27,8 +30,11 @@ import VendorSimulator
             let served = fixture.tencent.lastCrawl
             #expect(served.count == 1_234)
             let mismatches = stored.filter { served[$0.0] != $0.1 }
-            #expect(mismatches.isEmpty, "\(mismatches.count) rooms differ from what the simulator served, e.g. \(mismatches.prefix(3))")
-            #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM live_room_samples") } == 1_234)
+            #expect(
+                mismatches.isEmpty,
+                "\(mismatches.count) rooms differ from what the simulator served, e.g. \(mismatches.prefix(3))")
+            #expect(
+                try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM live_room_samples") } == 1_234)
             let poll = try store.accessSynchronously {
                 try $0.first("SELECT ok, items, requests, request_id, vendor FROM polls")
             }
@@ -63,7 +69,8 @@ import VendorSimulator
         #expect(try harness.snapshot() == before)
         var poll = try harness.lastPoll()
         #expect(poll[0] == .integer(0) && poll[1] == .text("max_pages") && poll[5] == .integer(0))
-        #expect(poll[2] == .text("the room list did not end within max_pages (80) pages; 120 rooms so far, none stored"))
+        #expect(
+            poll[2] == .text("the room list did not end within max_pages (80) pages; 120 rooms so far, none stored"))
         #expect(poll[4] == .integer(80))
         harness.tencent.clearFaults()
 
@@ -74,7 +81,9 @@ import VendorSimulator
         #expect(try harness.snapshot() == before)
         poll = try harness.lastPoll()
         #expect(poll[0] == .integer(0) && poll[1] == .text("60007"))
-        #expect(poll[2].textValue?.hasPrefix("Tencent Chat error 60007 on page 5: REST API call frequency over limit; refused ") == true)
+        #expect(
+            poll[2].textValue?.hasPrefix(
+                "Tencent Chat error 60007 on page 5: REST API call frequency over limit; refused ") == true)
         #expect(poll[3].textValue?.hasPrefix("Id-") == true)
         harness.tencent.clearFaults()
 
@@ -107,7 +116,7 @@ import VendorSimulator
             .http(.serverError), .http(.connectionReset), .error(code: 100002, info: "invalid parameter"),
         ]
         for fault in faults {
-            clock.advance(by: 7 * 3_600)  // a new UserSig now and then
+            clock.advance(by: 7 * 3_600) // a new UserSig now and then
             tencent.inject(fault, onPage: 2)
             await harness.poll()
         }
@@ -115,12 +124,14 @@ import VendorSimulator
         tencent.setStanding(.error(code: 70001, info: "UserSig expired"))
         #expect(await harness.poll().failure?.code == "70001")
         tencent.clearFaults()
-        tencent.addApplication(sdkAppID: TencentChatFixture.sdkAppID, secretKey: "rotated-by-someone-else", administrator: "administrator")
+        tencent.addApplication(
+            sdkAppID: TencentChatFixture.sdkAppID, secretKey: "rotated-by-someone-else", administrator: "administrator")
         #expect(await harness.poll().failure?.code == "70009")
         let userSigs = tencent.userSigsSeen
         #expect(userSigs.count >= 4)
         // Tencent's RequestId is kept for every answer that had one (all but the truncated body, the 500 and the reset).
-        #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id LIKE 'Id-%-O-Seq-%'") == [[.integer(6)]])
+        #expect(
+            try harness.values("SELECT count(*) FROM polls WHERE request_id LIKE 'Id-%-O-Seq-%'") == [[.integer(6)]])
         #expect(try harness.values("SELECT count(*) FROM polls WHERE request_id IS NULL") == [[.integer(3)]])
         harness.store.close()
         let haystacks = harness.writtenText()
@@ -148,14 +159,17 @@ extension SQLiteValue {
 extension PipelineHarness where Fixture == TencentChatFixture {
     var tencent: TencentChatSimulation { fixture.tencent }
 
-    static func make(fixture: TencentChatFixture, failureThreshold: Int = 3, monitorClock: (@Sendable () -> Date)? = nil) throws -> Self {
+    static func make(
+        fixture: TencentChatFixture, failureThreshold: Int = 3, monitorClock: (@Sendable () -> Date)? = nil
+    ) throws -> Self {
         try Self(fixture, failureThreshold: failureThreshold) { fixture, _ in
             let configuration = MonitorConfiguration.tencentChat(fixture.configuration)
             let runtime = MonitorRuntime.make(configuration, transport: fixture.transport)
             guard let monitorClock else { return runtime }
             return MonitorRuntime(
                 configuration: configuration,
-                monitor: TencentChatMonitor(configuration: fixture.configuration, transport: fixture.transport, clock: monitorClock),
+                monitor: TencentChatMonitor(
+                    configuration: fixture.configuration, transport: fixture.transport, clock: monitorClock),
                 evaluator: runtime.evaluator)
         }
     }
@@ -166,11 +180,14 @@ extension PipelineHarness where Fixture == TencentChatFixture {
 
     /// Everything a report would read about the rooms.
     func snapshot() throws -> [[SQLiteValue]] {
-        try values("SELECT * FROM live_rooms ORDER BY room_key") + values("SELECT * FROM live_room_samples ORDER BY observed_at, room_id")
+        try values("SELECT * FROM live_rooms ORDER BY room_key")
+            + values("SELECT * FROM live_room_samples ORDER BY observed_at, room_id")
             + values("SELECT * FROM live_room_crawls ORDER BY crawl")
     }
 
     func lastPoll() throws -> [SQLiteValue] {
-        try values("SELECT ok, error_code, error_message, request_id, requests, items FROM polls ORDER BY id DESC LIMIT 1").first ?? []
+        try values(
+            "SELECT ok, error_code, error_message, request_id, requests, items FROM polls ORDER BY id DESC LIMIT 1"
+        ).first ?? []
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SQLite
 import Testing
+
 @testable import LiveWatch
 @testable import VendorSimulator
 
@@ -15,7 +16,8 @@ import Testing
     @Test func onePollOfThreeActivitiesStoresThreeRestrictionsAndThreeLinksAllAccepted() async throws {
         let fixture = try await VolcengineFixture.start()
         let folder = try TemporaryFolder()
-        let (reports, database) = try await pollOnce(.volcengine(fixture.configuration), in: folder, transport: fixture.transport)
+        let (reports, database) = try await pollOnce(
+            .volcengine(fixture.configuration), in: folder, transport: fixture.transport)
         #expect(reports.count == 1)
         #expect(reports.first?.succeeded == true, "\(String(describing: reports.first?.failure))")
 
@@ -40,7 +42,9 @@ import Testing
             #expect(row.string("sub_button_title") == "Partner login")
             #expect(row.string("monitor") == "volc-events")
         }
-        let links = try store.accessSynchronously { try $0.query("SELECT * FROM live_client_links ORDER BY activity_id") }
+        let links = try store.accessSynchronously {
+            try $0.query("SELECT * FROM live_client_links ORDER BY activity_id")
+        }
         #expect(links.count == 3)
         for (row, activity) in zip(links, Self.activities) {
             let expected = try #require(fixture.volcengine.hostLink(activityID: activity))
@@ -78,10 +82,14 @@ import Testing
         #expect(notices.first?["severity"] as? String == "warning")
         #expect(notices.first?["subject"] as? String == String(rotated))
         #expect(notices.first?["monitor"] as? String == "volc-events")
-        #expect(notices.first?["message"] as? String
-            == "Volcengine activity \(rotated) viewing restrictions changed: main restriction (type 1): secret rotated")
-        #expect(try harness.count(
-            "SELECT count(*) FROM viewing_restrictions WHERE secret_fingerprint = ?", [Secret.fingerprint(of: newSecret)]) == 1)
+        #expect(
+            notices.first?["message"] as? String
+                == "Volcengine activity \(rotated) viewing restrictions changed: main restriction (type 1): secret rotated"
+        )
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM viewing_restrictions WHERE secret_fingerprint = ?",
+                [Secret.fingerprint(of: newSecret)]) == 1)
 
         // Unchanged since: nothing more.
         await harness.poll()
@@ -95,12 +103,16 @@ import Testing
         await harness.poll()
 
         /// The notices so far are `count`, the last one of `severity` naming `change`.
-        func expectNotices(_ count: Int, last severity: String, _ change: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        func expectNotices(
+            _ count: Int, last severity: String, _ change: String, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             let lines = harness.lines(rule: "viewing_restriction_changed")
             #expect(lines.count == count, sourceLocation: sourceLocation)
             #expect(lines.last?["severity"] as? String == severity, sourceLocation: sourceLocation)
-            #expect(lines.last?["message"] as? String
-                == "Volcengine activity \(activity) viewing restrictions changed: " + change, sourceLocation: sourceLocation)
+            #expect(
+                lines.last?["message"] as? String
+                    == "Volcengine activity \(activity) viewing restrictions changed: " + change,
+                sourceLocation: sourceLocation)
         }
 
         harness.volcengine.updateRestriction(activityID: activity, type: 1) {
@@ -114,8 +126,10 @@ import Testing
         harness.volcengine.setRestrictions(activityID: activity, [])
         await harness.poll()
         expectNotices(2, last: "warning", "main restriction (type 1) disappeared")
-        #expect(try harness.count(
-            "SELECT count(*) FROM viewing_restrictions WHERE restriction_type IS NULL AND secret_fingerprint IS NULL") == 1)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM viewing_restrictions WHERE restriction_type IS NULL AND secret_fingerprint IS NULL"
+            ) == 1)
 
         await harness.poll()
         #expect(harness.lines(rule: "viewing_restriction_changed").count == 2, "still none: no change")
@@ -128,15 +142,19 @@ import Testing
 
     @Test func aLinkExpiringInsideTheWindowFiresAndARenewedOneResolves() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(try await VolcengineFixture.start(
-            activities: [activity], restrictions: false, guests: ["嘉宾A"], linkExpiryWarning: 7_200, linkExpiresIn: 3_600))
+        let harness = try Harness.make(
+            try await VolcengineFixture.start(
+                activities: [activity], restrictions: false, guests: ["嘉宾A"], linkExpiryWarning: 7_200,
+                linkExpiresIn: 3_600))
         #expect(await harness.poll().succeeded)
         var lines = harness.lines(rule: "live_client_link_expiring")
         #expect(lines.count == 1)
         #expect(lines.first?["state"] as? String == "firing")
         #expect(lines.first?["severity"] as? String == "warning")
         #expect(lines.first?["subject"] as? String == String(activity))
-        #expect((lines.first?["message"] as? String)?.hasPrefix("The host's temporary start link for activity \(activity) expires in ") == true)
+        #expect(
+            (lines.first?["message"] as? String)?.hasPrefix(
+                "The host's temporary start link for activity \(activity) expires in ") == true)
         #expect(lines.first?["threshold"] as? Int == 7_200)
         let value = try #require(lines.first?["value"] as? Int)
         #expect((3_590...3_600).contains(value))
@@ -149,17 +167,22 @@ import Testing
         lines = harness.lines(rule: "live_client_link_expiring")
         #expect(lines.count == 2)
         #expect(lines.last?["state"] as? String == "resolved")
-        #expect(try harness.count("SELECT count(*) FROM alerts WHERE rule = 'live_client_link_expiring' AND state = 'firing'") == 0)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM alerts WHERE rule = 'live_client_link_expiring' AND state = 'firing'") == 0)
         // The guest link has no temporary form, so nothing about it ever fires.
         #expect(harness.lines().allSatisfy { $0["subject"] as? String == String(activity) })
-        #expect(try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = '嘉宾A' AND expire_time IS NULL") == 3)
+        #expect(
+            try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = '嘉宾A' AND expire_time IS NULL")
+                == 3)
         await harness.finish()
     }
 
     @Test func aRegeneratedPermanentLinkIsNoticedOnceForItsSubjectOnly() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(try await VolcengineFixture.start(
-            activities: [activity], restrictions: false, guests: ["嘉宾A", "Guest B"]))
+        let harness = try Harness.make(
+            try await VolcengineFixture.start(
+                activities: [activity], restrictions: false, guests: ["嘉宾A", "Guest B"]))
         await harness.poll()
         // TmpUrl may change on every call; only the permanent Url matters.
         harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 90_000)
@@ -174,9 +197,13 @@ import Testing
         #expect(lines.first?["state"] as? String == "notice")
         #expect(lines.first?["severity"] as? String == "warning")
         #expect(lines.first?["subject"] as? String == String(activity))
-        #expect(lines.first?["message"] as? String
-            == "The host's permanent start link for activity \(activity) changed: links handed out before no longer work")
-        #expect(try harness.count("SELECT count(DISTINCT url_fingerprint) FROM live_client_links WHERE login_type = 0") == 2)
+        #expect(
+            lines.first?["message"] as? String
+                == "The host's permanent start link for activity \(activity) changed: links handed out before no longer work"
+        )
+        #expect(
+            try harness.count("SELECT count(DISTINCT url_fingerprint) FROM live_client_links WHERE login_type = 0") == 2
+        )
         #expect(try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = 'Guest B'") == 3)
         await harness.finish()
     }
@@ -214,21 +241,26 @@ import Testing
             func simulated(_ request: OutgoingRequest) throws -> SimulatedRequest {
                 let url = try #require(URLComponents(string: request.url))
                 return SimulatedRequest(
-                    method: request.method, path: url.path, rawQuery: url.percentEncodedQuery ?? "", headers: request.headers,
+                    method: request.method, path: url.path, rawQuery: url.percentEncodedQuery ?? "",
+                    headers: request.headers,
                     body: request.body ?? [])
             }
             // A burst straight at the simulator (no network): the documented counts pass, the next ones are refused.
             var linkStatuses: [Int] = []
             for _ in 0..<15 {
-                let request = try simulated(client.makeLinkRequest(activityID: Self.activities[0], kind: .host, at: Date(), timeout: 1).request)
+                let request = try simulated(
+                    client.makeLinkRequest(activityID: Self.activities[0], kind: .host, at: Date(), timeout: 1).request)
                 if case .reply(let status, _, _) = fixture.volcengine.handle(request) { linkStatuses.append(status) }
             }
             #expect(linkStatuses.prefix(10).allSatisfy { $0 == 200 }, "\(linkStatuses)")
             #expect(linkStatuses.contains(429), "10 link requests per second")
             var restrictionStatuses: [Int] = []
             for _ in 0..<125 {
-                let request = try simulated(client.makeRestrictionRequest(activityID: Self.activities[0], at: Date(), timeout: 1).request)
-                if case .reply(let status, _, _) = fixture.volcengine.handle(request) { restrictionStatuses.append(status) }
+                let request = try simulated(
+                    client.makeRestrictionRequest(activityID: Self.activities[0], at: Date(), timeout: 1).request)
+                if case .reply(let status, _, _) = fixture.volcengine.handle(request) {
+                    restrictionStatuses.append(status)
+                }
             }
             #expect(restrictionStatuses.prefix(120).allSatisfy { $0 == 200 })
             #expect(restrictionStatuses.contains(429), "120 restriction requests per minute")
@@ -243,7 +275,9 @@ import Testing
         #expect(report.failure?.code == "http_500")
         #expect(try harness.count("SELECT count(*) FROM viewing_restrictions") == 0)
         #expect(try harness.count("SELECT count(*) FROM live_client_links") == 0)
-        #expect(try harness.count("SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 1)
+        #expect(
+            try harness.count(
+                "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 1)
 
         harness.volcengine.linkFaults.setStanding(nil)
         var configuration = harness.fixture.configuration
@@ -262,7 +296,8 @@ import Testing
     @Test func noCredentialSecretKeyOrLinkReachesTheDatabaseTheAlertLogOrTheLogs() async throws {
         let activity = Self.activities[0]
         let harness = try Harness.make(
-            try await VolcengineFixture.start(activities: [activity], guests: ["嘉宾A"], linkExpiresIn: 600), failureThreshold: 1)
+            try await VolcengineFixture.start(activities: [activity], guests: ["嘉宾A"], linkExpiresIn: 600),
+            failureThreshold: 1)
         let simulator = harness.volcengine
         var secrets: [String] = [VolcengineFixture.accessKey, VolcengineFixture.secretKey]
         func collect() {
@@ -289,7 +324,9 @@ import Testing
         var wrong = harness.fixture.configuration
         wrong.secretKey = Secret("wrong-secret-key-\(UUID().uuidString)")
         secrets.append(wrong.secretKey.reveal())
-        #expect(await harness.poll(MonitorRuntime.make(.volcengine(wrong), transport: harness.fixture.transport)).failure?.kind == .authentication)
+        #expect(
+            await harness.poll(MonitorRuntime.make(.volcengine(wrong), transport: harness.fixture.transport)).failure?
+                .kind == .authentication)
         harness.store.close()
 
         let notices = harness.lines().filter { $0["state"] as? String == "notice" }.compactMap { $0["rule"] as? String }

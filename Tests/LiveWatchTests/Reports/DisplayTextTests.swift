@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// Vendor text with terminal escapes, line breaks, bidi overrides and spreadsheet formulas, shown safely.
@@ -9,7 +10,8 @@ import Testing
     /// reverses the rest (U+202E) and sends an 8-bit CSI (U+009B) and a DEL.
     static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{1B}[31mRed\r\nRoom \u{202E}4pm.exe\u{9B}1m\u{7F}"
     /// `hostile` as a terminal shows it after escaping.
-    static let hostileShown = "\\u{1B}]0;pwned\\u{7}\\u{1B}[2J\\u{1B}[31mRed\\u{D}\\u{A}Room \\u{202E}4pm.exe\\u{9B}1m\\u{7F}"
+    static let hostileShown =
+        "\\u{1B}]0;pwned\\u{7}\\u{1B}[2J\\u{1B}[31mRed\\u{D}\\u{A}Room \\u{202E}4pm.exe\\u{9B}1m\\u{7F}"
     static let formula = "=HYPERLINK(\"http://evil.example/\",\"prize\")"
 
     /// What a terminal acts on or reorders by: C0, DEL, C1, bidi embeddings, overrides and isolates.
@@ -26,7 +28,9 @@ import Testing
     @Test func terminalTextShowsEveryControlAndBidiCharacterAsVisibleText() throws {
         #expect(DisplayText.terminal(Self.hostile) == Self.hostileShown)
         #expect(DisplayText.terminal("直播间 Live room 7") == "直播间 Live room 7")
-        for value in [0x00, 0x09, 0x1F, 0x7F, 0x80, 0x9F, 0x202A, 0x202B, 0x202C, 0x202D, 0x2066, 0x2067, 0x2068, 0x2069] {
+        for value in [
+            0x00, 0x09, 0x1F, 0x7F, 0x80, 0x9F, 0x202A, 0x202B, 0x202C, 0x202D, 0x2066, 0x2067, 0x2068, 0x2069,
+        ] {
             let scalar = try #require(Unicode.Scalar(UInt32(value)))
             let shown = DisplayText.terminal("a" + String(Character(scalar)) + "b")
             #expect(shown == "a\\u{\(String(value, radix: 16, uppercase: true))}b")
@@ -107,13 +111,20 @@ import Testing
         let store = try Store(path: folder.file("rooms.db"))
         for (hoursAgo, views) in [(4.0, [100, 50, 80]), (1.0, [150, 60, 30])] {
             let rooms = [
-                LiveRoom(roomID: "room-hostile", roomName: Self.hostile, ownerAccount: "host\u{1B}[8m", activityStatus: 1, viewCount: Int64(views[0])),
-                LiveRoom(roomID: "room-formula", roomName: Self.formula, ownerAccount: "@owner", activityStatus: 1, viewCount: Int64(views[1])),
-                LiveRoom(roomID: "room-falling", roomName: "-10 viewers", ownerAccount: "o", activityStatus: 1, viewCount: Int64(views[2])),
+                LiveRoom(
+                    roomID: "room-hostile", roomName: Self.hostile, ownerAccount: "host\u{1B}[8m", activityStatus: 1,
+                    viewCount: Int64(views[0])),
+                LiveRoom(
+                    roomID: "room-formula", roomName: Self.formula, ownerAccount: "@owner", activityStatus: 1,
+                    viewCount: Int64(views[1])),
+                LiveRoom(
+                    roomID: "room-falling", roomName: "-10 viewers", ownerAccount: "o", activityStatus: 1,
+                    viewCount: Int64(views[2])),
             ]
             try store.writeSynchronously { database in
                 try ObservationWriter.insertLiveRooms(
-                    LiveRoomList(rooms: rooms, pages: 1), monitor: "tim", at: now.addingTimeInterval(-hoursAgo * 3_600), in: database)
+                    LiveRoomList(rooms: rooms, pages: 1), monitor: "tim", at: now.addingTimeInterval(-hoursAgo * 3_600),
+                    in: database)
             }
         }
         store.close()
@@ -134,7 +145,9 @@ import Testing
         #expect(records.allSatisfy { $0.count == report.columns.count }, "\(records)")
         let byRoom = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0[1], $0) })
         // The line break survives, quoted; the escapes and the override are shown, not sent.
-        #expect(byRoom["room-hostile"]?[2] == "\\u{1B}]0;pwned\\u{7}\\u{1B}[2J\\u{1B}[31mRed\r\nRoom \\u{202E}4pm.exe\\u{9B}1m\\u{7F}")
+        #expect(
+            byRoom["room-hostile"]?[2]
+                == "\\u{1B}]0;pwned\\u{7}\\u{1B}[2J\\u{1B}[31mRed\r\nRoom \\u{202E}4pm.exe\\u{9B}1m\\u{7F}")
         #expect(byRoom["room-formula"]?[2] == "'" + Self.formula)
         #expect(byRoom["room-formula"]?[3] == "'@owner")
         #expect(byRoom["room-falling"]?[2] == "'-10 viewers")

@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct ReportsTests {
@@ -17,7 +18,9 @@ import Testing
         store.close()
     }
 
-    func run(_ name: ReportName, _ database: Database, since: Double = 7 * 86_400, byHour: Bool = false) throws -> [[String: SQLiteValue]] {
+    func run(_ name: ReportName, _ database: Database, since: Double = 7 * 86_400, byHour: Bool = false) throws
+        -> [[String: SQLiteValue]]
+    {
         let table = try Reports.run(ReportRequest(name: name, since: since, byHour: byHour, now: now), on: database)
         return table.rows.map { Dictionary(uniqueKeysWithValues: zip(table.columns, $0)) }
     }
@@ -51,17 +54,20 @@ import Testing
         let store = try Store(path: folder.file("rooms.db"))
         defer { store.close() }
         func crawl(_ monitor: String, hoursAgo: Double, _ views: [String: Int64]) throws {
-            let rooms = views.sorted { $0.key < $1.key }.map { LiveRoom(roomID: $0.key, activityStatus: 1, viewCount: $0.value) }
+            let rooms = views.sorted { $0.key < $1.key }.map {
+                LiveRoom(roomID: $0.key, activityStatus: 1, viewCount: $0.value)
+            }
             try store.writeSynchronously { database in
                 try ObservationWriter.insertLiveRooms(
-                    LiveRoomList(rooms: rooms, pages: 1), monitor: monitor, at: now.addingTimeInterval(-hoursAgo * 3_600), in: database)
+                    LiveRoomList(rooms: rooms, pages: 1), monitor: monitor,
+                    at: now.addingTimeInterval(-hoursAgo * 3_600), in: database)
             }
         }
         // The window is the last 3 hours: the crawl 4 hours ago is the baseline.
         try crawl("tim-a", hoursAgo: 5, ["D": 1, "E": 7])
-        try crawl("tim-a", hoursAgo: 4, ["A": 100, "B": 50])  // D is absent from the baseline crawl
+        try crawl("tim-a", hoursAgo: 4, ["A": 100, "B": 50]) // D is absent from the baseline crawl
         try crawl("tim-a", hoursAgo: 2, ["A": 150, "B": 60, "C": 10, "D": 5])
-        try crawl("tim-a", hoursAgo: 1, ["A": 170, "C": 40, "D": 25])  // B has gone; E was never seen in the window
+        try crawl("tim-a", hoursAgo: 1, ["A": 170, "C": 40, "D": 25]) // B has gone; E was never seen in the window
         try crawl("tim-b", hoursAgo: 4, ["A": 1_000])
         try crawl("tim-b", hoursAgo: 1, ["A": 1_005])
         let reader = try Database(path: folder.file("rooms.db"), options: .init(readOnly: true))
@@ -78,7 +84,8 @@ import Testing
         // A from its baseline 100; C new in the window from its first 10; D (absent from the baseline crawl)
         // from its last sample before the window, 1; B to its last value in the window; E not at all.
         #expect(growth == ["tim-a/A=70", "tim-a/C=30", "tim-a/D=24", "tim-a/B=10", "tim-b/A=5"])
-        let only = try Reports.run(ReportRequest(name: .rooms, since: 3 * 3_600, monitor: "tim-b", now: now), on: reader)
+        let only = try Reports.run(
+            ReportRequest(name: .rooms, since: 3 * 3_600, monitor: "tim-b", now: now), on: reader)
         #expect(only.rows.map { $0[1] } == [.text("A")])
         #expect(only.rows.first?[4] == .integer(1_000))
     }
@@ -94,8 +101,10 @@ import Testing
     @Test func alertsAndPollsSummarise() throws {
         try withSeededReader { database in
             let alerts = try run(.alerts, database)
-            #expect(alerts.first { $0["rule"] == .text("mr_concurrency_exhausted") }?["seconds_firing"] == .integer(1_800))
-            #expect(alerts.first { $0["rule"] == .text("platform_authorization_expiring") }?["firing_now"] == .integer(1))
+            #expect(
+                alerts.first { $0["rule"] == .text("mr_concurrency_exhausted") }?["seconds_firing"] == .integer(1_800))
+            #expect(
+                alerts.first { $0["rule"] == .text("platform_authorization_expiring") }?["firing_now"] == .integer(1))
             let polls = try run(.polls, database)
             #expect(polls.first?["polls"] == .integer(20))
             #expect(polls.first?["success_pct"] == .real(90))
@@ -111,7 +120,9 @@ import Testing
             title: "T", columns: ["name", "value"],
             rows: [[.text("a,\"b\""), .integer(1)], [.null, .real(2.5)]])
         #expect(ReportFormat.csv.render(table) == "name,value\r\n\"a,\"\"b\"\"\",1\r\n,2.5\r\n")
-        #expect(ReportFormat.json.render(table) == "[{\"name\":\"a,\\\"b\\\"\",\"value\":1},\n {\"name\":null,\"value\":2.5}]\n")
+        #expect(
+            ReportFormat.json.render(table)
+                == "[{\"name\":\"a,\\\"b\\\"\",\"value\":1},\n {\"name\":null,\"value\":2.5}]\n")
         #expect(ReportFormat.table.render(table).split(separator: "\n").count == 5)
     }
 }
@@ -122,7 +133,9 @@ import Testing
 
     static func examples() throws -> [String] {
         let text = try String(contentsOf: document, encoding: .utf8)
-        return text.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "\n```").first }
+        return text.components(separatedBy: "```sql\n").dropFirst().compactMap {
+            $0.components(separatedBy: "\n```").first
+        }
     }
 
     @Test func everyExampleQueryRunsOnASeededDatabase() throws {
@@ -140,7 +153,8 @@ import Testing
             if !rows.isEmpty { returningRows += 1 }
         }
         // The seed covers every relation: all but a handful of examples return rows.
-        #expect(returningRows >= examples.count - 2, "only \(returningRows) of \(examples.count) examples returned rows")
+        #expect(
+            returningRows >= examples.count - 2, "only \(returningRows) of \(examples.count) examples returned rows")
     }
 
     @Test func everyReportingRelationIsDocumented() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct BackoffPolicyTests {

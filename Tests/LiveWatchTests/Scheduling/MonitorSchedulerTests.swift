@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import LiveWatch
 
 /// A scripted job body: returns the scripted results in order and can hold a poll open.
@@ -29,7 +30,10 @@ final class ScriptedJob: Sendable {
 
     func run(_ deadline: Double) async -> JobResult {
         runs.withLock { $0 += 1 }
-        concurrent.withLock { $0.now += 1; $0.maximum = max($0.maximum, $0.now) }
+        concurrent.withLock {
+            $0.now += 1
+            $0.maximum = max($0.maximum, $0.now)
+        }
         let hold = holdNext.withLock { (held: inout Bool) -> Bool in
             defer { held = false }
             return held
@@ -56,7 +60,8 @@ final class GatedPolls: Sendable {
 
     /// A job named `name` whose every poll parks until `releaseAll()`; `tag` marks its polls in `started`.
     func job(_ name: String, tag: String, interval: Double = 30) -> ScheduledJob {
-        ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0, maximumBackoff: 300), timeout: 5) { _ in
+        ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0, maximumBackoff: 300), timeout: 5)
+        { _ in
             await withCheckedContinuation { continuation in
                 self.state.withLock { state in
                     state.started.append(tag)
@@ -103,7 +108,9 @@ final class GatedPolls: Sendable {
     }
 
     /// One job `name` whose first poll starts and stays in flight until its script is released.
-    func startHoldingFirstPoll(_ name: String) async throws -> (ScriptedJob, ManualClock, EventRecorder, MonitorScheduler) {
+    func startHoldingFirstPoll(_ name: String) async throws -> (
+        ScriptedJob, ManualClock, EventRecorder, MonitorScheduler
+    ) {
         let script = ScriptedJob([])
         script.holdNextPoll()
         let (clock, events, scheduler) = Self.startScheduler([makeJob(name, script)])
@@ -113,13 +120,16 @@ final class GatedPolls: Sendable {
     }
 
     func makeJob(_ name: String, _ script: ScriptedJob, interval: Double = 30) -> ScheduledJob {
-        ScheduledJob(name: name, policy: BackoffPolicy(interval: interval, jitter: 0.1, maximumBackoff: 300), timeout: 5) {
+        ScheduledJob(
+            name: name, policy: BackoffPolicy(interval: interval, jitter: 0.1, maximumBackoff: 300), timeout: 5
+        ) {
             await script.run($0)
         }
     }
 
     @Test func firstPollsStartAtOnceStaggeredThenFollowTheInterval() async throws {
-        let a = ScriptedJob([]), b = ScriptedJob([])
+        let a = ScriptedJob([])
+        let b = ScriptedJob([])
         let (clock, events, scheduler) = Self.startScheduler([makeJob("a", a), makeJob("b", b)])
         #expect(clock.pendingDelays == [0, 1])
         clock.advance(by: 0)

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct RateLimiterTests {
@@ -45,7 +46,7 @@ import Testing
         for _ in 0..<30 {
             try await limiter.acquire()
             starts.append(time.now().timeIntervalSince1970 - 1_800_000_000)
-            try await time.sleep(0.05)  // a slow answer: 50 ms
+            try await time.sleep(0.05) // a slow answer: 50 ms
             await limiter.complete()
         }
         // Spacing alone (102 ms) would put start 10 at 1.02 s; the answer to start 0 came at 0.05 s, so start 10

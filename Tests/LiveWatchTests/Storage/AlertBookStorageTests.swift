@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// The alert book over `SQLiteAlertStateStore` on a real SQLite file: what the `alerts` table holds
@@ -25,7 +26,11 @@ import Testing
             let book = AlertBook(repeatInterval: 3_600)
             let start = Date(timeIntervalSince1970: 1_800_000_000)
             func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write { try book.apply([(key, condition)], now: start.addingTimeInterval(seconds), store: SQLiteAlertStateStore(database: database)) }
+                try database.write {
+                    try book.apply(
+                        [(key, condition)], now: start.addingTimeInterval(seconds),
+                        store: SQLiteAlertStateStore(database: database))
+                }
             }
             let fired = try apply(firing(.warning, 2), after: 0)
             #expect(fired.map(\.state) == [.firing])
@@ -55,9 +60,13 @@ import Testing
             let book = AlertBook(repeatInterval: 3_600)
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             try database.write {
-                _ = try book.apply([(key, firing(.critical))], now: now, store: SQLiteAlertStateStore(database: database))
-                _ = try book.apply([(key, .clear(message: "ok", value: 3))], now: now + 10, store: SQLiteAlertStateStore(database: database))
-                _ = try book.apply([(key, firing(.warning))], now: now + 20, store: SQLiteAlertStateStore(database: database))
+                _ = try book.apply(
+                    [(key, firing(.critical))], now: now, store: SQLiteAlertStateStore(database: database))
+                _ = try book.apply(
+                    [(key, .clear(message: "ok", value: 3))], now: now + 10,
+                    store: SQLiteAlertStateStore(database: database))
+                _ = try book.apply(
+                    [(key, firing(.warning))], now: now + 20, store: SQLiteAlertStateStore(database: database))
             }
             #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 2)
             #expect(try database.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") == 1)
@@ -72,9 +81,12 @@ import Testing
         let database = try Database(path: folder.file("a.db"))
         try Schema.migrator.migrate(database)
         let memory = MemoryAlertStateStore()
-        let book = AlertBook(repeatInterval: 600, rules: [
-            .platformUnauthorized: AlertRuleSettings(pendingFor: 120), .liveClientLinkExpiring: AlertRuleSettings(keepFiringFor: 300),
-        ])
+        let book = AlertBook(
+            repeatInterval: 600,
+            rules: [
+                .platformUnauthorized: AlertRuleSettings(pendingFor: 120),
+                .liveClientLinkExpiring: AlertRuleSettings(keepFiringFor: 300),
+            ])
         let keys = [
             AlertKey(rule: .mrConcurrencyExhausted, monitor: "m", subject: "m"),
             AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "a"),
@@ -83,7 +95,8 @@ import Testing
             AlertKey(rule: .liveClientLinkExpiring, monitor: "n", subject: "7"),
         ]
         let conditions: [AlertCondition] = [
-            .firing(severity: .warning, message: "w", value: 1, threshold: 2), .firing(severity: .critical, message: "c", value: 0, threshold: 0),
+            .firing(severity: .warning, message: "w", value: 1, threshold: 2),
+            .firing(severity: .critical, message: "c", value: 0, threshold: 0),
             .clear(message: "ok", value: 3), .unknown,
         ]
         let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -96,18 +109,24 @@ import Testing
             let now = start.addingTimeInterval(Double(step) * 70)
             let prune: String? = step % 3 == 0 ? "m" : nil
             let sqlite = SQLiteAlertStateStore(database: database)
-            let fromSQLite = try database.write { try book.apply(batch, now: now, store: sqlite, pruningPendingOf: prune) }
+            let fromSQLite = try database.write {
+                try book.apply(batch, now: now, store: sqlite, pruningPendingOf: prune)
+            }
             let fromMemory = try book.apply(batch, now: now, store: memory, pruningPendingOf: prune)
             #expect(fromSQLite == fromMemory, "poll \(step)")
             #expect(try sqlite.states(of: keys) == memory.states(of: keys), "poll \(step)")
             #expect(try Set(sqlite.pendingKeys(of: "m")) == Set(memory.pendingKeys(of: "m")), "poll \(step)")
             for key in keys {
-                #expect(try sqlite.openSubjects(rule: key.rule, monitor: key.monitor) == memory.openSubjects(rule: key.rule, monitor: key.monitor))
+                #expect(
+                    try sqlite.openSubjects(rule: key.rule, monitor: key.monitor)
+                        == memory.openSubjects(rule: key.rule, monitor: key.monitor))
             }
         }
         #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == Int64(memory.episodes.count))
         #expect(memory.episodes.count > 5, "the script opens several episodes")
-        #expect(memory.changes.contains { if case .clearing = $0.1 { true } else { false } }, "and exercises keep_firing_for")
+        #expect(
+            memory.changes.contains { if case .clearing = $0.1 { true } else { false } },
+            "and exercises keep_firing_for")
         #expect(memory.changes.contains { if case .pendingStarted = $0.1 { true } else { false } }, "and for")
     }
 }

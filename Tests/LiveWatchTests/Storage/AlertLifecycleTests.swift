@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// `for` (pending before firing), `keep_firing_for` and the concurrency rule's
@@ -24,9 +25,13 @@ import Testing
 
     @Test func aRuleWithForIsPendingUntilItHasHeldThatLong() throws {
         try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
+            let book = AlertBook(
+                repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
             func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write { try book.apply([(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database)) }
+                try database.write {
+                    try book.apply(
+                        [(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database))
+                }
             }
             #expect(try apply(firing(.warning), after: 0).isEmpty)
             #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 1)
@@ -51,9 +56,13 @@ import Testing
 
     @Test func keepFiringForResolvesOnlyAfterTheConditionStayedClear() throws {
         try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
+            let book = AlertBook(
+                repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
             func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write { try book.apply([(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database)) }
+                try database.write {
+                    try book.apply(
+                        [(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database))
+                }
             }
             #expect(try apply(firing(), after: 0).map(\.state) == [.firing])
             #expect(try apply(.clear(message: "ok", value: 3), after: 60).isEmpty)
@@ -74,28 +83,44 @@ import Testing
             let book = AlertBook(repeatInterval: 86_400)
             var states: [String] = []
             for (index, residual) in [0, 1, 0, 2, 1, 3, 2].enumerated() {
-                let condition = evaluator.condition(for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
-                let lines = try database.write { try book.apply([(key, condition)], now: start + Double(index * 60), store: SQLiteAlertStateStore(database: database)) }
+                let condition = evaluator.condition(
+                    for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
+                let lines = try database.write {
+                    try book.apply(
+                        [(key, condition)], now: start + Double(index * 60),
+                        store: SQLiteAlertStateStore(database: database))
+                }
                 states += lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
             }
             // 0 → critical; 1, 2 → warning (the same episode); 3 → resolved; 2 again → a new episode.
-            #expect(states == ["firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning", "firing/warning"])
+            #expect(
+                states == [
+                    "firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning",
+                    "firing/warning",
+                ])
             #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 2)
         }
     }
 
     @Test func aPendingAlertWhoseSubjectWentAwayIsDroppedOnTheNextSuccessfulPoll() throws {
         try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600, rules: [.platformUnauthorized: AlertRuleSettings(pendingFor: 600)])
+            let book = AlertBook(
+                repeatInterval: 3_600, rules: [.platformUnauthorized: AlertRuleSettings(pendingFor: 600)])
             let gone = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-1")
             let stays = AlertKey(rule: .platformUnauthorized, monitor: "m", subject: "platform-2")
             try database.write {
-                _ = try book.apply([(gone, firing()), (stays, firing())], now: start, store: SQLiteAlertStateStore(database: database), pruningPendingOf: "m")
+                _ = try book.apply(
+                    [(gone, firing()), (stays, firing())], now: start, store: SQLiteAlertStateStore(database: database),
+                    pruningPendingOf: "m")
                 // A failed poll (no monitor given) keeps both.
                 _ = try book.apply([], now: start + 60, store: SQLiteAlertStateStore(database: database))
             }
             #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 2)
-            try database.write { _ = try book.apply([(stays, firing())], now: start + 120, store: SQLiteAlertStateStore(database: database), pruningPendingOf: "m") }
+            try database.write {
+                _ = try book.apply(
+                    [(stays, firing())], now: start + 120, store: SQLiteAlertStateStore(database: database),
+                    pruningPendingOf: "m")
+            }
             #expect(try database.first("SELECT subject FROM alert_pending")?.string("subject") == "platform-2")
             #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 1)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 @Suite struct RollupTests {
@@ -40,15 +41,19 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let nowSeconds = Int64(now.timeIntervalSince1970)
         try store.writeSynchronously { database in
-            for day in (0..<30).reversed() {  // oldest first, as time goes
+            for day in (0..<30).reversed() { // oldest first, as time goes
                 for sample in 0..<200 {
                     let at = now.addingTimeInterval(-Double(day) * 86_400 - Double(sample))
                     try ObservationWriter.insertObservation(
-                        .mrConcurrency(MRConcurrency(total: 5, used: 1, residual: 4, channelIDs: ["a-long-channel-id-\(sample)"])),
+                        .mrConcurrency(
+                            MRConcurrency(total: 5, used: 1, residual: 4, channelIDs: ["a-long-channel-id-\(sample)"])),
                         monitor: "p", at: at, in: database)
                 }
                 try ObservationWriter.insertLiveRooms(
-                    LiveRoomList(rooms: [LiveRoom(roomID: "r", activityStatus: 1, viewCount: 5), LiveRoom(roomID: "day-\(day)")], pages: 1),
+                    LiveRoomList(
+                        rooms: [
+                            LiveRoom(roomID: "r", activityStatus: 1, viewCount: 5), LiveRoom(roomID: "day-\(day)"),
+                        ], pages: 1),
                     monitor: "t", at: now.addingTimeInterval(-Double(day) * 86_400), in: database)
                 try database.run(
                     """
@@ -57,7 +62,8 @@ import Testing
             }
         }
         let pagesBefore = try store.accessSynchronously { try $0.scalarInt64("PRAGMA page_count") ?? 0 }
-        let policy = RetentionPolicy(observations: 7 * 86_400, polls: 20 * 86_400, alerts: 86_400, rollups: 365 * 86_400)
+        let policy = RetentionPolicy(
+            observations: 7 * 86_400, polls: 20 * 86_400, alerts: 86_400, rollups: 365 * 86_400)
         let summary = try await Retention(policy: policy, batchSize: 500).prune(store: store, now: now)
         #expect(summary.deletedRows["mr_concurrency"] == 22 * 200 + 199)
         #expect(try store.accessSynchronously { try $0.scalarInt64("PRAGMA auto_vacuum") } == 2)
@@ -105,7 +111,10 @@ import Testing
                     monitor: "p", at: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)), in: database)
             }
         }
-        let size = { ((try? FileManager.default.attributesOfItem(atPath: folder.file("c.db"))[.size]) as? NSNumber)?.intValue ?? 0 }
+        let size = {
+            ((try? FileManager.default.attributesOfItem(atPath: folder.file("c.db"))[.size]) as? NSNumber)?.intValue
+                ?? 0
+        }
         let before = size()
         try await store.checkpointBeside()
         #expect(size() > before + 100_000, "\(before) -> \(size())")
@@ -116,7 +125,8 @@ import Testing
         defer { folder.remove() }
         let database = try Database(path: folder.file("w.db"))
         try Schema.migrator.migrate(database)
-        let target = Retention.Target(table: "mr_concurrency_rollups", timeColumn: "bucket_start", extraCondition: "", keep: .rollups)
+        let target = Retention.Target(
+            table: "mr_concurrency_rollups", timeColumn: "bucket_start", extraCondition: "", keep: .rollups)
         let sql = try #require(try Retention.deleteStatement(for: target, batchSize: 10, in: database))
         #expect(sql.contains("(monitor, period, bucket_start) IN"))
         let rowid = Retention.Target(table: "polls", timeColumn: "started_at", extraCondition: "", keep: .polls)

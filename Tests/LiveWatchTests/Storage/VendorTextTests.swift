@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// Text a vendor sends is stored and read back byte for byte, an embedded NUL included, so what was
@@ -38,41 +39,52 @@ import Testing
                 .mrConcurrency(MRConcurrency(total: 5, used: 1, residual: 4, channelIDs: [t("channel_id")])),
                 monitor: "polyv", at: Self.now, in: database)
             try ObservationWriter.insertObservation(
-                .liveRooms(LiveRoomList(rooms: [
-                    LiveRoom(
-                        roomID: t("room_id"), roomName: t("room_name"), ownerAccount: t("owner_account"),
-                        coverURL: t("cover_url"), categories: t("categories"), createTime: 1, activityStatus: 1, viewCount: 2)
-                ], pages: 1)),
+                .liveRooms(
+                    LiveRoomList(
+                        rooms: [
+                            LiveRoom(
+                                roomID: t("room_id"), roomName: t("room_name"), ownerAccount: t("owner_account"),
+                                coverURL: t("cover_url"), categories: t("categories"), createTime: 1, activityStatus: 1,
+                                viewCount: 2)
+                        ], pages: 1)),
                 monitor: "tim", at: Self.now, in: database)
             try ObservationWriter.insertObservation(
-                .livePlatforms(LivePlatformListing(platforms: [
-                    LivePlatform(
-                        platformID: t("platform_id"), name: t("platform_name"), accessType: t("access_type"),
-                        authorizeState: t("authorize_state"), account: t("account"),
-                        authKeyFingerprint: t("auth_key_fingerprint"),
-                        callbacks: [PlatformCallback(apiType: t("api_type"), url: t("url"))])
-                ])),
+                .livePlatforms(
+                    LivePlatformListing(platforms: [
+                        LivePlatform(
+                            platformID: t("platform_id"), name: t("platform_name"), accessType: t("access_type"),
+                            authorizeState: t("authorize_state"), account: t("account"),
+                            authKeyFingerprint: t("auth_key_fingerprint"),
+                            callbacks: [PlatformCallback(apiType: t("api_type"), url: t("url"))])
+                    ])),
                 monitor: "ms", at: Self.now, in: database)
             try ObservationWriter.insertPoll(
-                Self.report(monitor: "volc", vendor: "volcengine", outcome: .observed(.volcengine(VolcengineObservation(
-                    restrictions: nil, links: nil)))),
+                Self.report(
+                    monitor: "volc", vendor: "volcengine",
+                    outcome: .observed(
+                        .volcengine(
+                            VolcengineObservation(
+                                restrictions: nil, links: nil)))),
                 in: database)
             try ObservationWriter.insertObservation(
-                .volcengine(VolcengineObservation(
-                    restrictions: [
-                        ActivityViewingRestrictions(
-                            activityID: 7, mainButtonTitle: t("main_button_title"), subButtonTitle: t("sub_button_title"),
-                            entries: [
-                                ViewingRestriction(
-                                    type: 1, customApp: t("custom_app"), customURL: t("custom_url"),
-                                    errorRedirectURL: t("error_redirect_url"), secretFingerprint: t("secret_fingerprint"))
-                            ])
-                    ],
-                    links: [
-                        LiveClientLink(
-                            activityID: 7, loginType: 1, userName: t("user_name"), expireTime: nil,
-                            urlFingerprint: t("url_fingerprint"), temporaryURLFingerprint: t("tmp_url_fingerprint"))
-                    ])),
+                .volcengine(
+                    VolcengineObservation(
+                        restrictions: [
+                            ActivityViewingRestrictions(
+                                activityID: 7, mainButtonTitle: t("main_button_title"),
+                                subButtonTitle: t("sub_button_title"),
+                                entries: [
+                                    ViewingRestriction(
+                                        type: 1, customApp: t("custom_app"), customURL: t("custom_url"),
+                                        errorRedirectURL: t("error_redirect_url"),
+                                        secretFingerprint: t("secret_fingerprint"))
+                                ])
+                        ],
+                        links: [
+                            LiveClientLink(
+                                activityID: 7, loginType: 1, userName: t("user_name"), expireTime: nil,
+                                urlFingerprint: t("url_fingerprint"), temporaryURLFingerprint: t("tmp_url_fingerprint"))
+                        ])),
                 monitor: "volc", at: Self.now, in: database)
         }
         let columns: [(table: String, column: String, expected: String)] = [
@@ -88,9 +100,12 @@ import Testing
             ("platform_authorizations", "authorize_state", t("authorize_state")),
             ("platform_authorizations", "account", t("account")),
             ("platform_authorizations", "auth_key_fingerprint", t("auth_key_fingerprint")),
-            ("platform_authorizations", "callback_urls",
-             ObservationWriter.callbackJSON([PlatformCallback(apiType: t("api_type"), url: t("url"))])),
-            ("viewing_restrictions", "custom_app", t("custom_app")), ("viewing_restrictions", "custom_url", t("custom_url")),
+            (
+                "platform_authorizations", "callback_urls",
+                ObservationWriter.callbackJSON([PlatformCallback(apiType: t("api_type"), url: t("url"))])
+            ),
+            ("viewing_restrictions", "custom_app", t("custom_app")),
+            ("viewing_restrictions", "custom_url", t("custom_url")),
             ("viewing_restrictions", "error_redirect_url", t("error_redirect_url")),
             ("viewing_restrictions", "secret_fingerprint", t("secret_fingerprint")),
             ("viewing_restrictions", "main_button_title", t("main_button_title")),
@@ -101,7 +116,9 @@ import Testing
         ]
         try store.accessSynchronously { database in
             for (table, column, expected) in columns {
-                let values = try database.query("SELECT \(column) AS v FROM \(table) WHERE \(column) IS NOT NULL").map { $0["v"] }
+                let values = try database.query("SELECT \(column) AS v FROM \(table) WHERE \(column) IS NOT NULL").map {
+                    $0["v"]
+                }
                 #expect(values == [.text(expected)], "\(table).\(column)")
             }
             // And through the reader the MetaStudio evaluator compares with.
@@ -128,9 +145,11 @@ import Testing
                     entries: [
                         ViewingRestriction(
                             type: 1, customApp: "app\u{0}x", customURL: t("https://login.example.com"),
-                            errorRedirectURL: t("https://error.example.com"), secretFingerprint: "sha256:0123456789abcdef"),
+                            errorRedirectURL: t("https://error.example.com"),
+                            secretFingerprint: "sha256:0123456789abcdef"),
                         ViewingRestriction(
-                            type: 2, customApp: t("second"), customURL: nil, errorRedirectURL: nil, secretFingerprint: nil),
+                            type: 2, customApp: t("second"), customURL: nil, errorRedirectURL: nil,
+                            secretFingerprint: nil),
                     ])
             ],
             links: [
@@ -143,7 +162,8 @@ import Testing
                 monitor: "volc", vendor: "volcengine", at: Self.now.addingTimeInterval(Double(poll) * 60),
                 outcome: .observed(.volcengine(observation)))
             let lines = try store.writeSynchronously { database in
-                try PollRecorder.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
+                try PollRecorder.recordInTransaction(
+                    report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
             }
             #expect(lines.isEmpty, "poll \(poll): \(lines.map(\.message))")
         }
@@ -151,11 +171,16 @@ import Testing
         var changed = observation
         changed.restrictions?[0].entries[0].customApp = "app\u{0}y"
         let report = Self.report(
-            monitor: "volc", vendor: "volcengine", at: Self.now.addingTimeInterval(600), outcome: .observed(.volcengine(changed)))
+            monitor: "volc", vendor: "volcengine", at: Self.now.addingTimeInterval(600),
+            outcome: .observed(.volcengine(changed)))
         let lines = try store.writeSynchronously { database in
-            try PollRecorder.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
+            try PollRecorder.recordInTransaction(
+                report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
         }
-        #expect(lines.map(\.message) == ["Volcengine activity 7 viewing restrictions changed: main restriction (type 1): CustomApp changed"])
+        #expect(
+            lines.map(\.message) == [
+                "Volcengine activity 7 viewing restrictions changed: main restriction (type 1): CustomApp changed"
+            ])
     }
 
     /// A MetaStudio platform whose id holds a NUL fires, and resolves when it leaves the listing: the
@@ -175,13 +200,16 @@ import Testing
                 monitor: "ms", vendor: "metastudio", at: Self.now.addingTimeInterval(offset),
                 outcome: .observed(.livePlatforms(LivePlatformListing(platforms: platforms))))
             return try store.writeSynchronously { database in
-                try PollRecorder.recordInTransaction(report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
+                try PollRecorder.recordInTransaction(
+                    report, evaluator: evaluator, book: book, failureThreshold: 3, in: database)
             }
         }
         #expect(try poll([platform], at: 0).map { "\($0.state) \($0.subject)" } == ["firing p\u{0}1"])
         #expect(try poll([platform], at: 60).isEmpty)
         let resolved = try poll([], at: 120)
         #expect(resolved.map { "\($0.state) \($0.subject)" } == ["resolved p\u{0}1"])
-        #expect(try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") } == 0)
+        #expect(
+            try store.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM alerts WHERE state = 'firing'") }
+                == 0)
     }
 }

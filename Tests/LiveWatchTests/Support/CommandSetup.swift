@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import LiveWatch
 
 /// A folder with a configuration for the built binary (one Polyv monitor against `endpoint`) and its database path.
@@ -10,7 +11,8 @@ struct CommandSetup {
     init(endpoint: String = "http://127.0.0.1:9", interval: String = "1s", timeout: String? = nil) throws {
         folder = try TemporaryFolder()
         let secretPath = try folder.writeSecret("polyv-secret", PolyvFixture.secret)
-        configPath = try folder.writeConfiguration("""
+        configPath = try folder.writeConfiguration(
+            """
             defaults:
               interval: \(interval)
               jitter: 0%\(timeout.map { "\n  timeout: \($0)" } ?? "")
@@ -29,12 +31,14 @@ extension TemporaryFolder {
     @discardableResult
     func writeConfiguration(database: String = "livewatch.db", _ sections: String) throws -> String {
         let path = file("livewatch.yaml")
-        try Data("""
+        try Data(
+            """
             daemon:
               database: \(file(database))
               alert_log: \(file("alerts.log"))
             \(sections)
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -51,7 +55,9 @@ extension TemporaryFolder {
 /// The built `livewatch` executable next to the test bundle (`swift build --build-tests` builds both).
 func livewatchExecutable() throws -> String {
     let argument = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var candidates = [argument, argument.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()]
+    var candidates = [
+        argument, argument.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent(),
+    ]
     if let bundle = Bundle.main.executableURL { candidates.insert(bundle.deletingLastPathComponent(), at: 0) }
     for directory in candidates {
         let path = directory.appendingPathComponent("livewatch").path
@@ -90,7 +96,8 @@ struct LivewatchProcess {
             process.arguments = arguments
         }
         process.environment = environment ?? ProcessInfo.processInfo.environment.filter { $0.key != "LIVEWATCH_CONFIG" }
-        let started = LivewatchProcess(process: process, stdoutPath: folder.file("stdout"), stderrPath: folder.file("stderr"))
+        let started = LivewatchProcess(
+            process: process, stdoutPath: folder.file("stdout"), stderrPath: folder.file("stderr"))
         for path in [started.stdoutPath, started.stderrPath] {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw RequireError(message: "cannot create \(path)")

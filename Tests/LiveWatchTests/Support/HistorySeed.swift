@@ -1,5 +1,6 @@
 import Foundation
 import SQLite
+
 @testable import LiveWatch
 
 /// Seeds a database with a little of every relation, relative to `now`.
@@ -12,7 +13,9 @@ enum HistorySeed {
                 let at = now.addingTimeInterval(-Double(step) * 600)
                 let used = step == 5 ? 5 : (step % 5)
                 try ObservationWriter.insertObservation(
-                    .mrConcurrency(MRConcurrency(total: 5, used: used, residual: 5 - used, channelIDs: (0..<used).map { "ch\($0)" })),
+                    .mrConcurrency(
+                        MRConcurrency(
+                            total: 5, used: used, residual: 5 - used, channelIDs: (0..<used).map { "ch\($0)" })),
                     monitor: "polyv-main", at: at, in: database)
             }
             // Rooms: three crawls, oldest first, through the real writer (samples and rollups).
@@ -24,7 +27,8 @@ enum HistorySeed {
                         coverURL: "https://cdn/\(room).png", categories: "[1,2]", createTime: nowSeconds - 86_400,
                         activityStatus: room == 4 ? 0 : 1, viewCount: Int64(room * 100 + (3 - crawl) * room * 10))
                 }
-                try ObservationWriter.insertLiveRooms(LiveRoomList(rooms: rooms, pages: 1), monitor: "tim-sg", at: at, in: database)
+                try ObservationWriter.insertLiveRooms(
+                    LiveRoomList(rooms: rooms, pages: 1), monitor: "tim-sg", at: at, in: database)
             }
             for (index, days) in [3.0, 0.5, 30].enumerated() {
                 try database.run(
@@ -33,8 +37,11 @@ enum HistorySeed {
                                                          authorized_time, expire_time, account, auth_key_fingerprint)
                     VALUES (?, ?, ?, ?, 'MSS_STANDARD', ?, ?, ?, 'acct', 'sha256:0123456789abcdef')
                     """,
-                    ["metastudio-cn4", nowSeconds - 60, "p-\(index)", "Platform \(index)", index == 2 ? "UNAUTHORIZED" : "AUTHORIZED",
-                     nowSeconds - 86_400 * 300, nowSeconds + Int64(days * 86_400)])
+                    [
+                        "metastudio-cn4", nowSeconds - 60, "p-\(index)", "Platform \(index)",
+                        index == 2 ? "UNAUTHORIZED" : "AUTHORIZED",
+                        nowSeconds - 86_400 * 300, nowSeconds + Int64(days * 86_400),
+                    ])
             }
             for (offset, fingerprint) in [(7_200, "sha256:aaaaaaaaaaaaaaaa"), (60, "sha256:bbbbbbbbbbbbbbbb")] {
                 try database.run(
@@ -57,9 +64,11 @@ enum HistorySeed {
                                        request_id, requests, items, duration_ms)
                     VALUES ('polyv-main', 'polyv', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     """,
-                    [nowSeconds - Int64(index * 60), nowSeconds - Int64(index * 60) + 1, index % 10 == 0 ? 0 : 1,
-                     index % 10 == 0 ? 500 : 200, index % 10 == 0 ? "http_500" : nil,
-                     index % 10 == 0 ? "HTTP 500" : nil, "req-\(index)", index % 10 == 0 ? 0 : 1, 10 + index])
+                    [
+                        nowSeconds - Int64(index * 60), nowSeconds - Int64(index * 60) + 1, index % 10 == 0 ? 0 : 1,
+                        index % 10 == 0 ? 500 : 200, index % 10 == 0 ? "http_500" : nil,
+                        index % 10 == 0 ? "HTTP 500" : nil, "req-\(index)", index % 10 == 0 ? 0 : 1, 10 + index,
+                    ])
             }
             try database.run(
                 """

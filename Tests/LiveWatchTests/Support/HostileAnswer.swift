@@ -1,6 +1,7 @@
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// One of the simulator's hostile answers and the failure a vendor client must turn it into. Every client is
 /// checked against the same table; they differ only where their vendor does (the 429 code, the timeout).
@@ -23,7 +24,9 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
             HostileAnswer(fault: .slow(seconds: slow), kind: .transport, code: "timeout"),
             HostileAnswer(fault: .oversized(bytes: 12 << 20), kind: .transport, code: "body_too_large"),
             HostileAnswer(fault: .connectionReset, kind: .transport, code: "transport"),
-        ] + (rateLimitCode.map { [HostileAnswer(fault: .rateLimited(retryAfter: 42), kind: .rateLimited, code: $0)] } ?? [])
+        ]
+            + (rateLimitCode.map { [HostileAnswer(fault: .rateLimited(retryAfter: 42), kind: .rateLimited, code: $0)] }
+                ?? [])
     }
 
     /// Expects `report` to have failed with this answer's kind and code (and a 429's `Retry-After`); returns the failure.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import LiveWatch
 
 /// Alert state in memory, shaped like the `alerts` and `alert_pending` tables (one record per
@@ -31,7 +32,8 @@ final class MemoryAlertStateStore: AlertStateStore {
         for key in keys {
             let episode = episodes.first { $0.key == key && $0.firing }.map {
                 AlertState.Episode(
-                    severity: $0.severity, startedAt: $0.startedAt, lastWrittenAt: $0.lastWrittenAt, clearSince: $0.clearSince)
+                    severity: $0.severity, startedAt: $0.startedAt, lastWrittenAt: $0.lastWrittenAt,
+                    clearSince: $0.clearSince)
             }
             let state = AlertState(episode: episode, pending: pending[key])
             if state != .quiet { states[key] = state }
@@ -50,9 +52,11 @@ final class MemoryAlertStateStore: AlertStateStore {
         case .pendingDropped:
             pending[key] = nil
         case .opened(let severity, let startedAt, let value, let message, let threshold):
-            episodes.append(Episode(
-                key: key, severity: severity, firing: true, startedAt: startedAt, lastValue: value, message: message,
-                threshold: threshold, lastWrittenAt: startedAt))
+            episodes.append(
+                Episode(
+                    key: key, severity: severity, firing: true, startedAt: startedAt, lastValue: value,
+                    message: message,
+                    threshold: threshold, lastWrittenAt: startedAt))
         case .stillFiring(let severity, let value, let message, let threshold, let lastWrittenAt):
             guard let open else { return }
             episodes[open].severity = severity
@@ -80,6 +84,8 @@ final class MemoryAlertStateStore: AlertStateStore {
     }
 
     func pendingKeys(of monitor: String) throws -> [AlertKey] {
-        pending.keys.filter { $0.monitor == monitor }.sorted { ($0.rule.rawValue, $0.subject) < ($1.rule.rawValue, $1.subject) }
+        pending.keys.filter { $0.monitor == monitor }.sorted {
+            ($0.rule.rawValue, $0.subject) < ($1.rule.rawValue, $1.subject)
+        }
     }
 }

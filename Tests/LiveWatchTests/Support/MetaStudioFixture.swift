@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Synchronization
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// A running simulator with one MetaStudio project that accepts one AK/SK pair
 /// and one IAM token, a real transport, and a monitor configuration pointing at it.
@@ -55,7 +56,8 @@ struct MetaStudioFixture {
         logger: Logger = Logger(label: "test")
     ) -> MetaStudioMonitor {
         MetaStudioMonitor(
-            configuration: configuration, transport: transport, clock: clock, sleep: { sleeps.record($0) }, logger: logger)
+            configuration: configuration, transport: transport, clock: clock, sleep: { sleeps.record($0) },
+            logger: logger)
     }
 
     func stop() async {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SQLite
+
 @testable import LiveWatch
 
 /// One monitor end to end: the real client against the simulator (`fixture`), a real SQLite file and the
@@ -20,7 +21,8 @@ struct PipelineHarness<Fixture: ServerFixture> {
     /// Opens the database and the alert log in `folder` (a new one when nil); `runtime` makes the monitor's
     /// runtime from the fixture and the harness's logger.
     init(
-        _ fixture: Fixture, in folder: TemporaryFolder? = nil, failureThreshold: Int = 3, policy: AlertPolicy = AlertPolicy(),
+        _ fixture: Fixture, in folder: TemporaryFolder? = nil, failureThreshold: Int = 3,
+        policy: AlertPolicy = AlertPolicy(),
         deadline: Double? = nil, runtime: (Fixture, Logger) -> MonitorRuntime
     ) throws {
         let folder = try folder ?? TemporaryFolder()

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// A running simulator with one Polyv application, a real transport and a
 /// monitor configuration pointing at it.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import LiveWatch
 
 /// A daemon running in a task on a manual clock, its scheduler events and log captured, driven by the

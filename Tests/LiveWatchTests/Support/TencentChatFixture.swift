@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// A running simulator with one Tencent Cloud Chat application and its rooms,
 /// a real transport and a monitor configuration pointing at it.
@@ -26,12 +27,14 @@ struct TencentChatFixture {
     ) async throws -> TencentChatFixture {
         let simulator = VendorSimulator(clock: clock)
         try await simulator.start()
-        simulator.tencentChat.addApplication(sdkAppID: sdkAppID, secretKey: Self.secretKey, administrator: administrator)
+        simulator.tencentChat.addApplication(
+            sdkAppID: sdkAppID, secretKey: Self.secretKey, administrator: administrator)
         simulator.tencentChat.setRooms(count: rooms)
         simulator.tencentChat.setRateLimit(simulatorRateLimit ?? rateLimit)
         let endpoint = try require(URL(string: simulator.baseURL))
         let configuration = TencentChatMonitorConfiguration(
-            name: "tim-main", sdkAppID: sdkAppID, identifier: administrator, secretKey: Secret(secretKey), endpoint: endpoint,
+            name: "tim-main", sdkAppID: sdkAppID, identifier: administrator, secretKey: Secret(secretKey),
+            endpoint: endpoint,
             pageSize: pageSize, rateLimit: rateLimit, maxPages: maxPages, crawlBudget: crawlBudget,
             poll: PollSettings(interval: 1, timeout: timeout, jitter: 0))
         return TencentChatFixture(simulator: simulator, transport: AsyncHTTPTransport(), configuration: configuration)
@@ -44,7 +47,8 @@ struct TencentChatFixture {
         clock: @escaping @Sendable () -> Date = Date.init, retry: TencentChatRetryPolicy = TencentChatFixture.fastRetry,
         pacing: PacingClock = .system
     ) -> TencentChatMonitor {
-        TencentChatMonitor(configuration: configuration, transport: transport, clock: clock, retry: retry, pacing: pacing)
+        TencentChatMonitor(
+            configuration: configuration, transport: transport, clock: clock, retry: retry, pacing: pacing)
     }
 
     func stop() async {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+
 @testable import LiveWatch
 
 /// A temporary folder for one test, removed by `remove()`.
@@ -145,5 +146,7 @@ func runToEnd(
     process.standardError = output
     try process.run()
     try await waitForExit(process, timeout: timeout)
-    return (process.terminationReason, process.terminationStatus, try Data(contentsOf: URL(fileURLWithPath: outputPath)))
+    return (
+        process.terminationReason, process.terminationStatus, try Data(contentsOf: URL(fileURLWithPath: outputPath))
+    )
 }

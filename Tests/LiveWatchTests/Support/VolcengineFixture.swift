@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// A running simulator with a Volcengine account and some activities, a real
 /// transport and a monitor configuration pointing at it.
@@ -19,7 +20,8 @@ struct VolcengineFixture {
     static func start(
         activities: [Int64] = VolcengineFixture.activities, restrictions: Bool = true, links: Bool = true,
         guests: [String] = [], secretKey: String = VolcengineFixture.secretKey, timeout: Double = 2,
-        linkExpiryWarning: Double = 7_200, linkExpiresIn: Double = 86_400, simulatorClock: @escaping @Sendable () -> Date = Date.init
+        linkExpiryWarning: Double = 7_200, linkExpiresIn: Double = 86_400,
+        simulatorClock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> VolcengineFixture {
         let simulator = VendorSimulator(clock: simulatorClock)
         try await simulator.start()

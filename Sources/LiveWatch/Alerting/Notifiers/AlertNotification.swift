@@ -38,7 +38,8 @@ public struct AlertNotification: Sendable, Equatable {
         if !numbers.isEmpty { details.append(numbers.joined(separator: ", ")) }
         switch line.state {
         case .firing: details.append("firing since \(AlertLine.rfc3339(startedAt))")
-        case .resolved: details.append("resolved at \(AlertLine.rfc3339(line.time)), fired since \(AlertLine.rfc3339(startedAt))")
+        case .resolved:
+            details.append("resolved at \(AlertLine.rfc3339(line.time)), fired since \(AlertLine.rfc3339(startedAt))")
         case .notice: details.append("at \(AlertLine.rfc3339(line.time))")
         }
         return details
@@ -52,12 +53,12 @@ extension AlertLine {
     /// Reads back a line written by `json` (nil when it is not one).
     public init?(json text: String) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
-              let time = (object["time"] as? String).flatMap(Self.parseRFC3339),
-              let state = (object["state"] as? String).flatMap(State.init(rawValue:)),
-              let severity = (object["severity"] as? String).flatMap(Severity.init(rawValue:)),
-              let rule = (object["rule"] as? String).flatMap(AlertRule.init(rawValue:)),
-              let monitor = object["monitor"] as? String, let subject = object["subject"] as? String,
-              let message = object["message"] as? String
+            let time = (object["time"] as? String).flatMap(Self.parseRFC3339),
+            let state = (object["state"] as? String).flatMap(State.init(rawValue:)),
+            let severity = (object["severity"] as? String).flatMap(Severity.init(rawValue:)),
+            let rule = (object["rule"] as? String).flatMap(AlertRule.init(rawValue:)),
+            let monitor = object["monitor"] as? String, let subject = object["subject"] as? String,
+            let message = object["message"] as? String
         else { return nil }
         self.init(
             time: time, state: state, severity: severity, rule: rule, monitor: monitor, subject: subject,

@@ -41,8 +41,9 @@ public struct AlertmanagerNotifier: ConfiguredNotifier {
         switch line.state {
         case .firing:
             let others = Severity.allCases.filter { $0 != line.severity }
-            return .array([alert(notification, severity: line.severity, endsAt: validUntil(now))]
-                + others.map { alert(notification, severity: $0, endsAt: ended) })
+            return .array(
+                [alert(notification, severity: line.severity, endsAt: validUntil(now))]
+                    + others.map { alert(notification, severity: $0, endsAt: ended) })
         case .resolved:
             return .array(Severity.allCases.map { alert(notification, severity: $0, endsAt: ended) })
         case .notice:

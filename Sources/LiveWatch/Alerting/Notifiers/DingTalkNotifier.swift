@@ -29,10 +29,13 @@ public struct DingTalkNotifier: ConfiguredNotifier {
         let text = "### \(notification.headline)\n\n" + notification.details.joined(separator: "\n\n")
         return .object([
             ("msgtype", .string("markdown")),
-            ("markdown", .object([
-                ("title", .string(notification.headline)),
-                ("text", .string(NotifierSupport.truncated(text, bytes: 18_000))),
-            ])),
+            (
+                "markdown",
+                .object([
+                    ("title", .string(notification.headline)),
+                    ("text", .string(NotifierSupport.truncated(text, bytes: 18_000))),
+                ])
+            ),
         ])
     }
 
@@ -45,7 +48,8 @@ public struct DingTalkNotifier: ConfiguredNotifier {
 
     /// Percent-encodes everything but unreserved characters (so `+`, `/` and `=` are escaped).
     static func urlEncode(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }

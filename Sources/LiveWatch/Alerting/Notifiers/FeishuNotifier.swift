@@ -28,7 +28,8 @@ public struct FeishuNotifier: ConfiguredNotifier {
             members.append(("sign", .string(Self.signature(timestamp: timestamp, secret: secret.reveal()))))
         }
         members.append(("msg_type", .string("text")))
-        members.append(("content", .object([("text", .string(NotifierSupport.truncated(notification.plainText, bytes: 18_000)))])))
+        members.append(
+            ("content", .object([("text", .string(NotifierSupport.truncated(notification.plainText, bytes: 18_000)))])))
         return .object(members)
     }
 

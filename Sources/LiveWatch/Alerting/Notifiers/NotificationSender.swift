@@ -216,14 +216,16 @@ public final class NotificationSender: Sendable {
                 }
                 let delay = backoff(attempts: row.attempts, maximum: configuration.maxBackoff)
                 do {
-                    try await outbox.markFailed(row, error: message, retryAt: after.addingTimeInterval(delay), at: after)
+                    try await outbox.markFailed(
+                        row, error: message, retryAt: after.addingTimeInterval(delay), at: after)
                 } catch {
                     logger.error("cannot update the notification outbox: \(error)", metadata: ["notifier": "\(name)"])
                 }
                 logger.warning(
                     "notification not delivered; will retry",
                     metadata: metadata(name, notification, attempts: row.attempts).merging(
-                        ["error": "\(message)", "retry_in": "\(DurationParser.format(delay))"], uniquingKeysWith: { $1 }))
+                        ["error": "\(message)", "retry_in": "\(DurationParser.format(delay))"], uniquingKeysWith: { $1 }
+                    ))
                 observer(.failed(notifier: name, attempts: row.attempts, error: message, retryIn: delay))
                 return delay
             }
@@ -235,9 +237,10 @@ public final class NotificationSender: Sendable {
                 return firstRetry
             }
             logger.info("notification sent", metadata: metadata(name, notification, attempts: row.attempts))
-            observer(.delivered(
-                notifier: name, state: notification.line.state, rule: notification.line.rule,
-                subject: notification.line.subject, attempts: row.attempts))
+            observer(
+                .delivered(
+                    notifier: name, state: notification.line.state, rule: notification.line.rule,
+                    subject: notification.line.subject, attempts: row.attempts))
         }
         return nil
     }
@@ -249,9 +252,12 @@ public final class NotificationSender: Sendable {
         } catch {
             logger.error("cannot update the notification outbox: \(error)", metadata: ["notifier": "\(row.notifier)"])
         }
-        var details: Logger.Metadata = ["notifier": "\(row.notifier)", "attempts": "\(row.attempts)", "error": "\(error)"]
+        var details: Logger.Metadata = [
+            "notifier": "\(row.notifier)", "attempts": "\(row.attempts)", "error": "\(error)",
+        ]
         if let notification {
-            details.merge(metadata(row.notifier, notification, attempts: row.attempts), uniquingKeysWith: { first, _ in first })
+            details.merge(
+                metadata(row.notifier, notification, attempts: row.attempts), uniquingKeysWith: { first, _ in first })
         }
         logger.error("notification given up", metadata: details)
         observer(.gaveUp(notifier: row.notifier, attempts: row.attempts, error: error))
@@ -272,14 +278,17 @@ public final class NotificationSender: Sendable {
         if let wait { return wait }
         do {
             let firing = try await outbox.firing(toldTo: name)
-                .filter { !policy.isSilenced(rule: $0.line.rule, monitor: $0.line.monitor, subject: $0.line.subject, at: now) }
+                .filter {
+                    !policy.isSilenced(rule: $0.line.rule, monitor: $0.line.monitor, subject: $0.line.subject, at: now)
+                }
             if let request = notifier.resendRequest(firing: firing, now: now) {
                 try await notifier.deliver(request, transport: transport)
                 observer(.resent(notifier: name, alerts: firing.count))
             }
         } catch {
-            logger.warning("re-sending firing alerts failed; next try in \(DurationParser.format(interval))",
-                           metadata: ["notifier": "\(name)", "error": "\(String(describing: error).prefix(300))"])
+            logger.warning(
+                "re-sending firing alerts failed; next try in \(DurationParser.format(interval))",
+                metadata: ["notifier": "\(name)", "error": "\(String(describing: error).prefix(300))"])
         }
         return interval
     }
@@ -293,8 +302,10 @@ public final class NotificationSender: Sendable {
 
     private func metadata(_ notifier: String, _ notification: AlertNotification, attempts: Int) -> Logger.Metadata {
         [
-            "notifier": "\(notifier)", "state": "\(notification.line.state.rawValue)", "rule": "\(notification.line.rule.rawValue)",
-            "monitor": "\(notification.line.monitor)", "subject": "\(notification.line.subject)", "attempts": "\(attempts)",
+            "notifier": "\(notifier)", "state": "\(notification.line.state.rawValue)",
+            "rule": "\(notification.line.rule.rawValue)",
+            "monitor": "\(notification.line.monitor)", "subject": "\(notification.line.subject)",
+            "attempts": "\(attempts)",
         ]
     }
 }

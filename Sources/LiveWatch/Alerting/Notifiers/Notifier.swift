@@ -21,7 +21,9 @@ extension Notifier {
     public func resendRequest(firing: [AlertNotification], now: Date) -> OutgoingRequest? { nil }
 
     /// Sends `notification`; throws why it was not delivered.
-    public func send(_ notification: AlertNotification, now: Date, transport: any HTTPTransport) async throws(NotifierError) {
+    public func send(_ notification: AlertNotification, now: Date, transport: any HTTPTransport)
+        async throws(NotifierError)
+    {
         try await deliver(request(for: notification, now: now), transport: transport)
     }
 
@@ -84,7 +86,8 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
             return .invalidResponse("not a JSON object: \(redactor(response.bodyExcerpt(limit: 120)))")
         }
         guard let key = codeKeys.first(where: { object[$0] != nil }) else {
-            return .invalidResponse("no \(codeKeys.joined(separator: " or ")) field: \(redactor(response.bodyExcerpt(limit: 120)))")
+            return .invalidResponse(
+                "no \(codeKeys.joined(separator: " or ")) field: \(redactor(response.bodyExcerpt(limit: 120)))")
         }
         let code = (object[key] as? NSNumber)?.int64Value ?? Int64((object[key] as? String) ?? "") ?? -1
         guard code == 0 else {

@@ -1,9 +1,6 @@
 import Foundation
 import Yams
 
-import Foundation
-import Yams
-
 /// One configured notifier (an item of the `notifiers:` list).
 public struct NotifierConfiguration: Sendable, Equatable {
     /// The notifier types.
@@ -84,13 +81,15 @@ public struct NotifierConfiguration: Sendable, Equatable {
     /// What is wrong with a resolved `url` for this kind, or nil. Never quotes the URL.
     static func problem(with url: String, kind: Kind) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
+            ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
         else { return "must be an http:// or https:// URL" }
         if components.user != nil || components.password != nil { return "must not hold a user name or password" }
         let query = components.queryItems ?? []
         switch kind {
         case .alertmanager:
-            if components.query != nil { return "must be Alertmanager's base URL without a query (/api/v2/alerts is added)" }
+            if components.query != nil {
+                return "must be Alertmanager's base URL without a query (/api/v2/alerts is added)"
+            }
         case .dingtalk:
             if !query.contains(where: { $0.name == "access_token" && !($0.value ?? "").isEmpty }) {
                 return "must be the robot's webhook URL with its access_token"

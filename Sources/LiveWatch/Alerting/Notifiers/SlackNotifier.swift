@@ -10,7 +10,8 @@ public struct SlackNotifier: JSONPayloadNotifier {
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
         if let problem = NotifierError.unlessSuccess(response, redactor: redactor) { return problem }
-        let body = String(decoding: response.body.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = String(decoding: response.body.prefix(64), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         guard body == "ok" else {
             return .rejected(code: "slack", message: redactor(response.bodyExcerpt(limit: 120)))
         }

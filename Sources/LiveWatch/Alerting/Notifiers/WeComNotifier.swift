@@ -22,7 +22,8 @@ public struct WeComNotifier: JSONPayloadNotifier {
         case .resolved: color = "info"
         case .notice: color = "comment"
         }
-        let content = "<font color=\"\(color)\">**\(notification.headline)**</font>\n"
+        let content =
+            "<font color=\"\(color)\">**\(notification.headline)**</font>\n"
             + notification.details.map { "> \($0)" }.joined(separator: "\n")
         return .object([
             ("msgtype", .string("markdown")),

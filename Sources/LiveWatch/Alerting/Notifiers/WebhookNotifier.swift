@@ -29,7 +29,9 @@ public struct WebhookNotifier: JSONPayloadNotifier {
             ("generatorURL", .string("")),
             ("fingerprint", .string(Self.fingerprint(labels))),
         ])
-        let groupKey = "{}:{" + groupLabels.keys.sorted().map { "\($0)=\(Self.goQuote(groupLabels[$0] ?? ""))" }
+        let groupKey =
+            "{}:{"
+            + groupLabels.keys.sorted().map { "\($0)=\(Self.goQuote(groupLabels[$0] ?? ""))" }
             .joined(separator: ", ") + "}"
         return .object([
             ("receiver", .string(configuration.name)),
@@ -56,7 +58,9 @@ public struct WebhookNotifier: JSONPayloadNotifier {
     /// `summary` (the message), `description` (rule, target and message), `state`, and `value`/`threshold` when present.
     static func annotations(of line: AlertLine) -> [String: String] {
         let name = AlertNotification(line: line, startedAt: line.time).alertName
-        var annotations = ["summary": line.message, "description": "\(name): \(line.message)", "state": line.state.rawValue]
+        var annotations = [
+            "summary": line.message, "description": "\(name): \(line.message)", "state": line.state.rawValue,
+        ]
         if let value = line.value { annotations["value"] = AlertLine.number(value) }
         if let threshold = line.threshold { annotations["threshold"] = AlertLine.number(threshold) }
         return annotations

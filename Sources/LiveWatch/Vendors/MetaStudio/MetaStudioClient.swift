@@ -67,7 +67,9 @@ public struct MetaStudioClient: Sendable {
     /// The request for the page at `offset`, authenticated for `date` (the
     /// `X-Sdk-Date`), and the signature when AK/SK signing is used. The URL's
     /// query is the canonical query (sorted, encoded) the signature covers.
-    public func makeRequest(offset: Int, at date: Date, timeout: Double) -> (request: OutgoingRequest, signature: HuaweiSignature?) {
+    public func makeRequest(offset: Int, at date: Date, timeout: Double) -> (
+        request: OutgoingRequest, signature: HuaweiSignature?
+    ) {
         let base = Self.trimmingTrailingSlashes(configuration.endpoint.absoluteString)
         let query = Self.canonicalQuery(queryPairs(offset: offset))
         let unsigned = base + path + "?" + query
@@ -146,20 +148,24 @@ public struct MetaStudioClient: Sendable {
         }
         let retryAfter = response.retryAfter(now: now)
         if let errorBody, let code = errorBody.errorCode?.value, !code.isEmpty {
-            return failed(vendorFailure(
-                status: response.status, code: String(code.prefix(64)), message: errorBody.errorMsg ?? "",
-                retryAfter: retryAfter, tokenAuthentication: tokenAuthentication))
+            return failed(
+                vendorFailure(
+                    status: response.status, code: String(code.prefix(64)), message: errorBody.errorMsg ?? "",
+                    retryAfter: retryAfter, tokenAuthentication: tokenAuthentication))
         }
         guard (200..<300).contains(response.status) else {
             if response.status == 401 {
-                return failed(vendorFailure(
-                    status: 401, code: "http_401", message: response.bodyExcerpt(), retryAfter: retryAfter,
-                    tokenAuthentication: tokenAuthentication))
+                return failed(
+                    vendorFailure(
+                        status: 401, code: "http_401", message: response.bodyExcerpt(), retryAfter: retryAfter,
+                        tokenAuthentication: tokenAuthentication))
             }
             let excerpt = response.bodyExcerpt()
-            return failed(PollFailure(
-                kind: response.status == 429 ? .rateLimited : .http, code: "http_\(response.status)",
-                message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"), retryAfter: retryAfter))
+            return failed(
+                PollFailure(
+                    kind: response.status == 429 ? .rateLimited : .http, code: "http_\(response.status)",
+                    message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"), retryAfter: retryAfter
+                ))
         }
         // A 200 body is never quoted in a message: it may hold platforms' auth keys.
         let listing: MetaStudioListResponse
@@ -167,11 +173,14 @@ public struct MetaStudioClient: Sendable {
             listing = try JSONDecoder().decode(MetaStudioListResponse.self, from: Data(response.body))
         } catch {
             let what = response.body.isEmpty ? "an empty body" : "a body that is not a MetaStudio platform list"
-            return failed(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "MetaStudio sent \(what)"))
+            return failed(
+                PollFailure(kind: .invalidResponse, code: "invalid_response", message: "MetaStudio sent \(what)"))
         }
         guard let entries = listing.livePlatforms else {
-            return failed(PollFailure(
-                kind: .invalidResponse, code: "missing_field", message: "MetaStudio response has no live_platforms"))
+            return failed(
+                PollFailure(
+                    kind: .invalidResponse, code: "missing_field", message: "MetaStudio response has no live_platforms")
+            )
         }
         var platforms: [LivePlatform] = []
         var warnings: [String] = []
@@ -185,25 +194,29 @@ public struct MetaStudioClient: Sendable {
             let authorized = readTime(info?.authorizedTime?.value, parser: parser)
             let expires = readTime(info?.expireTime?.value, parser: parser)
             for (field, text, value) in [
-                ("authorized_time", info?.authorizedTime?.value, authorized), ("expire_time", info?.expireTime?.value, expires),
+                ("authorized_time", info?.authorizedTime?.value, authorized),
+                ("expire_time", info?.expireTime?.value, expires),
             ] where value == .unreadable {
                 warnings.append(
-                    "platform \(platformID): \(field) \(quoted(text ?? "")) is not a time livewatch can read; stored as NULL")
+                    "platform \(platformID): \(field) \(quoted(text ?? "")) is not a time livewatch can read; stored as NULL"
+                )
             }
             let callbacks = (entry.callbackConfig ?? []).compactMap { callback -> PlatformCallback? in
                 guard let url = callback.url, !url.isEmpty else { return nil }
-                return PlatformCallback(apiType: sanitize(callback.apiType?.value ?? "", limit: 64), url: sanitize(url, limit: 2_048))
+                return PlatformCallback(
+                    apiType: sanitize(callback.apiType?.value ?? "", limit: 64), url: sanitize(url, limit: 2_048))
             }.sorted()
-            platforms.append(LivePlatform(
-                platformID: platformID,
-                name: entry.name.map { sanitize($0.value, limit: 256) },
-                accessType: entry.accessType.map { sanitize($0.value, limit: 64) },
-                authorizeState: info?.authorizeState.map { sanitize($0.value, limit: 64) },
-                authorizedTime: authorized,
-                expireTime: expires,
-                account: info?.account.map { sanitize($0.value, limit: 256) },
-                authKeyFingerprint: entry.authConfig?.key.flatMap { $0.isEmpty ? nil : Secret.fingerprint(of: $0) },
-                callbacks: callbacks))
+            platforms.append(
+                LivePlatform(
+                    platformID: platformID,
+                    name: entry.name.map { sanitize($0.value, limit: 256) },
+                    accessType: entry.accessType.map { sanitize($0.value, limit: 64) },
+                    authorizeState: info?.authorizeState.map { sanitize($0.value, limit: 64) },
+                    authorizedTime: authorized,
+                    expireTime: expires,
+                    account: info?.account.map { sanitize($0.value, limit: 256) },
+                    authKeyFingerprint: entry.authConfig?.key.flatMap { $0.isEmpty ? nil : Secret.fingerprint(of: $0) },
+                    callbacks: callbacks))
         }
         return MetaStudioExchange(
             status: response.status, requestID: requestID,
@@ -217,29 +230,36 @@ public struct MetaStudioClient: Sendable {
         let message = sanitize(rawMessage, limit: 300)
         let lowered = message.lowercased()
         let gatewayCode = code.uppercased()
-        let skew = lowered.contains("signature expired") || lowered.contains("server time")
+        let skew =
+            lowered.contains("signature expired") || lowered.contains("server time")
             || ((gatewayCode == "APIG.0303" || gatewayCode == "APIGW.0303") && !lowered.contains("not found"))
         let authentication = skew || status == 401 || gatewayCode == "APIG.0301" || gatewayCode == "APIGW.0301"
         if authentication {
             let credentials = tokenAuthentication ? "token" : "AK/SK"
-            var text = skew
+            var text =
+                skew
                 ? "MetaStudio rejected the request time, check the host clock (X-Sdk-Date must be within 15 minutes of Huawei's time)"
                 : "MetaStudio rejected the \(credentials)"
             if !message.isEmpty { text += ": \(message)" }
-            text += "; no new attempt for \(DurationParser.format(authenticationPause)): Huawei locks an AK/SK for 5 minutes"
+            text +=
+                "; no new attempt for \(DurationParser.format(authenticationPause)): Huawei locks an AK/SK for 5 minutes"
                 + " after more than 5 consecutive authentication failures"
             return PollFailure(
                 kind: .authentication, code: code, message: text, retryAfter: max(authenticationPause, retryAfter ?? 0))
         }
         if status == 429 || gatewayCode == "APIG.0308" || gatewayCode == "APIGW.0308" {
             return PollFailure(
-                kind: .rateLimited, code: code, message: "MetaStudio throttled the request: \(message)", retryAfter: retryAfter)
+                kind: .rateLimited, code: code, message: "MetaStudio throttled the request: \(message)",
+                retryAfter: retryAfter)
         }
         if status == 403 {
-            return PollFailure(kind: .authentication, code: code, message: "MetaStudio refused access: \(message)", retryAfter: retryAfter)
+            return PollFailure(
+                kind: .authentication, code: code, message: "MetaStudio refused access: \(message)",
+                retryAfter: retryAfter)
         }
         return PollFailure(
-            kind: .vendor, code: code, message: "MetaStudio: " + (message.isEmpty ? "error without a message" : message),
+            kind: .vendor, code: code,
+            message: "MetaStudio: " + (message.isEmpty ? "error without a message" : message),
             retryAfter: retryAfter)
     }
 

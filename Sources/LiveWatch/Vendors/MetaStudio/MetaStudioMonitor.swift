@@ -55,10 +55,12 @@ public struct MetaStudioMonitor: VendorMonitor {
         while page < configuration.maxPages {
             let remaining = deadline - clock().timeIntervalSince(started)
             guard remaining > 0 else {
-                return finish(.failed(PollFailure(
-                    kind: .transport, code: "timeout",
-                    message: "the listing did not finish within its \(DurationParser.format(deadline)) deadline"
-                        + " (\(page) page(s) read)")))
+                return finish(
+                    .failed(
+                        PollFailure(
+                            kind: .transport, code: "timeout",
+                            message: "the listing did not finish within its \(DurationParser.format(deadline)) deadline"
+                                + " (\(page) page(s) read)")))
             }
             let exchange = await client.fetchPage(
                 offset: offset, now: clock(), timeout: min(configuration.poll.timeout, remaining))
@@ -78,7 +80,10 @@ public struct MetaStudioMonitor: VendorMonitor {
                         do {
                             try await sleep(pause)
                         } catch {
-                            return finish(.failed(PollFailure(kind: .transport, code: "cancelled", message: "the poll was cancelled")))
+                            return finish(
+                                .failed(
+                                    PollFailure(kind: .transport, code: "cancelled", message: "the poll was cancelled"))
+                            )
                         }
                         continue
                     }
@@ -90,10 +95,13 @@ public struct MetaStudioMonitor: VendorMonitor {
             warnings += result.warnings
             let newPlatforms = result.platforms.filter { !platforms.contains($0) }.count
             if page > 0, result.count >= MetaStudioClient.pageSize, !result.platforms.isEmpty, newPlatforms == 0 {
-                return finish(.failed(PollFailure(
-                    kind: .invalidResponse, code: "listing_repeats",
-                    message: "page \(page + 1) of the listing (offset \(offset)) repeats platforms already listed;"
-                        + " the listing would never end, nothing was stored")))
+                return finish(
+                    .failed(
+                        PollFailure(
+                            kind: .invalidResponse, code: "listing_repeats",
+                            message:
+                                "page \(page + 1) of the listing (offset \(offset)) repeats platforms already listed;"
+                                + " the listing would never end, nothing was stored")))
             }
             platforms.merge(result.platforms)
             page += 1
@@ -105,9 +113,11 @@ public struct MetaStudioMonitor: VendorMonitor {
             }
             offset += result.count
         }
-        return finish(.failed(PollFailure(
-            kind: .invalidResponse, code: "too_many_pages",
-            message: "the listing still had full pages after \(configuration.maxPages) page(s) of"
-                + " \(MetaStudioClient.pageSize) (max_pages); nothing was stored")))
+        return finish(
+            .failed(
+                PollFailure(
+                    kind: .invalidResponse, code: "too_many_pages",
+                    message: "the listing still had full pages after \(configuration.maxPages) page(s) of"
+                        + " \(MetaStudioClient.pageSize) (max_pages); nothing was stored")))
     }
 }

@@ -53,7 +53,7 @@ public struct MetaStudioTimeParser: Sendable {
     static func trimmingBlanks(_ text: String) -> String {
         let bytes = text.utf8
         guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
-              let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+            let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
         else { return "" }
         if first == bytes.startIndex, last == bytes.index(before: bytes.endIndex) { return text }
         return String(text[first...last])
@@ -61,7 +61,7 @@ public struct MetaStudioTimeParser: Sendable {
 
     static func parseNumber(_ text: String) -> Date? {
         guard text.first != ".", text.last != ".", text.filter({ $0 == "." }).count <= 1,
-              let value = Double(text), value.isFinite, value > 0, value < numbersBelow
+            let value = Double(text), value.isFinite, value > 0, value < numbersBelow
         else { return nil }
         let seconds = value < millisecondsFrom ? value : value / 1_000
         return Date(timeIntervalSince1970: seconds)
@@ -71,11 +71,11 @@ public struct MetaStudioTimeParser: Sendable {
     func parseCalendarTime(_ bytes: [UInt8]) -> Date? {
         var cursor = Cursor(bytes: bytes)
         guard let year = cursor.digits(4), cursor.take(0x2D), let month = cursor.digits(2), cursor.take(0x2D),
-              let day = cursor.digits(2)
+            let day = cursor.digits(2)
         else { return nil }
         guard cursor.take(0x54) || cursor.take(0x74) || cursor.take(0x20) else { return nil }
         guard let hour = cursor.digits(2), cursor.take(0x3A), let minute = cursor.digits(2), cursor.take(0x3A),
-              let second = cursor.digits(2)
+            let second = cursor.digits(2)
         else { return nil }
         var fraction = 0.0
         if cursor.take(0x2E) {
@@ -88,8 +88,9 @@ public struct MetaStudioTimeParser: Sendable {
             }
             guard (1...9).contains(count) else { return nil }
         }
-        guard (1...9999).contains(year), (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        guard (1...9999).contains(year), (1...12).contains(month),
+            (1...Self.daysIn(month: month, year: year)).contains(day),
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         _ = cursor.take(0x20)
         let offset: Int?
@@ -123,7 +124,8 @@ public struct MetaStudioTimeParser: Sendable {
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: wholeSecond)
+        let components = DateComponents(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: wholeSecond)
         return calendar.date(from: components).map { $0.addingTimeInterval(extra) }
     }
 

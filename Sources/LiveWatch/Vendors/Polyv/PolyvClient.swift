@@ -22,15 +22,21 @@ public struct PolyvClient: Sendable {
             "timestamp": PolyvSigner.timestampMilliseconds(date),
         ]
         let sign = PolyvSigner.sign(parameters, appSecret: configuration.appSecret.reveal())
-        let query = [("appId", parameters["appId"] ?? ""), ("timestamp", parameters["timestamp"] ?? ""), ("sign", sign)]
-            .map { "\($0.0)=\(Self.percentEncode($0.1))" }
-            .joined(separator: "&")
+        let query = [
+            ("appId", parameters["appId"] ?? ""), ("timestamp", parameters["timestamp"] ?? ""), ("sign", sign),
+        ]
+        .map { "\($0.0)=\(Self.percentEncode($0.1))" }
+        .joined(separator: "&")
         let url = Self.join(configuration.endpoint, Self.concurrencyPath) + "?" + query
-        return (OutgoingRequest(method: "GET", url: url, headers: [("Accept", "application/json")], timeout: timeout), sign)
+        return (
+            OutgoingRequest(method: "GET", url: url, headers: [("Accept", "application/json")], timeout: timeout), sign
+        )
     }
 
     /// Fetches the current concurrency.
-    public func fetchConcurrency(now: Date, timeout: Double) async -> (IncomingResponse?, Result<(MRConcurrency, String?), PollFailure>) {
+    public func fetchConcurrency(now: Date, timeout: Double) async -> (
+        IncomingResponse?, Result<(MRConcurrency, String?), PollFailure>
+    ) {
         let (request, sign) = makeRequest(at: now, timeout: timeout)
         let redact = Redactor([configuration.appSecret.reveal(), sign])
         let response: IncomingResponse
@@ -39,11 +45,14 @@ public struct PolyvClient: Sendable {
         } catch {
             return (nil, .failure(PollFailure(transport: error)))
         }
-        return (response, Self.parse(response, now: now).mapError { failure in
-            var scrubbed = failure
-            scrubbed.message = redact(failure.message)
-            return scrubbed
-        })
+        return (
+            response,
+            Self.parse(response, now: now).mapError { failure in
+                var scrubbed = failure
+                scrubbed.message = redact(failure.message)
+                return scrubbed
+            }
+        )
     }
 
     /// Maps a response to concurrency and the request id, or a failure.
@@ -54,35 +63,45 @@ public struct PolyvClient: Sendable {
         if let envelope, envelope.success == false || envelope.status == "error" || envelope.error != nil {
             let code = envelope.error?.code?.value
             let message = envelope.error?.desc ?? "Polyv reported an error without a description"
-            return .failure(PollFailure(
-                kind: kind(forStatus: response.status, vendorMessage: message), code: code,
-                message: "Polyv: \(message.prefix(300))", retryAfter: retryAfter))
+            return .failure(
+                PollFailure(
+                    kind: kind(forStatus: response.status, vendorMessage: message), code: code,
+                    message: "Polyv: \(message.prefix(300))", retryAfter: retryAfter))
         }
         guard (200..<300).contains(response.status) else {
             let excerpt = response.bodyExcerpt()
-            return .failure(PollFailure(
-                kind: kind(forStatus: response.status, vendorMessage: ""), code: "http_\(response.status)",
-                message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"), retryAfter: retryAfter))
+            return .failure(
+                PollFailure(
+                    kind: kind(forStatus: response.status, vendorMessage: ""), code: "http_\(response.status)",
+                    message: "HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"), retryAfter: retryAfter
+                ))
         }
         guard let envelope else {
             let what = response.body.isEmpty ? "an empty body" : "a body that is not Polyv JSON"
-            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Polyv sent \(what)"))
+            return .failure(
+                PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Polyv sent \(what)"))
         }
         guard envelope.success == true else {
-            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Polyv response has no \"success\": true"))
+            return .failure(
+                PollFailure(
+                    kind: .invalidResponse, code: "invalid_response", message: "Polyv response has no \"success\": true"
+                ))
         }
         guard let data = envelope.data else {
-            return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "Polyv response has no data"))
+            return .failure(
+                PollFailure(kind: .invalidResponse, code: "missing_field", message: "Polyv response has no data"))
         }
-        guard let total = data.mrLiveConcurrency, let used = data.usedCount, let residual = data.residualConcurrency else {
+        guard let total = data.mrLiveConcurrency, let used = data.usedCount, let residual = data.residualConcurrency
+        else {
             let missing = [
                 data.mrLiveConcurrency == nil ? "mrLiveConcurrency" : nil,
                 data.usedCount == nil ? "usedCount" : nil,
                 data.residualConcurrency == nil ? "residualConcurrency" : nil,
             ].compactMap { $0 }
-            return .failure(PollFailure(
-                kind: .invalidResponse, code: "missing_field",
-                message: "Polyv response lacks data." + missing.joined(separator: ", data.")))
+            return .failure(
+                PollFailure(
+                    kind: .invalidResponse, code: "missing_field",
+                    message: "Polyv response lacks data." + missing.joined(separator: ", data.")))
         }
         let channels = (data.channelIds ?? []).map(\.value)
         return .success((MRConcurrency(total: total, used: used, residual: residual, channelIDs: channels), requestID))
@@ -122,7 +141,8 @@ public struct PolyvClient: Sendable {
 
     static func unreserved(byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
             return true
         default:

@@ -5,7 +5,10 @@ public struct PolyvMonitor: VendorMonitor {
     public let client: PolyvClient
     let clock: @Sendable () -> Date
 
-    public init(configuration: PolyvMonitorConfiguration, transport: any HTTPTransport, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: PolyvMonitorConfiguration, transport: any HTTPTransport,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.client = PolyvClient(configuration: configuration, transport: transport)
         self.clock = clock
     }

@@ -123,12 +123,17 @@ public struct TencentChatClient: Sendable {
         guard status.actionStatus == "OK" else {
             return Exchange(
                 httpStatus: response.status, requestID: status.requestID,
-                answer: .failure(unreadable(response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
+                answer: .failure(
+                    unreadable(
+                        response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
         }
         guard let page = envelope.response, let next = page.next else {
             return Exchange(
                 httpStatus: response.status, requestID: status.requestID,
-                answer: .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "Tencent Chat answer lacks Response.Next")))
+                answer: .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field",
+                        message: "Tencent Chat answer lacks Response.Next")))
         }
         var rooms: [LiveRoom] = []
         rooms.reserveCapacity(page.roomList?.count ?? 0)
@@ -136,15 +141,20 @@ public struct TencentChatClient: Sendable {
             guard let roomID = entry.roomID, !roomID.isEmpty else {
                 return Exchange(
                     httpStatus: response.status, requestID: status.requestID,
-                    answer: .failure(PollFailure(
-                        kind: .invalidResponse, code: "missing_field", message: "Tencent Chat RoomList[\(index)] has no RoomId")))
+                    answer: .failure(
+                        PollFailure(
+                            kind: .invalidResponse, code: "missing_field",
+                            message: "Tencent Chat RoomList[\(index)] has no RoomId")))
             }
-            rooms.append(LiveRoom(
-                roomID: roomID, roomName: entry.roomName, ownerAccount: entry.ownerAccount, coverURL: entry.coverURL,
-                categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
-                viewCount: entry.viewCount))
+            rooms.append(
+                LiveRoom(
+                    roomID: roomID, roomName: entry.roomName, ownerAccount: entry.ownerAccount,
+                    coverURL: entry.coverURL,
+                    categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
+                    viewCount: entry.viewCount))
         }
-        return Exchange(httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: rooms)))
+        return Exchange(
+            httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: rooms)))
     }
 
     /// The vendor's error, when the answer says `FAIL` or carries a non-zero `ErrorCode`.

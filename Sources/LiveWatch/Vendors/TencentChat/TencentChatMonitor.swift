@@ -17,7 +17,8 @@ public struct TencentChatRetryPolicy: Sendable, Equatable {
     public var maximumRetries: Int
 
     /// The defaults: 1 s doubling up to 30 s, at most 3 retries of a page, and a minute after 70050.
-    public init(initialDelay: Double = 1, maximumDelay: Double = 30, minuteDelay: Double = 60, maximumRetries: Int = 3) {
+    public init(initialDelay: Double = 1, maximumDelay: Double = 30, minuteDelay: Double = 60, maximumRetries: Int = 3)
+    {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.minuteDelay = minuteDelay
@@ -60,7 +61,8 @@ public struct TencentChatMonitor: VendorMonitor {
         let userSigs = TencentUserSigCache(
             secretKey: configuration.secretKey, sdkAppID: configuration.sdkAppID, identifier: configuration.identifier,
             lifetime: userSigLifetime, clock: clock)
-        self.client = TencentChatClient(configuration: configuration, transport: transport, userSigs: userSigs, random: random)
+        self.client = TencentChatClient(
+            configuration: configuration, transport: transport, userSigs: userSigs, random: random)
         self.limiter = pacing.rateLimiter(perSecond: Double(configuration.rateLimit))
         self.retry = retry
         self.clock = clock
@@ -117,10 +119,11 @@ public struct TencentChatMonitor: VendorMonitor {
         while true {
             let pageNumber = crawl.pages + 1
             if crawl.pages >= configuration.maxPages {
-                return .failed(PollFailure(
-                    kind: .invalidResponse, code: "max_pages",
-                    message: "the room list did not end within max_pages (\(configuration.maxPages)) pages; "
-                        + "\(crawl.rooms.entries.count) rooms so far, none stored"))
+                return .failed(
+                    PollFailure(
+                        kind: .invalidResponse, code: "max_pages",
+                        message: "the room list did not end within max_pages (\(configuration.maxPages)) pages; "
+                            + "\(crawl.rooms.entries.count) rooms so far, none stored"))
             }
             if let overrun = budgetFailure(crawl) { return overrun }
             do {
@@ -130,7 +133,8 @@ public struct TencentChatMonitor: VendorMonitor {
             }
             if let overrun = budgetFailure(crawl) { return overrun }
             crawl.requests += 1
-            let exchange = await client.fetchPage(next: cursor, timeout: min(configuration.poll.timeout, crawl.remaining))
+            let exchange = await client.fetchPage(
+                next: cursor, timeout: min(configuration.poll.timeout, crawl.remaining))
             await limiter.complete()
             crawl.httpStatus = exchange.httpStatus ?? crawl.httpStatus
             crawl.requestID = exchange.requestID
@@ -148,8 +152,10 @@ public struct TencentChatMonitor: VendorMonitor {
                     return .failed(PollFailure(kind: kind, code: String(code), message: summary))
                 case .renewUserSig:
                     guard !renewedUserSig else {
-                        return .failed(PollFailure(
-                            kind: .authentication, code: String(code), message: summary + " (a renewed UserSig was refused too)"))
+                        return .failed(
+                            PollFailure(
+                                kind: .authentication, code: String(code),
+                                message: summary + " (a renewed UserSig was refused too)"))
                     }
                     renewedUserSig = true
                     do {
@@ -160,36 +166,43 @@ public struct TencentChatMonitor: VendorMonitor {
                 case .retryAfterMinute:
                     // Waiting a minute inside one page would hold the crawl (and `livewatch poll`) silent for it:
                     // the poll fails now, and the scheduler waits the minute before the next one.
-                    return .failed(PollFailure(
-                        kind: .rateLimited, code: String(code),
-                        message: summary + "; the next poll waits at least \(DurationParser.format(retry.minuteDelay))",
-                        retryAfter: retry.minuteDelay))
+                    return .failed(
+                        PollFailure(
+                            kind: .rateLimited, code: String(code),
+                            message: summary
+                                + "; the next poll waits at least \(DurationParser.format(retry.minuteDelay))",
+                            retryAfter: retry.minuteDelay))
                 case .retryAfterBackoff, .retryInternal:
                     let wait = retry.delay(attempt: retries + 1)
                     let kind: PollFailure.Kind = handling == .retryInternal ? .vendor : .rateLimited
                     let refused = "; refused \(retries + 1) time(s)"
                     // One page gets a few retries within about the poll's timeout; only the crawl gets the budget.
                     guard retries < retry.maximumRetries, waited + wait <= configuration.poll.timeout else {
-                        return .failed(PollFailure(
-                            kind: kind, code: String(code),
-                            message: summary + refused + ", giving up on the page after \(retries) "
-                                + (retries == 1 ? "retry" : "retries") + " (at most \(retry.maximumRetries), waiting at most the "
-                                + "\(DurationParser.format(configuration.poll.timeout)) timeout)"))
+                        return .failed(
+                            PollFailure(
+                                kind: kind, code: String(code),
+                                message: summary + refused + ", giving up on the page after \(retries) "
+                                    + (retries == 1 ? "retry" : "retries")
+                                    + " (at most \(retry.maximumRetries), waiting at most the "
+                                    + "\(DurationParser.format(configuration.poll.timeout)) timeout)"))
                     }
                     // Waiting only to retry with a few milliseconds left would end in a timeout, hiding the code.
                     let headroom = min(0.5, configuration.poll.timeout / 2)
                     guard wait + headroom < crawl.remaining else {
-                        return .failed(PollFailure(
-                            kind: kind, code: String(code),
-                            message: summary + refused + ", no time left in the "
-                                + "\(DurationParser.format(crawl.budget)) crawl budget to wait \(DurationParser.format(wait)) and retry"))
+                        return .failed(
+                            PollFailure(
+                                kind: kind, code: String(code),
+                                message: summary + refused + ", no time left in the "
+                                    + "\(DurationParser.format(crawl.budget)) crawl budget to wait \(DurationParser.format(wait)) and retry"
+                            ))
                     }
                     retries += 1
                     waited += wait
                     do {
                         try await pacing.sleep(wait)
                     } catch {
-                        return .failed(PollFailure(kind: .transport, code: "cancelled", message: "the crawl was cancelled"))
+                        return .failed(
+                            PollFailure(kind: .transport, code: "cancelled", message: "the crawl was cancelled"))
                     }
                 }
             case .page(let page):
@@ -202,9 +215,12 @@ public struct TencentChatMonitor: VendorMonitor {
                 }
                 if let earlier = crawl.cursors[page.next] {
                     let origin = earlier == 0 ? "the first request's" : "page \(earlier)'s"
-                    return .failed(PollFailure(
-                        kind: .invalidResponse, code: "cursor_repeated",
-                        message: "page \(pageNumber) returned \(origin) cursor again: the room list would never end; none stored"))
+                    return .failed(
+                        PollFailure(
+                            kind: .invalidResponse, code: "cursor_repeated",
+                            message:
+                                "page \(pageNumber) returned \(origin) cursor again: the room list would never end; none stored"
+                        ))
                 }
                 crawl.cursors[page.next] = crawl.pages
                 cursor = page.next
@@ -214,9 +230,10 @@ public struct TencentChatMonitor: VendorMonitor {
 
     func budgetFailure(_ crawl: Crawl) -> PollOutcome? {
         guard crawl.remaining <= 0 else { return nil }
-        return .failed(PollFailure(
-            kind: .transport, code: "crawl_budget",
-            message: "the crawl did not finish within its \(DurationParser.format(crawl.budget)) crawl budget "
-                + "(\(crawl.pages) pages, \(crawl.rooms.entries.count) rooms so far, none stored)"))
+        return .failed(
+            PollFailure(
+                kind: .transport, code: "crawl_budget",
+                message: "the crawl did not finish within its \(DurationParser.format(crawl.budget)) crawl budget "
+                    + "(\(crawl.pages) pages, \(crawl.rooms.entries.count) rooms so far, none stored)"))
     }
 }

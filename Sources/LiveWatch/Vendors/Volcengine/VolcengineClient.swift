@@ -55,19 +55,25 @@ public struct VolcengineClient: Sendable {
     // MARK: - Requests
 
     /// The signed `GetCustomViewingRestrictionInfoAPI` request (`ViewingRestriction` 0: both restrictions).
-    public func makeRestrictionRequest(activityID: Int64, at date: Date, timeout: Double) -> (request: OutgoingRequest, signature: String) {
+    public func makeRestrictionRequest(activityID: Int64, at date: Date, timeout: Double) -> (
+        request: OutgoingRequest, signature: String
+    ) {
         makeRequest(
             method: "GET", action: Self.restrictionAction, version: Self.restrictionVersion,
-            query: [("ActivityId", String(activityID)), ("ViewingRestriction", "0")], body: nil, at: date, timeout: timeout)
+            query: [("ActivityId", String(activityID)), ("ViewingRestriction", "0")], body: nil, at: date,
+            timeout: timeout)
     }
 
     /// The signed `GetDownloadLiveClient` request: a JSON body with `ActivityId`, `LoginType` and, for a guest, `UserName`.
-    public func makeLinkRequest(activityID: Int64, kind: StartLinkKind, at date: Date, timeout: Double) -> (request: OutgoingRequest, signature: String) {
+    public func makeLinkRequest(activityID: Int64, kind: StartLinkKind, at date: Date, timeout: Double) -> (
+        request: OutgoingRequest, signature: String
+    ) {
         let body = VolcengineLinkRequestBody(activityId: activityID, loginType: kind.loginType, userName: kind.userName)
         // Encoding two integers and a string cannot fail; an empty body would be rejected by the vendor, not crash.
         let bytes = (try? VolcengineJSON.encoder().encode(body)).map { Array($0) } ?? []
         return makeRequest(
-            method: "POST", action: Self.linkAction, version: Self.linkVersion, query: [], body: bytes, at: date, timeout: timeout)
+            method: "POST", action: Self.linkAction, version: Self.linkVersion, query: [], body: bytes, at: date,
+            timeout: timeout)
     }
 
     func makeRequest(
@@ -84,7 +90,8 @@ public struct VolcengineClient: Sendable {
             headers: headers, body: body ?? [], date: date)
         let url = (endpoint.scheme ?? "https") + "://" + host + signature.canonicalURI + "?" + signature.canonicalQuery
         let request = OutgoingRequest(
-            method: method, url: url, headers: signature.headers.map { ($0.name, $0.value) }, body: body, timeout: timeout)
+            method: method, url: url, headers: signature.headers.map { ($0.name, $0.value) }, body: body,
+            timeout: timeout)
         return (request, signature.signature)
     }
 
@@ -104,7 +111,10 @@ public struct VolcengineClient: Sendable {
         now: @escaping @Sendable () -> Date
     ) async -> Call<ActivityViewingRestrictions> {
         let context = "\(Self.restrictionAction) for activity \(activityID)"
-        return await call(context: context, limiter: limiter, quotaWindow: 60, until: deadline, requestTimeout: requestTimeout, now: now) { date, timeout in
+        return await call(
+            context: context, limiter: limiter, quotaWindow: 60, until: deadline, requestTimeout: requestTimeout,
+            now: now
+        ) { date, timeout in
             makeRestrictionRequest(activityID: activityID, at: date, timeout: timeout)
         } parse: { response in
             Self.parseRestrictions(response, activityID: activityID)
@@ -118,7 +128,10 @@ public struct VolcengineClient: Sendable {
     ) async -> Call<StartLink> {
         var context = "\(Self.linkAction) for activity \(activityID)"
         if let name = kind.userName { context += ", guest \(name)" }
-        return await call(context: context, limiter: limiter, quotaWindow: 1, until: deadline, requestTimeout: requestTimeout, now: now) { date, timeout in
+        return await call(
+            context: context, limiter: limiter, quotaWindow: 1, until: deadline, requestTimeout: requestTimeout,
+            now: now
+        ) { date, timeout in
             makeLinkRequest(activityID: activityID, kind: kind, at: date, timeout: timeout)
         } parse: { response in
             Self.parseLink(response, kind: kind)
@@ -141,13 +154,16 @@ public struct VolcengineClient: Sendable {
             do {
                 try await limiter.acquire()
             } catch {
-                outcome.result = .failure(PollFailure(kind: .transport, code: "cancelled", message: "\(context): cancelled"))
+                outcome.result = .failure(
+                    PollFailure(kind: .transport, code: "cancelled", message: "\(context): cancelled"))
                 break
             }
             let remaining = Self.seconds(from: .now, to: deadline)
             guard remaining > 0.05 else {
-                outcome.result = .failure(PollFailure(
-                    kind: .transport, code: "timeout", message: "\(context): the poll's deadline passed before the request could start"))
+                outcome.result = .failure(
+                    PollFailure(
+                        kind: .transport, code: "timeout",
+                        message: "\(context): the poll's deadline passed before the request could start"))
                 break
             }
             let timeout = min(requestTimeout, remaining)
@@ -163,16 +179,21 @@ public struct VolcengineClient: Sendable {
                 break
             }
             outcome.httpStatus = response.status
-            let metadata = try? VolcengineJSON.decoder().decode(VolcengineMetadataEnvelope.self, from: Data(response.body))
+            let metadata = try? VolcengineJSON.decoder().decode(
+                VolcengineMetadataEnvelope.self, from: Data(response.body))
             if let requestID = metadata?.responseMetadata?.requestId { outcome.requestID = requestID }
-            let result = Self.failure(response, metadata: metadata, context: context, now: sentAt)
-                .map { Result<Value, PollFailure>.failure($0) } ?? parse(response).mapError { failure in
+            let result =
+                Self.failure(response, metadata: metadata, context: context, now: sentAt)
+                .map { Result<Value, PollFailure>.failure($0) }
+                ?? parse(response).mapError { failure in
                     var located = failure
                     located.message = "\(context): \(failure.message)"
                     return located
                 }
             outcome.result = result
-            guard case .failure(let failure) = result, Self.isRetryable(response.status, failure: failure) else { break }
+            guard case .failure(let failure) = result, Self.isRetryable(response.status, failure: failure) else {
+                break
+            }
             var wait = failure.retryAfter ?? retryDelay * pow(2, Double(attempt - 1))
             if failure.kind == .rateLimited {
                 await limiter.pause(for: wait)
@@ -213,7 +234,9 @@ public struct VolcengineClient: Sendable {
 
     /// The failure an answer carries (a `ResponseMetadata.Error`, an HTTP error
     /// status, or a body that is not a Volcengine envelope), or nil when it is a success.
-    static func failure(_ response: IncomingResponse, metadata: VolcengineMetadataEnvelope?, context: String, now: Date) -> PollFailure? {
+    static func failure(_ response: IncomingResponse, metadata: VolcengineMetadataEnvelope?, context: String, now: Date)
+        -> PollFailure?
+    {
         let retryAfter = response.retryAfter(now: now)
         if let error = metadata?.responseMetadata?.error {
             var failure = vendorFailure(error, status: response.status)
@@ -224,13 +247,16 @@ public struct VolcengineClient: Sendable {
         guard (200..<300).contains(response.status) else {
             let excerpt = scrubURLs(response.bodyExcerpt())
             return PollFailure(
-                kind: response.status == 429 ? .rateLimited : (response.status == 401 || response.status == 403 ? .authentication : .http),
+                kind: response.status == 429
+                    ? .rateLimited : (response.status == 401 || response.status == 403 ? .authentication : .http),
                 code: "http_\(response.status)",
-                message: "\(context): HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"), retryAfter: retryAfter)
+                message: "\(context): HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                retryAfter: retryAfter)
         }
         guard metadata?.responseMetadata != nil else {
             let what = response.body.isEmpty ? "an empty body" : "a body that is not Volcengine JSON"
-            return PollFailure(kind: .invalidResponse, code: "invalid_response", message: "\(context): Volcengine sent \(what)")
+            return PollFailure(
+                kind: .invalidResponse, code: "invalid_response", message: "\(context): Volcengine sent \(what)")
         }
         return nil
     }
@@ -248,7 +274,7 @@ public struct VolcengineClient: Sendable {
             kind = .authentication
             message += "; the request time was rejected: check the host clock"
         case ("100009", _), (_, "InvalidAccessKey"), ("100010", _), (_, "SignatureDoesNotMatch"),
-             ("100003", _), (_, "MissingAuthenticationToken"), ("100005", _), (_, "MissingSignature"):
+            ("100003", _), (_, "MissingAuthenticationToken"), ("100005", _), (_, "MissingSignature"):
             kind = .authentication
             message += "; check access_key and secret_key"
         case ("100018", _), (_, "FlowLimitExceeded"):
@@ -260,25 +286,34 @@ public struct VolcengineClient: Sendable {
     }
 
     /// The `Result` of a success, as `Body`; a failure when the body is not `what` or has no `Result`.
-    static func decodeResult<Body: Decodable>(_ response: IncomingResponse, as _: Body.Type, what: String) -> Result<Body, PollFailure> {
+    static func decodeResult<Body: Decodable>(_ response: IncomingResponse, as _: Body.Type, what: String) -> Result<
+        Body, PollFailure
+    > {
         let envelope: VolcengineResultEnvelope<Body>
         do {
-            envelope = try VolcengineJSON.decoder().decode(VolcengineResultEnvelope<Body>.self, from: Data(response.body))
+            envelope = try VolcengineJSON.decoder().decode(
+                VolcengineResultEnvelope<Body>.self, from: Data(response.body))
         } catch {
-            return .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Result is not \(what)"))
+            return .failure(
+                PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Result is not \(what)"))
         }
         guard let result = envelope.result else {
-            return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result"))
+            return .failure(
+                PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result"))
         }
         return .success(result)
     }
 
     /// Maps a `GetCustomViewingRestrictionInfoAPI` success to the activity's restrictions.
-    static func parseRestrictions(_ response: IncomingResponse, activityID: Int64) -> Result<ActivityViewingRestrictions, PollFailure> {
+    static func parseRestrictions(_ response: IncomingResponse, activityID: Int64) -> Result<
+        ActivityViewingRestrictions, PollFailure
+    > {
         decodeResult(response, as: VolcengineRestrictionResult.self, what: "a viewing restriction").flatMap { result in
             if let answered = result.activityId?.value, answered != String(activityID) {
-                return .failure(PollFailure(
-                    kind: .invalidResponse, code: "invalid_response", message: "the answer is for activity \(answered.prefix(20))"))
+                return .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "invalid_response",
+                        message: "the answer is for activity \(answered.prefix(20))"))
             }
             let entries = (result.customViewingRestriction ?? []).map { entry in
                 ViewingRestriction(
@@ -287,10 +322,11 @@ public struct VolcengineClient: Sendable {
                     errorRedirectURL: nonEmpty(entry.errorRedirectUrl),
                     secretFingerprint: nonEmpty(entry.secretKey).map(Secret.fingerprint(of:)))
             }
-            return .success(ActivityViewingRestrictions(
-                activityID: activityID, mainButtonTitle: nonEmpty(result.mainViewingRestrictionButtonTitle),
-                subButtonTitle: nonEmpty(result.subViewingRestrictionButtonTitle),
-                entries: entries.sorted { ($0.type ?? Int.max) < ($1.type ?? Int.max) }))
+            return .success(
+                ActivityViewingRestrictions(
+                    activityID: activityID, mainButtonTitle: nonEmpty(result.mainViewingRestrictionButtonTitle),
+                    subButtonTitle: nonEmpty(result.subViewingRestrictionButtonTitle),
+                    entries: entries.sorted { ($0.type ?? Int.max) < ($1.type ?? Int.max) }))
         }
     }
 
@@ -298,10 +334,14 @@ public struct VolcengineClient: Sendable {
     static func parseLink(_ response: IncomingResponse, kind: StartLinkKind) -> Result<StartLink, PollFailure> {
         decodeResult(response, as: VolcengineLinkResult.self, what: "a start link").flatMap { result in
             guard let url = nonEmpty(result.url) else {
-                return .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "the response has no Result.Url"))
+                return .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field", message: "the response has no Result.Url"))
             }
             let expireTime = result.expireTime.flatMap { Int64($0.value) }.flatMap { $0 > 0 ? $0 : nil }
-            return .success(StartLink(url: Secret(url), temporaryURL: nonEmpty(result.tmpUrl).map(Secret.init), expireTime: expireTime))
+            return .success(
+                StartLink(
+                    url: Secret(url), temporaryURL: nonEmpty(result.tmpUrl).map(Secret.init), expireTime: expireTime))
         }
     }
 

@@ -97,8 +97,10 @@ public struct VolcengineMonitor: VendorMonitor {
         guard !lanes.isEmpty else { return report }
         report.httpStatus = lanes.last?.httpStatus
         report.requestID = lanes.last?.requestID
-        report.outcome = .observed(.volcengine(VolcengineObservation(
-            restrictions: lanes.compactMap(\.restrictions).first, links: lanes.compactMap(\.links).first)))
+        report.outcome = .observed(
+            .volcengine(
+                VolcengineObservation(
+                    restrictions: lanes.compactMap(\.restrictions).first, links: lanes.compactMap(\.links).first)))
         return report
     }
 
@@ -133,10 +135,11 @@ public struct VolcengineMonitor: VendorMonitor {
                 lane.absorb(call)
                 switch call.result {
                 case .success(let link):
-                    observed.append(LiveClientLink(
-                        activityID: activityID, loginType: kind.loginType, userName: kind.userName,
-                        expireTime: link.expireTime, urlFingerprint: link.url.fingerprint,
-                        temporaryURLFingerprint: link.temporaryURL?.fingerprint))
+                    observed.append(
+                        LiveClientLink(
+                            activityID: activityID, loginType: kind.loginType, userName: kind.userName,
+                            expireTime: link.expireTime, urlFingerprint: link.url.fingerprint,
+                            temporaryURLFingerprint: link.temporaryURL?.fingerprint))
                 case .failure(let failure):
                     lane.failure = failure
                     return lane

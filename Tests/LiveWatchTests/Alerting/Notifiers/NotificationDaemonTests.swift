@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// Notifications end to end: the real daemon, the Polyv simulator, a receiver on
 /// loopback, a real SQLite file and alert log; every timer (polls and the sender's
@@ -25,7 +26,8 @@ import VendorSimulator
             polyv = VendorSimulator(clock: { clock.now() })
             try await polyv.start()
             polyv.polyv.addApplication(appID: Self.appID, secret: Self.appSecret, total: 5, used: 2)
-            receiver = NotificationReceiver(token: "dt-token-0a1b2c3d4e5f6789", dingTalkSecret: dingTalkSecret, clock: { clock.now() })
+            receiver = NotificationReceiver(
+                token: "dt-token-0a1b2c3d4e5f6789", dingTalkSecret: dingTalkSecret, clock: { clock.now() })
             try await receiverUp()
         }
 
@@ -79,7 +81,8 @@ import VendorSimulator
         }
 
         func configuration(_ text: String, environment: [String: String] = [:]) throws -> Configuration {
-            try ConfigurationLoader(environment: ["POLYV_SECRET": Self.appSecret].merging(environment) { $1 }).parse(text)
+            try ConfigurationLoader(environment: ["POLYV_SECRET": Self.appSecret].merging(environment) { $1 }).parse(
+                text)
         }
 
         func finish() async {
@@ -111,7 +114,8 @@ import VendorSimulator
                 notificationObserver: notifications.observer)
             let (signals, control) = AsyncStream<DaemonSignal>.makeStream()
             let task = Task { try await daemon.run(signals: signals) }
-            let running = Running(task: task, control: control, polls: polls, notifications: notifications, log: log, clock: world.clock)
+            let running = Running(
+                task: task, control: control, polls: polls, notifications: notifications, log: log, clock: world.clock)
             // Started: the first poll is armed at once.
             try await polls.wait { _ in !world.clock.pendingDelays.isEmpty }
             try await running.settle()
@@ -127,12 +131,15 @@ import VendorSimulator
             for _ in 0..<100 {
                 if let first = clock.pendingDelays.first, first <= 0 { clock.advance(by: 0) }
                 try await polls.wait { events in
-                    let started = events.filter { if case .pollStarted = $0 { return true } else { return false } }.count
-                    return started == events.filter { if case .pollFinished = $0 { return true } else { return false } }.count
+                    let started = events.filter { if case .pollStarted = $0 { return true } else { return false } }
+                        .count
+                    return started
+                        == events.filter { if case .pollFinished = $0 { return true } else { return false } }.count
                 }
                 try await notifications.wait { events in
                     let started = events.filter { $0 == .passStarted }.count
-                    return started <= events.filter { if case .passFinished = $0 { return true } else { return false } }.count
+                    return started
+                        <= events.filter { if case .passFinished = $0 { return true } else { return false } }.count
                 }
                 guard let first = clock.pendingDelays.first, first <= 0 else { return }
             }
@@ -155,7 +162,8 @@ import VendorSimulator
     func webhookBodies(_ world: World) -> [(status: String, severity: String)] {
         world.receiver.received(.webhook).filter(\.accepted).compactMap { received in
             guard let json = received.json as? [String: Any], let status = json["status"] as? String,
-                  let alert = (json["alerts"] as? [[String: Any]])?.first, let labels = alert["labels"] as? [String: String]
+                let alert = (json["alerts"] as? [[String: Any]])?.first,
+                let labels = alert["labels"] as? [String: String]
             else { return nil }
             return (status, labels["severity"] ?? "")
         }
@@ -164,7 +172,8 @@ import VendorSimulator
     @Test func aReceiverDownForTwoMinutesGetsEveryNotificationOnceInOrderAndPollingIsNeverDelayed() async throws {
         let world = try await World()
         let start = world.clock.now()
-        let running = try await Running.start(try world.configuration(world.yaml(notifier: world.webhookNotifier())), world: world)
+        let running = try await Running.start(
+            try world.configuration(world.yaml(notifier: world.webhookNotifier())), world: world)
         try await running.advance(seconds: 5)
         await world.receiverDown()
         let downAt = world.clock.now()
@@ -185,7 +194,8 @@ import VendorSimulator
         #expect(bodies.map(\.status) == ["firing", "firing", "resolved", "firing"])
         #expect(bodies.map(\.severity) == ["critical", "warning", "warning", "critical"])
         #expect(running.notifications.delivered.count == 4)
-        #expect(alertLogLines(world.alertLog).map { $0["state"] as? String } == ["firing", "firing", "resolved", "firing"])
+        #expect(
+            alertLogLines(world.alertLog).map { $0["state"] as? String } == ["firing", "firing", "resolved", "firing"])
         // Polling kept its 10-second rhythm throughout: 0, 10, ..., 200.
         let offsets = running.pollStarts.map { Int($0.timeIntervalSince(start).rounded()) }
         #expect(offsets == Array(stride(from: 0, through: 200, by: 10)))
@@ -290,9 +300,11 @@ import VendorSimulator
                 timeout: 500ms
             """
         let file = SendableBox(world.yaml(notifier: world.webhookNotifier()))
-        let running = try await Running.start(try world.configuration(file.value), world: world, reload: {
-            try world.configuration(file.value)
-        })
+        let running = try await Running.start(
+            try world.configuration(file.value), world: world,
+            reload: {
+                try world.configuration(file.value)
+            })
         world.setResidual(0)
         try await running.advance(seconds: 10)
         #expect(webhookBodies(world).map(\.status) == ["firing"])
@@ -320,11 +332,13 @@ import VendorSimulator
         let configuration = try world.configuration(world.yaml(notifier: world.webhookNotifier()))
         world.setResidual(0)
         let log = CapturedLog()
-        _ = try await Daemon.pollOnce(configuration: configuration, names: [], logger: log.logger, transport: world.transport)
+        _ = try await Daemon.pollOnce(
+            configuration: configuration, names: [], logger: log.logger, transport: world.transport)
         #expect(webhookBodies(world).map(\.status) == ["firing"])
         await world.receiverDown()
         world.setResidual(5)
-        _ = try await Daemon.pollOnce(configuration: configuration, names: [], logger: log.logger, transport: world.transport)
+        _ = try await Daemon.pollOnce(
+            configuration: configuration, names: [], logger: log.logger, transport: world.transport)
         #expect(webhookBodies(world).map(\.status) == ["firing"])
         #expect(log.text.contains("notification not delivered; will retry"))
         let store = try Store(path: world.folder.file("livewatch.db"))
@@ -346,14 +360,20 @@ import VendorSimulator
                 timeout: 500ms
             """
         }
-        let environment = ["DINGTALK_URL": url, "DINGTALK_SECRET": secret, "WRONG_SECRET": "SECwrong-secret-value-0042"]
+        let environment = [
+            "DINGTALK_URL": url, "DINGTALK_SECRET": secret, "WRONG_SECRET": "SECwrong-secret-value-0042",
+        ]
         // Delivered, signed.
         world.setResidual(0)
-        var running = try await Running.start(try world.configuration(world.yaml(notifier: notifier("DINGTALK_SECRET")), environment: environment), world: world)
+        var running = try await Running.start(
+            try world.configuration(world.yaml(notifier: notifier("DINGTALK_SECRET")), environment: environment),
+            world: world)
         try await running.stop()
         var logs = running.log.text
         // Refused (a wrong secret: DingTalk's 310000 in a 200), then unreachable.
-        running = try await Running.start(try world.configuration(world.yaml(notifier: notifier("WRONG_SECRET")), environment: environment), world: world)
+        running = try await Running.start(
+            try world.configuration(world.yaml(notifier: notifier("WRONG_SECRET")), environment: environment),
+            world: world)
         world.setResidual(5)
         try await running.advance(seconds: 10)
         await world.receiverDown()
@@ -377,11 +397,14 @@ import VendorSimulator
             }
         }
         let store = try Store(path: world.folder.file("livewatch.db"))
-        let lastError = try store.accessSynchronously { try $0.first("SELECT last_error FROM notifier_stats")?.string("last_error") }
+        let lastError = try store.accessSynchronously {
+            try $0.first("SELECT last_error FROM notifier_stats")?.string("last_error")
+        }
         store.close()
         #expect(lastError != nil)
         haystacks["last_error"] = lastError
-        let needles = [world.receiver.token, secret, "SECwrong-secret-value-0042", url] + signatures
+        let needles =
+            [world.receiver.token, secret, "SECwrong-secret-value-0042", url] + signatures
             + signatures.compactMap { $0.removingPercentEncoding }
         for (name, text) in haystacks {
             for needle in needles {

@@ -1,20 +1,25 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// Which notifier gets which line, without a database: `min_severity`, the episode a notifier was
 /// told of, silences.
 @Suite struct NotificationRouteTests {
-    static let notifier = NotifierConfiguration(name: "ops", kind: .webhook, url: Secret("http://127.0.0.1:9/x"), minSeverity: .critical)
+    static let notifier = NotifierConfiguration(
+        name: "ops", kind: .webhook, url: Secret("http://127.0.0.1:9/x"), minSeverity: .critical)
 
     static func line(_ state: AlertLine.State, _ severity: Severity) -> AlertLine {
         AlertLine(
-            time: Date(timeIntervalSince1970: 1_800_000_000), state: state, severity: severity, rule: .mrConcurrencyExhausted,
+            time: Date(timeIntervalSince1970: 1_800_000_000), state: state, severity: severity,
+            rule: .mrConcurrencyExhausted,
             monitor: "p", subject: "p", message: "m")
     }
 
-    static func route(_ state: AlertLine.State, _ severity: Severity, notified: Bool, silenced: Bool = false) -> String {
-        let route = NotificationRoute(line: line(state, severity), silenced: silenced, notifier: notifier, notified: notified)
+    static func route(_ state: AlertLine.State, _ severity: Severity, notified: Bool, silenced: Bool = false) -> String
+    {
+        let route = NotificationRoute(
+            line: line(state, severity), silenced: silenced, notifier: notifier, notified: notified)
         return [route.send ? "send" : nil, route.remember ? "remember" : nil, route.forget ? "forget" : nil]
             .compactMap { $0 }.joined(separator: "+")
     }

@@ -1,8 +1,9 @@
 import Foundation
 import SQLite
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The outbox and its sender: a real SQLite file, a real receiver on loopback,
 /// time driven by a `ManualClock`.
@@ -18,7 +19,8 @@ import VendorSimulator
         var fixture: ReceiverFixture
 
         static func make(
-            notifiers: (ReceiverFixture) -> [NotifierConfiguration], silences: [Silence] = [], fixture: ReceiverFixture? = nil
+            notifiers: (ReceiverFixture) -> [NotifierConfiguration], silences: [Silence] = [],
+            fixture: ReceiverFixture? = nil
         ) async throws -> Harness {
             let folder = try TemporaryFolder()
             let clock = ManualClock(start: Date())
@@ -30,12 +32,16 @@ import VendorSimulator
             let sender = NotificationSender(
                 store: store, transport: fixture.transport, clock: clock, policy: policy, logger: log.logger,
                 observer: events.observer)
-            return Harness(folder: folder, store: store, clock: clock, policy: policy, sender: sender, events: events, log: log, fixture: fixture)
+            return Harness(
+                folder: folder, store: store, clock: clock, policy: policy, sender: sender, events: events, log: log,
+                fixture: fixture)
         }
 
         /// Applies `condition` to the polyv-main concurrency alert at `clock.now()` and queues the lines, as a poll would.
         @discardableResult
-        func alert(_ condition: AlertCondition, subject: String = "polyv-main", rule: AlertRule = .mrConcurrencyExhausted) throws -> [AlertLine] {
+        func alert(
+            _ condition: AlertCondition, subject: String = "polyv-main", rule: AlertRule = .mrConcurrencyExhausted
+        ) throws -> [AlertLine] {
             let now = clock.now()
             let policy = self.policy.current
             return try store.writeSynchronously { database in
@@ -75,7 +81,9 @@ import VendorSimulator
     }
 
     static func firing(_ severity: Severity, residual: Double) -> AlertCondition {
-        .firing(severity: severity, message: "Polyv MR concurrency: \(Int(residual)) of 5 left", value: residual, threshold: 0)
+        .firing(
+            severity: severity, message: "Polyv MR concurrency: \(Int(residual)) of 5 left", value: residual,
+            threshold: 0)
     }
 
     @Test func aReceiverThatIsDownGetsEverythingOnceAndInOrderWhenItComesBack() async throws {
@@ -104,7 +112,9 @@ import VendorSimulator
             try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
         }
         let bodies = harness.fixture.receiver.received(.webhook).compactMap { $0.json as? [String: Any] }
-        let states = bodies.compactMap { (($0["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?["severity"] }
+        let states = bodies.compactMap {
+            (($0["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String])?["severity"]
+        }
         #expect(bodies.map { $0["status"] as? String } == ["firing", "firing", "resolved"])
         #expect(states == ["critical", "warning", "warning"])
         #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
@@ -115,7 +125,9 @@ import VendorSimulator
     }
 
     @Test func aNotificationOlderThanGiveUpAfterIsGivenUpLoggedAndCountedAndTheQueueMovesOn() async throws {
-        var harness = try await Harness.make(notifiers: { [$0.configuration(.slack, timeout: 0.25, giveUpAfter: 60, maxBackoff: 30)] })
+        var harness = try await Harness.make(notifiers: {
+            [$0.configuration(.slack, timeout: 0.25, giveUpAfter: 60, maxBackoff: 30)]
+        })
         await harness.fixture.goDown()
         try harness.alert(Self.firing(.critical, residual: 0))
         harness.sender.start()
@@ -152,7 +164,10 @@ import VendorSimulator
         try harness.alert(.clear(message: "available again", value: 4))
         harness.sender.start()
         try await harness.advance(by: 0)
-        #expect(harness.events.gaveUp == [.gaveUp(notifier: "test-webhook", attempts: 1, error: #"HTTP 400: {"error":"invalid payload"}"#)])
+        #expect(
+            harness.events.gaveUp == [
+                .gaveUp(notifier: "test-webhook", attempts: 1, error: #"HTTP 400: {"error":"invalid payload"}"#)
+            ])
         #expect(harness.events.delivered.count == 1)
         #expect(harness.fixture.receiver.received(.webhook).map(\.accepted) == [false, true])
         await harness.finish()
@@ -171,10 +186,15 @@ import VendorSimulator
         try harness.alert(Self.firing(.critical, residual: 0))
         try harness.alert(Self.firing(.warning, residual: 1))
         try harness.alert(.clear(message: "available again", value: 4))
-        let rows = try harness.store.accessSynchronously { try $0.query("SELECT notifier, line FROM notification_outbox ORDER BY id") }
+        let rows = try harness.store.accessSynchronously {
+            try $0.query("SELECT notifier, line FROM notification_outbox ORDER BY id")
+        }
         #expect(rows.map { $0.string("notifier") } == ["critical-only", "critical-only", "critical-only"])
-        #expect(rows.compactMap { $0.string("line").flatMap(AlertLine.init(json:)) }.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
-            == ["firing/critical", "firing/warning", "resolved/warning"])
+        #expect(
+            rows.compactMap { $0.string("line").flatMap(AlertLine.init(json:)) }.map {
+                "\($0.state.rawValue)/\($0.severity.rawValue)"
+            }
+                == ["firing/critical", "firing/warning", "resolved/warning"])
         #expect(try harness.count("SELECT count(*) FROM notified_alerts") == 0)
         // An episode that never reached min_severity resolves quietly.
         try harness.alert(Self.firing(.warning, residual: 2))
@@ -190,8 +210,10 @@ import VendorSimulator
         let harness = try await Harness.make(notifiers: { [$0.configuration(.webhook)] }, silences: [silence])
         try harness.alert(Self.firing(.critical, residual: 0))
         try harness.alert(Self.firing(.critical, residual: 0), subject: "other", rule: .monitorFailing)
-        let logged = try harness.store.accessSynchronously { try $0.query("SELECT line FROM alert_log_outbox ORDER BY id") }
-            .compactMap { $0.string("line") }
+        let logged = try harness.store.accessSynchronously {
+            try $0.query("SELECT line FROM alert_log_outbox ORDER BY id")
+        }
+        .compactMap { $0.string("line") }
         #expect(logged.count == 2)
         #expect(logged.allSatisfy { $0.hasSuffix(#","silenced":true}"#) })
         #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
@@ -233,7 +255,9 @@ import VendorSimulator
     }
 
     @Test func rowsOfANotifierNoLongerConfiguredAreDroppedAndCounted() async throws {
-        let harness = try await Harness.make(notifiers: { [$0.configuration(.webhook, name: "old"), $0.configuration(.slack, name: "kept", timeout: 0.25)] })
+        let harness = try await Harness.make(notifiers: {
+            [$0.configuration(.webhook, name: "old"), $0.configuration(.slack, name: "kept", timeout: 0.25)]
+        })
         await harness.fixture.goDown()
         try harness.alert(Self.firing(.critical, residual: 0))
         #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 2)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// `notifiers:`, `silences:` and `rules:` as configuration (rejections are fixtures).
@@ -10,7 +11,8 @@ import Testing
     ]
 
     func parse(_ tail: String) throws -> Configuration {
-        try ConfigurationLoader(environment: Self.environment).parse("""
+        try ConfigurationLoader(environment: Self.environment).parse(
+            """
             polyv:
               - name: polyv-main
                 app_id: a
@@ -20,7 +22,8 @@ import Testing
     }
 
     @Test func readsEveryNotifierKey() throws {
-        let configuration = try parse("""
+        let configuration = try parse(
+            """
             notifiers:
               - name: ops-webhook
                 type: webhook
@@ -55,26 +58,30 @@ import Testing
         #expect(!dingTalk.accepts(rule: .monitorFailing, monitor: "polyv-main"))
         #expect(dingTalk.accepts(rule: .mrConcurrencyExhausted, monitor: "polyv-main"))
         // Plain http to a non-loopback Alertmanager is accepted with a warning; nothing secret is quoted.
-        #expect(configuration.warnings.map(\.description) == [
-            "line 11: fleet-am: url: uses plain http to alertmanager: notifications travel unencrypted"
-        ])
+        #expect(
+            configuration.warnings.map(\.description) == [
+                "line 11: fleet-am: url: uses plain http to alertmanager: notifications travel unencrypted"
+            ])
     }
 
     @Test func aLiteralURLHoldingATokenIsAcceptedWithAWarningThatDoesNotQuoteIt() throws {
-        let configuration = try parse("""
+        let configuration = try parse(
+            """
             notifiers:
               - name: oncall
                 type: wecom
                 url: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=tok-123456
             """)
         let warnings = configuration.warnings.map(\.description)
-        #expect(warnings == [
-            "line 8: oncall: url: holds a token in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }"
-        ])
+        #expect(
+            warnings == [
+                "line 8: oncall: url: holds a token in the configuration file; prefer { env: NAME }, { file: PATH } or { credential: NAME }"
+            ])
     }
 
     @Test func readsSilencesAndRules() throws {
-        let configuration = try parse("""
+        let configuration = try parse(
+            """
             rules:
               mr_concurrency_exhausted: { for: 2m, keep_firing_for: 5m }
               monitor_failing:
@@ -93,29 +100,37 @@ import Testing
         #expect(configuration.rules[.monitorFailing] == AlertRuleSettings(pendingFor: 60))
         #expect(configuration.silences.map(\.name) == ["nightly-maintenance", "silence #2"])
         let nightly = configuration.silences[0]
-        #expect(nightly.window == .daily(from: 23 * 60, to: 90, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current, weekdays: [7, 1]))
+        #expect(
+            nightly.window
+                == .daily(
+                    from: 23 * 60, to: 90, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current,
+                    weekdays: [7, 1]))
         let second = configuration.silences[1]
         #expect(second.comment == "vendor maintenance")
-        #expect(second.window == .between(
-            start: Date(timeIntervalSince1970: 1_577_836_800), end: Date(timeIntervalSince1970: 1_577_851_200)))
+        #expect(
+            second.window
+                == .between(
+                    start: Date(timeIntervalSince1970: 1_577_836_800), end: Date(timeIntervalSince1970: 1_577_851_200)))
         #expect(second.rules == [.monitorFailing] && second.subjects == ["polyv-main"] && second.monitors == nil)
         // It ended long ago: accepted, with a warning.
-        #expect(configuration.warnings.map(\.description) == ["line 16: silence #2: end: has passed: this silence is over"])
+        #expect(
+            configuration.warnings.map(\.description) == ["line 16: silence #2: end: has passed: this silence is over"])
     }
 
     @Test func aDailyWindowCrossesMidnightInItsTimeZoneAndOnItsDays() throws {
         let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
         // Saturday and Sunday nights, 23:00-01:30 Shanghai time (UTC+8).
-        let silence = Silence(name: "n", monitors: ["m"], window: .daily(from: 23 * 60, to: 90, timeZone: shanghai, weekdays: [7, 1]))
+        let silence = Silence(
+            name: "n", monitors: ["m"], window: .daily(from: 23 * 60, to: 90, timeZone: shanghai, weekdays: [7, 1]))
         func at(_ text: String) throws -> Date { try #require(AlertLine.parseRFC3339(text)) }
         // 2026-11-21 is a Saturday.
-        #expect(silence.isActive(at: try at("2026-11-21T15:00:00Z")))   // Sat 23:00 Shanghai
-        #expect(silence.isActive(at: try at("2026-11-21T17:29:00Z")))   // Sun 01:29, window opened Saturday
-        #expect(!silence.isActive(at: try at("2026-11-21T17:30:00Z")))  // Sun 01:30: closed
-        #expect(!silence.isActive(at: try at("2026-11-21T14:59:00Z")))  // Sat 22:59
-        #expect(silence.isActive(at: try at("2026-11-22T16:00:00Z")))   // Mon 00:00, opened Sunday
-        #expect(!silence.isActive(at: try at("2026-11-23T15:30:00Z")))  // Mon 23:30: not a silenced day
-        #expect(!silence.isActive(at: try at("2026-11-23T16:30:00Z")))  // Tue 00:30, opened Monday
+        #expect(silence.isActive(at: try at("2026-11-21T15:00:00Z"))) // Sat 23:00 Shanghai
+        #expect(silence.isActive(at: try at("2026-11-21T17:29:00Z"))) // Sun 01:29, window opened Saturday
+        #expect(!silence.isActive(at: try at("2026-11-21T17:30:00Z"))) // Sun 01:30: closed
+        #expect(!silence.isActive(at: try at("2026-11-21T14:59:00Z"))) // Sat 22:59
+        #expect(silence.isActive(at: try at("2026-11-22T16:00:00Z"))) // Mon 00:00, opened Sunday
+        #expect(!silence.isActive(at: try at("2026-11-23T15:30:00Z"))) // Mon 23:30: not a silenced day
+        #expect(!silence.isActive(at: try at("2026-11-23T16:30:00Z"))) // Tue 00:30, opened Monday
         let line = AlertLine(
             time: try at("2026-11-21T15:00:00Z"), state: .firing, severity: .critical, rule: .monitorFailing,
             monitor: "m", subject: "m", message: "x")
@@ -142,7 +157,8 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let credentials = [
-            "polyv-app-secret": "a", "tim-secret-key": "b", "huawei-ak": "c", "huawei-sk": "d", "volc-ak": "e", "volc-sk": "f",
+            "polyv-app-secret": "a", "tim-secret-key": "b", "huawei-ak": "c", "huawei-sk": "d", "volc-ak": "e",
+            "volc-sk": "f",
             "dingtalk-webhook": "https://oapi.dingtalk.com/robot/send?access_token=abc", "dingtalk-secret": "SECxyz",
         ]
         for (name, value) in credentials {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// Each notifier sends a firing and a resolved alert to a real HTTP server on
 /// loopback, which checks tokens and signatures as the services do; and the
@@ -43,18 +44,28 @@ import VendorSimulator
                 var configuration = fixture.configuration(kind)
                 configuration.secret = Secret("not-the-right-secret")
                 let error = await #expect(throws: NotifierError.self) {
-                    try await configuration.makeNotifier().send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
+                    try await configuration.makeNotifier().send(
+                        SampleNotifications.firing, now: Date(), transport: fixture.transport)
                 }
-                let expected: NotifierError = kind == .dingtalk
-                    ? .rejected(code: "310000", message: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
-                    : .rejected(code: "19021", message: "sign match fail or timestamp is not within one hour from current time")
+                let expected: NotifierError =
+                    kind == .dingtalk
+                    ? .rejected(
+                        code: "310000",
+                        message: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
+                    : .rejected(
+                        code: "19021", message: "sign match fail or timestamp is not within one hour from current time")
                 #expect(error == expected)
                 #expect(error?.isRetryable == true)
             }
             // A timestamp more than an hour off is refused too.
             let late = fixture.configuration(.dingtalk).makeNotifier()
-            await #expect(throws: NotifierError.rejected(code: "310000", message: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")) {
-                try await late.send(SampleNotifications.firing, now: Date().addingTimeInterval(-7_200), transport: fixture.transport)
+            await #expect(
+                throws: NotifierError.rejected(
+                    code: "310000",
+                    message: "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
+            ) {
+                try await late.send(
+                    SampleNotifications.firing, now: Date().addingTimeInterval(-7_200), transport: fixture.transport)
             }
             #expect(fixture.receiver.received.allSatisfy { !$0.accepted })
         }
@@ -66,15 +77,26 @@ import VendorSimulator
             for kind in [NotifierConfiguration.Kind.wecom, .dingtalk, .feishu, .slack] {
                 var configuration = fixture.configuration(kind)
                 // The right service, a wrong token: every one of them says so its own way.
-                configuration.url = Secret(configuration.url.reveal().replacingOccurrences(of: token, with: "wrong-token-abcdef123"))
+                configuration.url = Secret(
+                    configuration.url.reveal().replacingOccurrences(of: token, with: "wrong-token-abcdef123"))
                 do throws(NotifierError) {
-                    try await configuration.makeNotifier().send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
+                    try await configuration.makeNotifier().send(
+                        SampleNotifications.firing, now: Date(), transport: fixture.transport)
                     Issue.record("\(kind) accepted a wrong token")
                 } catch {
                     switch kind {
-                    case .wecom: #expect(error == .rejected(code: "93000", message: "invalid webhook url, hint: [1800000000_1], from ip: 127.0.0.1"))
+                    case .wecom:
+                        #expect(
+                            error
+                                == .rejected(
+                                    code: "93000",
+                                    message: "invalid webhook url, hint: [1800000000_1], from ip: 127.0.0.1"))
                     case .dingtalk: #expect(error == .rejected(code: "300001", message: "token is not exist"))
-                    case .feishu: #expect(error == .rejected(code: "19001", message: "param invalid: incoming webhook access token invalid"))
+                    case .feishu:
+                        #expect(
+                            error
+                                == .rejected(
+                                    code: "19001", message: "param invalid: incoming webhook access token invalid"))
                     case .slack: #expect(error == .http(status: 403, body: "invalid_token"))
                     default: break
                     }
@@ -106,9 +128,13 @@ import VendorSimulator
 
             // A Slack 200 that is not "ok", and a DingTalk 200 that is not JSON, are not deliveries.
             let slack = SlackNotifier(configuration: fixture.configuration(.slack))
-            #expect(slack.check(IncomingResponse(status: 200, headers: [], body: Array("no_text".utf8))) == .rejected(code: "slack", message: "no_text"))
+            #expect(
+                slack.check(IncomingResponse(status: 200, headers: [], body: Array("no_text".utf8)))
+                    == .rejected(code: "slack", message: "no_text"))
             let dingTalk = DingTalkNotifier(configuration: fixture.configuration(.dingtalk))
-            #expect(dingTalk.check(IncomingResponse(status: 200, headers: [], body: Array("<html>".utf8))) == .invalidResponse("not a JSON object: <html>"))
+            #expect(
+                dingTalk.check(IncomingResponse(status: 200, headers: [], body: Array("<html>".utf8)))
+                    == .invalidResponse("not a JSON object: <html>"))
         }
     }
 
@@ -130,7 +156,9 @@ import VendorSimulator
 
     @Test func anEchoedTokenIsScrubbedFromTheError() {
         let url = "https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789abcdef"
-        let notifier = DingTalkNotifier(configuration: NotifierConfiguration(name: "d", kind: .dingtalk, url: Secret(url), secret: Secret("SECsecretsecret")))
+        let notifier = DingTalkNotifier(
+            configuration: NotifierConfiguration(
+                name: "d", kind: .dingtalk, url: Secret(url), secret: Secret("SECsecretsecret")))
         let body = #"{"errcode":310000,"errmsg":"bad request to \#(url) with SECsecretsecret"}"#
         let error = notifier.check(IncomingResponse(status: 200, headers: [], body: Array(body.utf8)))
         #expect(error == .rejected(code: "310000", message: "bad request to <redacted> with <redacted>"))

@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// Fixed notifications for payload tests.
 enum SampleNotifications {
-    static let firedAt = Date(timeIntervalSince1970: 1_795_311_000)  // 2026-11-22T01:30:00Z
+    static let firedAt = Date(timeIntervalSince1970: 1_795_311_000) // 2026-11-22T01:30:00Z
 
     static let firing = AlertNotification(
         line: AlertLine(
@@ -37,7 +38,9 @@ struct ReceiverFixture {
     let transport: AsyncHTTPTransport
     let port: Int
 
-    static func start(signed: Bool = true, port: Int = 0, clock: @escaping @Sendable () -> Date = Date.init) async throws -> ReceiverFixture {
+    static func start(signed: Bool = true, port: Int = 0, clock: @escaping @Sendable () -> Date = Date.init)
+        async throws -> ReceiverFixture
+    {
         let receiver = NotificationReceiver(
             dingTalkSecret: signed ? dingTalkSecret : nil, feishuSecret: signed ? feishuSecret : nil, clock: clock)
         return try await start(receiver: receiver, port: port)
@@ -61,8 +64,10 @@ struct ReceiverFixture {
         if signed, kind == .dingtalk { secret = Secret(Self.dingTalkSecret) }
         if signed, kind == .feishu { secret = Secret(Self.feishuSecret) }
         return NotifierConfiguration(
-            name: name ?? "test-\(kind.rawValue)", kind: kind, url: Secret(receiver.url(receiverKind, baseURL: baseURL)),
-            secret: secret, minSeverity: minSeverity, timeout: timeout, maxBackoff: maxBackoff, giveUpAfter: giveUpAfter)
+            name: name ?? "test-\(kind.rawValue)", kind: kind,
+            url: Secret(receiver.url(receiverKind, baseURL: baseURL)),
+            secret: secret, minSeverity: minSeverity, timeout: timeout, maxBackoff: maxBackoff, giveUpAfter: giveUpAfter
+        )
     }
 
     /// Listens again on the same port with the same receiver and transport (the receiver is back up).
@@ -114,7 +119,6 @@ final class NotificationEventRecorder: Sendable {
         }
     }
 }
-
 
 /// A mutex-guarded value for test helpers.
 final class SendableBox<Value: Sendable>: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import SQLite
 import Testing
+
 @testable import LiveWatch
 
 /// `daemon.outbox_limit`: a notifier that never delivers, or an alert log that cannot be written,
@@ -23,7 +24,8 @@ import Testing
             store = try Store(path: folder.file("livewatch.db"))
             policy = AlertPolicy(notifiers: notifiers, outboxLimit: OutboxLimitTests.limit)
             recorder = PollRecorder(
-                store: store, alertLog: AlertLog(path: folder.file(alertLog)), repeatInterval: 3_600, failureThreshold: 3,
+                store: store, alertLog: AlertLog(path: folder.file(alertLog)), repeatInterval: 3_600,
+                failureThreshold: 3,
                 logger: log.logger, policy: AlertPolicyBox(policy))
         }
 
@@ -39,7 +41,8 @@ import Testing
         func queue(_ lines: [AlertLine]) async throws {
             let policy = self.policy
             try store.writeSynchronously { database in
-                try PollRecorder.enqueue(lines, at: lines.first?.time ?? OutboxLimitTests.start, policy: policy, in: database)
+                try PollRecorder.enqueue(
+                    lines, at: lines.first?.time ?? OutboxLimitTests.start, policy: policy, in: database)
             }
             await recorder.flushAlertLog()
         }
@@ -47,7 +50,8 @@ import Testing
         /// The `ops` notifier's queue, oldest first, as (state, message).
         func notifications() throws -> [String] {
             try store.accessSynchronously { database in
-                try database.query("SELECT line FROM notification_outbox WHERE notifier = 'ops' ORDER BY id").compactMap { row in
+                try database.query("SELECT line FROM notification_outbox WHERE notifier = 'ops' ORDER BY id").compactMap
+                { row in
                     row.string("line").flatMap(AlertLine.init(json:)).map { "\($0.state.rawValue) \($0.message)" }
                 }
             }
@@ -86,7 +90,9 @@ import Testing
         #expect(notices.first?["rule"] as? String == "monitor_failing")
         #expect(notices.first?["state"] as? String == "notice")
         #expect(notices.first?["subject"] as? String == "notification_outbox/ops")
-        #expect((notices.first?["message"] as? String)?.hasPrefix("notifier ops cannot deliver and its outbox reached its limit of 5") == true)
+        #expect(
+            (notices.first?["message"] as? String)?.hasPrefix(
+                "notifier ops cannot deliver and its outbox reached its limit of 5") == true)
         #expect(lines.firstIndex { $0["monitor"] as? String == "livewatch" } == 6)
 
         // Still failing: more drops, no second line.
@@ -99,7 +105,8 @@ import Testing
 
         // `livewatch alerts` shows the count.
         let history = try AlertHistory.load(
-            databasePath: harness.folder.file("livewatch.db"), since: nil, monitors: [], silences: [], notifierNames: ["ops"],
+            databasePath: harness.folder.file("livewatch.db"), since: nil, monitors: [], silences: [],
+            notifierNames: ["ops"],
             now: Self.start)
         #expect(history.notifiers.first?.dropped == 10)
         #expect(history.table.contains("DROPPED"))
@@ -109,7 +116,9 @@ import Testing
         // The notifier recovers and drains its queue; a later outage is a new episode with its own line.
         try harness.store.writeSynchronously { database in
             let later = Self.start.addingTimeInterval(3_600)
-            while case .claimed(let row) = try NotificationOutbox.claimHead(notifier: "ops", now: later, lease: 60, in: database) {
+            while case .claimed(let row) = try NotificationOutbox.claimHead(
+                notifier: "ops", now: later, lease: 60, in: database)
+            {
                 try NotificationOutbox.markDelivered(row, at: later, in: database)
             }
         }
@@ -135,14 +144,17 @@ import Testing
         func apply(_ condition: AlertCondition, at offset: Double) throws {
             try harness.store.writeSynchronously { database in
                 let now = Self.start.addingTimeInterval(offset)
-                let lines = try book.apply([(key, condition)], now: now, store: SQLiteAlertStateStore(database: database))
+                let lines = try book.apply(
+                    [(key, condition)], now: now, store: SQLiteAlertStateStore(database: database))
                 try PollRecorder.enqueue(lines, at: now, policy: policy, in: database)
             }
         }
         try apply(.firing(severity: .critical, message: "0 of 5 left", value: 0, threshold: 0), at: 0)
         // Delivered.
         try harness.store.writeSynchronously { database in
-            guard case .claimed(let row) = try NotificationOutbox.claimHead(notifier: "ops", now: Self.start, lease: 60, in: database)
+            guard
+                case .claimed(let row) = try NotificationOutbox.claimHead(
+                    notifier: "ops", now: Self.start, lease: 60, in: database)
             else { throw RequireError(message: "nothing to deliver") }
             try NotificationOutbox.markDelivered(row, at: Self.start, in: database)
         }
@@ -171,7 +183,8 @@ import Testing
         defer { store.close() }
         let log = CapturedLog()
         let recorder = PollRecorder(
-            store: store, alertLog: AlertLog(path: folder.file("logs/alerts.log")), repeatInterval: 3_600, failureThreshold: 3,
+            store: store, alertLog: AlertLog(path: folder.file("logs/alerts.log")), repeatInterval: 3_600,
+            failureThreshold: 3,
             logger: log.logger, policy: AlertPolicyBox(AlertPolicy(outboxLimit: Self.limit)))
         // Real polls of a Volcengine activity whose CustomApp changes every time: one notice each.
         let evaluator = VolcengineEvaluator(monitor: "volc", linkExpiryWarning: 3_600)
@@ -181,28 +194,46 @@ import Testing
             let restriction = ViewingRestriction(
                 type: 1, customApp: "app-\(index)", customURL: nil, errorRedirectURL: nil, secretFingerprint: nil)
             let report = PollReport(
-                monitor: "volc", vendor: "volcengine", startedAt: at, finishedAt: at, requests: 1, httpStatus: 200, requestID: nil,
-                outcome: .observed(.volcengine(VolcengineObservation(
-                    restrictions: [ActivityViewingRestrictions(activityID: 7, mainButtonTitle: nil, subButtonTitle: nil, entries: [restriction])],
-                    links: nil))))
+                monitor: "volc", vendor: "volcengine", startedAt: at, finishedAt: at, requests: 1, httpStatus: 200,
+                requestID: nil,
+                outcome: .observed(
+                    .volcengine(
+                        VolcengineObservation(
+                            restrictions: [
+                                ActivityViewingRestrictions(
+                                    activityID: 7, mainButtonTitle: nil, subButtonTitle: nil, entries: [restriction])
+                            ],
+                            links: nil))))
             _ = try await recorder.record(report, evaluator: evaluator)
         }
-        let notices = polls - 1  // the first observation is no change
+        let notices = polls - 1 // the first observation is no change
         let queued = try store.accessSynchronously { database in
-            try database.query("SELECT line FROM alert_log_outbox ORDER BY id").compactMap { $0.string("line").flatMap(AlertLine.init(json:)) }
+            try database.query("SELECT line FROM alert_log_outbox ORDER BY id").compactMap {
+                $0.string("line").flatMap(AlertLine.init(json:))
+            }
         }
         #expect(queued.count == Self.limit)
         #expect(queued.filter { $0.monitor == "livewatch" }.count == 1, "the line about dropping is kept")
-        #expect(queued.filter { $0.monitor == "volc" }.map(\.time) == (polls - 4..<polls).map { Self.start.addingTimeInterval(Double($0) * 60) })
+        #expect(
+            queued.filter { $0.monitor == "volc" }.map(\.time)
+                == (polls - 4..<polls).map { Self.start.addingTimeInterval(Double($0) * 60) })
         // Every notice and the dropping line itself went through the outbox; the limit stayed.
-        #expect(try store.accessSynchronously { try OutboxTrimmer.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
+        #expect(
+            try store.accessSynchronously { try OutboxTrimmer.dropped(.alertLog, in: $0) } == notices + 1 - Self.limit)
         // Said once in the journal too, at critical priority (<2>): the alert log itself cannot say it yet.
-        let journal = log.text.components(separatedBy: "<2>the alert log cannot be written and its outbox reached its limit").count - 1
+        let journal =
+            log.text.components(separatedBy: "<2>the alert log cannot be written and its outbox reached its limit")
+            .count - 1
         #expect(journal == 1)
         let history = try AlertHistory.load(
-            databasePath: folder.file("livewatch.db"), since: nil, monitors: [], silences: [], notifierNames: [], now: Self.start)
-        #expect(history.alertLogOutbox == AlertHistory.AlertLogOutboxStatus(queued: Self.limit, dropped: notices + 1 - Self.limit))
-        #expect(history.table.contains("Alert log outbox: 5 line(s) waiting to be written, \(notices + 1 - Self.limit) dropped"))
+            databasePath: folder.file("livewatch.db"), since: nil, monitors: [], silences: [], notifierNames: [],
+            now: Self.start)
+        #expect(
+            history.alertLogOutbox
+                == AlertHistory.AlertLogOutboxStatus(queued: Self.limit, dropped: notices + 1 - Self.limit))
+        #expect(
+            history.table.contains(
+                "Alert log outbox: 5 line(s) waiting to be written, \(notices + 1 - Self.limit) dropped"))
 
         // The folder comes back: the log gets exactly the kept lines, in order.
         try FileManager.default.removeItem(atPath: blocker)

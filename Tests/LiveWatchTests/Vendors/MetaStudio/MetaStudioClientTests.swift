@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 import Testing
 import VendorSigning
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The MetaStudio client: request building against SIGNING.md's Huawei vectors,
 /// round trips to the simulator in both authentication modes, paging, and the
@@ -22,29 +23,39 @@ import VendorSimulator
         accessKey: Secret("HPUAEXAMPLEAK000001"), secretKey: Secret("ExampleSecretKey0123456789abcdefghijklmn"))
 
     @Test func signsTheFirstPageExactlyAsVectorHuawei2RawMinimal() throws {
-        let client = MetaStudioClient(configuration: try Self.vectorConfiguration(Self.vectorKeys), transport: UnusedTransport())
+        let client = MetaStudioClient(
+            configuration: try Self.vectorConfiguration(Self.vectorKeys), transport: UnusedTransport())
         // 2025-01-01T00:00:00Z: the vector's X-Sdk-Date, from the injected date.
-        let (request, signature) = client.makeRequest(offset: 0, at: Date(timeIntervalSince1970: 1_735_689_600), timeout: 5)
+        let (request, signature) = client.makeRequest(
+            offset: 0, at: Date(timeIntervalSince1970: 1_735_689_600), timeout: 5)
         let signed = try #require(signature)
-        #expect(signed.canonicalRequest
-            == "GET\n/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms/\nlimit=100&offset=0\nhost:metastudio.cn-north-4.myhuaweicloud.com\nx-project-id:0123456789abcdef0123456789abcdef\nx-sdk-date:20250101T000000Z\n\nhost;x-project-id;x-sdk-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            signed.canonicalRequest
+                == "GET\n/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms/\nlimit=100&offset=0\nhost:metastudio.cn-north-4.myhuaweicloud.com\nx-project-id:0123456789abcdef0123456789abcdef\nx-sdk-date:20250101T000000Z\n\nhost;x-project-id;x-sdk-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
         let headers = Dictionary(request.headers, uniquingKeysWith: { $1 })
-        #expect(headers["Authorization"]
-            == "SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK000001, SignedHeaders=host;x-project-id;x-sdk-date, Signature=1b0cd7a9853ffe9d4dd045d9ffd0cfa4ec92692e6d119b6ce18908163d7f95fd")
+        #expect(
+            headers["Authorization"]
+                == "SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK000001, SignedHeaders=host;x-project-id;x-sdk-date, Signature=1b0cd7a9853ffe9d4dd045d9ffd0cfa4ec92692e6d119b6ce18908163d7f95fd"
+        )
         #expect(headers["X-Sdk-Date"] == "20250101T000000Z")
         #expect(headers["X-Project-Id"] == "0123456789abcdef0123456789abcdef")
         #expect(headers["Host"] == "metastudio.cn-north-4.myhuaweicloud.com")
         // The wire path keeps no trailing slash; the wire query is the canonical query.
-        #expect(request.url
-            == "https://metastudio.cn-north-4.myhuaweicloud.com/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms?limit=100&offset=0")
+        #expect(
+            request.url
+                == "https://metastudio.cn-north-4.myhuaweicloud.com/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms?limit=100&offset=0"
+        )
         #expect(request.method == "GET")
         #expect(request.body == nil)
     }
 
     @Test func theWireQueryIsTheCanonicalQueryWithTheAccessTypeFilter() throws {
         let client = MetaStudioClient(
-            configuration: try Self.vectorConfiguration(Self.vectorKeys, accessType: "MSS_STANDARD"), transport: UnusedTransport())
-        let (request, signature) = client.makeRequest(offset: 200, at: Date(timeIntervalSince1970: 1_735_689_600), timeout: 5)
+            configuration: try Self.vectorConfiguration(Self.vectorKeys, accessType: "MSS_STANDARD"),
+            transport: UnusedTransport())
+        let (request, signature) = client.makeRequest(
+            offset: 200, at: Date(timeIntervalSince1970: 1_735_689_600), timeout: 5)
         #expect(signature?.canonicalQuery == "access_type=MSS_STANDARD&limit=100&offset=200")
         #expect(request.url.hasSuffix("/live-platforms/platforms?access_type=MSS_STANDARD&limit=100&offset=200"))
         #expect(MetaStudioClient.canonicalQuery([("b", "x y/*"), ("a", "2"), ("a", "1")]) == "a=1&a=2&b=x%20y%2F%2A")
@@ -52,7 +63,8 @@ import VendorSimulator
 
     @Test func aTokenIsSentAsXAuthTokenAndNothingIsSigned() throws {
         let client = MetaStudioClient(
-            configuration: try Self.vectorConfiguration(.token(Secret("iam-token-value"))), transport: UnusedTransport())
+            configuration: try Self.vectorConfiguration(.token(Secret("iam-token-value"))), transport: UnusedTransport()
+        )
         let (request, signature) = client.makeRequest(offset: 100, at: Date(), timeout: 5)
         #expect(signature == nil)
         let headers = Dictionary(request.headers, uniquingKeysWith: { $1 })
@@ -67,7 +79,10 @@ import VendorSimulator
         configuration.endpoint = try #require(URL(string: "http://127.0.0.1:8080/gateway/"))
         let (request, signature) = MetaStudioClient(configuration: configuration, transport: UnusedTransport())
             .makeRequest(offset: 0, at: Date(timeIntervalSince1970: 1_735_689_600), timeout: 5)
-        #expect(request.url == "http://127.0.0.1:8080/gateway/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms?limit=100&offset=0")
+        #expect(
+            request.url
+                == "http://127.0.0.1:8080/gateway/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms?limit=100&offset=0"
+        )
         #expect(signature?.canonicalURI == "/gateway/v1/0123456789abcdef0123456789abcdef/live-platforms/platforms/")
         #expect(request.headers.first { $0.0 == "Host" }?.1 == "127.0.0.1:8080")
     }
@@ -106,7 +121,10 @@ import VendorSimulator
             #expect(first.name == "Platform 1")
             #expect(first.authKeyFingerprint?.hasPrefix("sha256:") == true)
             #expect(first.authKeyFingerprint?.count == 23)
-            #expect(first.callbacks == [PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/p-0001")])
+            #expect(
+                first.callbacks == [
+                    PlatformCallback(apiType: "LIVE_EVENT_CALLBACK", url: "https://live.example.com/callbacks/p-0001")
+                ])
             let expiry = try #require(first.expireTime.date)
             #expect(expiry == now.addingTimeInterval(90 * 86_400))
         }
@@ -131,8 +149,11 @@ import VendorSimulator
     }
 
     @Test func theAccessTypeFilterIsSentAndApplied() async throws {
-        try await withFixture({ try await MetaStudioFixture.start(platforms: 3, accessType: "MEITUAN_OFFICIAL") }) { fixture in
-            fixture.metaStudio.update("p-0002", project: MetaStudioFixture.projectID) { $0.accessType = "MEITUAN_OFFICIAL" }
+        try await withFixture({ try await MetaStudioFixture.start(platforms: 3, accessType: "MEITUAN_OFFICIAL") }) {
+            fixture in
+            fixture.metaStudio.update("p-0002", project: MetaStudioFixture.projectID) {
+                $0.accessType = "MEITUAN_OFFICIAL"
+            }
             let report = await fixture.monitor().poll(deadline: 5)
             guard case .observed(.livePlatforms(let listing)) = report.outcome else {
                 Issue.record("poll failed: \(String(describing: report.failure))")
@@ -144,14 +165,22 @@ import VendorSimulator
     }
 
     @Test func aWrongSecretKeyIsAnAuthenticationFailureThatWaitsFiveMinutes() async throws {
-        try await withFixture({ try await MetaStudioFixture.start(.accessKey(secretKey: "not-the-right-secret-key"), platforms: 5) }) { fixture in
+        try await withFixture({
+            try await MetaStudioFixture.start(.accessKey(secretKey: "not-the-right-secret-key"), platforms: 5)
+        }) { fixture in
             let report = await fixture.monitor().poll(deadline: 5)
             let failure = try #require(report.failure)
             #expect(failure.kind == .authentication)
             #expect(failure.code == "APIG.0301")
             #expect(failure.retryAfter == 300)
-            #expect(failure.message.hasPrefix("MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail"))
-            #expect(failure.message.contains("no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"))
+            #expect(
+                failure.message.hasPrefix(
+                    "MetaStudio rejected the AK/SK: Incorrect IAM authentication information: verify aksk signature fail"
+                ))
+            #expect(
+                failure.message.contains(
+                    "no new attempt for 5m: Huawei locks an AK/SK for 5 minutes after more than 5 consecutive authentication failures"
+                ))
             #expect(report.httpStatus == 401)
             #expect(report.requestID?.count == 32)
             #expect(report.requests == 1)
@@ -161,7 +190,8 @@ import VendorSimulator
     }
 
     @Test func anUnknownAccessKeyIsRedactedFromTheGatewaysMessage() async throws {
-        try await withFixture({ try await MetaStudioFixture.start(.accessKey(accessKey: "HPUAUNKNOWNKEY77")) }) { fixture in
+        try await withFixture({ try await MetaStudioFixture.start(.accessKey(accessKey: "HPUAUNKNOWNKEY77")) }) {
+            fixture in
             let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
             #expect(failure.kind == .authentication)
             #expect(failure.message.contains("Get secretKey failed,ak:<redacted>,err:ak not exist"))
@@ -175,7 +205,9 @@ import VendorSimulator
             let failure = try #require(await fixture.monitor().poll(deadline: 5).failure)
             #expect(failure.kind == .authentication)
             #expect(failure.retryAfter == 300)
-            #expect(failure.message.hasPrefix("MetaStudio rejected the token: Incorrect IAM authentication information: decrypt token fail"))
+            #expect(
+                failure.message.hasPrefix(
+                    "MetaStudio rejected the token: Incorrect IAM authentication information: decrypt token fail"))
             #expect(fixture.metaStudio.counters.rejectedToken == 1)
         }
     }
@@ -218,7 +250,9 @@ import VendorSimulator
             let failure = try #require(report.failure)
             #expect(failure.kind == .rateLimited)
             #expect(failure.code == "APIG.0308")
-            #expect(failure.message.hasPrefix("MetaStudio throttled the request: The throttling threshold has been reached"))
+            #expect(
+                failure.message.hasPrefix("MetaStudio throttled the request: The throttling threshold has been reached")
+            )
             #expect(report.requests == 1 + MetaStudioMonitor.throttleRetries)
             #expect(sleeps.all == [1, 2])
         }
@@ -252,7 +286,13 @@ import VendorSimulator
             // Every request "takes" 2 s on this clock; the whole poll has 3 s.
             let ticks = Mutex(0.0)
             let start = Date()
-            let clock: @Sendable () -> Date = { start.addingTimeInterval(ticks.withLock { $0 += 1; return $0 }) }
+            let clock: @Sendable () -> Date = {
+                start.addingTimeInterval(
+                    ticks.withLock {
+                        $0 += 1
+                        return $0
+                    })
+            }
             let report = await fixture.monitor(clock: clock).poll(deadline: 3)
             #expect(report.failure?.code == "timeout")
             #expect(report.failure?.message.contains("deadline") == true)
@@ -290,16 +330,29 @@ import VendorSimulator
 
     @Test func theDocumentedExamplesMapToTheirCodes() throws {
         let examples: [(Int, String, PollFailure.Kind, String, String)] = [
-            (400, #"{"error_code": "MSS.00000003", "error_msg": "Invalid parameter"}"#, .vendor, "MSS.00000003",
-             "MetaStudio: Invalid parameter"),
-            (401, #"{"error_code": "MSS.00000001", "error_msg": "Unauthorized"}"#, .authentication, "MSS.00000001",
-             "MetaStudio rejected the AK/SK: Unauthorized"),
-            (500, #"{"error_code": "MSS.00000004", "error_msg": "Internal Error"}"#, .vendor, "MSS.00000004",
-             "MetaStudio: Internal Error"),
-            (429, #"{"error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached"}"#, .rateLimited,
-             "APIG.0308", "MetaStudio throttled the request: The throttling threshold has been reached"),
-            (403, #"{"error_code": "APIG.0302", "error_msg": "The IAM user is forbidden in the currently selected region"}"#,
-             .authentication, "APIG.0302", "MetaStudio refused access: The IAM user is forbidden in the currently selected region"),
+            (
+                400, #"{"error_code": "MSS.00000003", "error_msg": "Invalid parameter"}"#, .vendor, "MSS.00000003",
+                "MetaStudio: Invalid parameter"
+            ),
+            (
+                401, #"{"error_code": "MSS.00000001", "error_msg": "Unauthorized"}"#, .authentication, "MSS.00000001",
+                "MetaStudio rejected the AK/SK: Unauthorized"
+            ),
+            (
+                500, #"{"error_code": "MSS.00000004", "error_msg": "Internal Error"}"#, .vendor, "MSS.00000004",
+                "MetaStudio: Internal Error"
+            ),
+            (
+                429, #"{"error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached"}"#,
+                .rateLimited,
+                "APIG.0308", "MetaStudio throttled the request: The throttling threshold has been reached"
+            ),
+            (
+                403,
+                #"{"error_code": "APIG.0302", "error_msg": "The IAM user is forbidden in the currently selected region"}"#,
+                .authentication, "APIG.0302",
+                "MetaStudio refused access: The IAM user is forbidden in the currently selected region"
+            ),
         ]
         for (status, body, kind, code, message) in examples {
             let exchange = Self.parse(status, body, headers: [("X-Request-Id", "rid-\(status)")])
@@ -359,9 +412,10 @@ import VendorSimulator
         #expect(first.account == "op-1")
         #expect(first.authKeyFingerprint == Secret.fingerprint(of: "very-secret-auth-key"))
         #expect(first.callbacks.map(\.apiType) == ["LIVE_EVENT_CALLBACK", "PRODUCT_QUERY"])
-        #expect(page.warnings == [
-            "platform p-1: authorized_time \"next tuesday\" is not a time livewatch can read; stored as NULL"
-        ])
+        #expect(
+            page.warnings == [
+                "platform p-1: authorized_time \"next tuesday\" is not a time livewatch can read; stored as NULL"
+            ])
         let second = try #require(page.platforms.last)
         #expect(second.platformID == "12345")
         #expect(second.expireTime == .parsed(Date(timeIntervalSince1970: 1_795_356_000)))
@@ -374,13 +428,16 @@ import VendorSimulator
         } else {
             Issue.record("{} accepted")
         }
-        if case .failure(let failure) = Self.parse(200, #"{"error_code":"MSS.00000004","error_msg":"Internal Error"}"#).result {
+        if case .failure(let failure) = Self.parse(200, #"{"error_code":"MSS.00000004","error_msg":"Internal Error"}"#)
+            .result
+        {
             #expect(failure.code == "MSS.00000004")
         } else {
             Issue.record("an error body accepted")
         }
         // A 200 body is never quoted: it may hold auth keys.
-        if case .failure(let failure) = Self.parse(200, #"{"live_platforms":[{"auth_config":{"key":"k-123456"}"#).result {
+        if case .failure(let failure) = Self.parse(200, #"{"live_platforms":[{"auth_config":{"key":"k-123456"}"#).result
+        {
             #expect(!failure.message.contains("k-123456"))
         } else {
             Issue.record("truncated JSON accepted")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LiveWatch
 
 /// `authorized_time` / `expire_time` have no documented format: every accepted form, and garbage.
@@ -63,7 +64,8 @@ import Testing
         "2026-11-22T24:00:00Z", "2026-11-22T14:60:00Z", "2026-11-22T14:00:61Z", "2026-11-22T14:00:00.Z",
         "2026-11-22T14:00:00.1234567890Z", "2026-11-22T14:00:00+25:00", "2026-11-22T14:00:00+08:60",
         "2026-11-22T14:00:00Zjunk", "2026-11-22T14:00:00 UTC", "2026-11-22T14:00:00+8", "-1795356000", "1e9",
-        "1795356000.", ".5", "1.2.3", "100000000000000", "99999999999999999999999", "0x66df9308", "２０２６-11-22T14:00:00Z",
+        "1795356000.", ".5", "1.2.3", "100000000000000", "99999999999999999999999", "0x66df9308",
+        "２０２６-11-22T14:00:00Z",
         String(repeating: "9", count: 400),
     ]
 
@@ -85,7 +87,9 @@ import Testing
     @Test func civilDaysMatchFoundation() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        for (year, month, day) in [(1970, 1, 1), (1969, 12, 31), (2000, 2, 29), (2100, 3, 1), (1600, 3, 1), (9999, 12, 31)] {
+        for (year, month, day) in [
+            (1970, 1, 1), (1969, 12, 31), (2000, 2, 29), (2100, 3, 1), (1600, 3, 1), (9999, 12, 31),
+        ] {
             let date = calendar.date(from: DateComponents(year: year, month: month, day: day))
             let days = MetaStudioTimeParser.daysFromCivil(year: year, month: month, day: day)
             #expect(date?.timeIntervalSince1970 == Double(days * 86_400), "\(year)-\(month)-\(day)")

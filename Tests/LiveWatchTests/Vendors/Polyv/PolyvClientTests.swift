@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import VendorSigning
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 @Suite struct PolyvClientTests {
     @Test func signsWithA13DigitTimestampAndTheDocumentedParameters() throws {
@@ -13,7 +14,10 @@ import VendorSimulator
         let (request, sign) = client.makeRequest(at: Date(timeIntervalSince1970: 1_660_617_675), timeout: 5)
         // SIGNING.md vector polyv-2-concurrency-detail.
         #expect(sign == "3381155867F71FC97EEB6DDB0DCC59D2")
-        #expect(request.url == "https://api.polyv.net/live/v4/user/mr/concurrency-detail/get?appId=frlr1zazn3&timestamp=1660617675000&sign=3381155867F71FC97EEB6DDB0DCC59D2")
+        #expect(
+            request.url
+                == "https://api.polyv.net/live/v4/user/mr/concurrency-detail/get?appId=frlr1zazn3&timestamp=1660617675000&sign=3381155867F71FC97EEB6DDB0DCC59D2"
+        )
         #expect(request.method == "GET")
     }
 
@@ -24,7 +28,9 @@ import VendorSimulator
                 Issue.record("poll failed: \(String(describing: report.failure))")
                 return
             }
-            #expect(concurrency == MRConcurrency(total: 5, used: 3, residual: 2, channelIDs: ["3265597", "3265598", "3265599"]))
+            #expect(
+                concurrency
+                    == MRConcurrency(total: 5, used: 3, residual: 2, channelIDs: ["3265597", "3265598", "3265599"]))
             #expect(report.requestID?.count == 36)
             #expect(report.httpStatus == 200)
             #expect(report.requests == 1)

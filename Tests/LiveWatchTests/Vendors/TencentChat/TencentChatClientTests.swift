@@ -1,20 +1,25 @@
 import Foundation
 import Testing
 import VendorSigning
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 @Suite struct TencentChatClientTests {
     static let vectorKey = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-    static let vectorSig = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__"
+    static let vectorSig =
+        "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__"
 
     static func configuration(pageSize: Int = 20) throws -> TencentChatMonitorConfiguration {
         TencentChatMonitorConfiguration(
             name: "tim", sdkAppID: 1_400_000_000, identifier: "xiaojun", secretKey: Secret(vectorKey),
-            endpoint: try #require(URL(string: "https://console.tim.qq.com/")), pageSize: pageSize, poll: PollSettings())
+            endpoint: try #require(URL(string: "https://console.tim.qq.com/")), pageSize: pageSize, poll: PollSettings()
+        )
     }
 
-    static func client(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_700_000_000) }) throws -> TencentChatClient {
+    static func client(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_700_000_000) }) throws
+        -> TencentChatClient
+    {
         let configuration = try configuration()
         let userSigs = TencentUserSigCache(
             secretKey: configuration.secretKey, sdkAppID: configuration.sdkAppID, identifier: configuration.identifier,
@@ -27,11 +32,14 @@ import VendorSimulator
         // The cache, at the vector's time and expiry, yields SIGNING.md's vector tencent-1 byte for byte.
         let userSig = try client.userSigs.current()
         #expect(userSig == Self.vectorSig)
-        let request = client.makeRequest(next: "1693271355-123123123123", userSig: userSig, random: 99_999_999, timeout: 5)
+        let request = client.makeRequest(
+            next: "1693271355-123123123123", userSig: userSig, random: 99_999_999, timeout: 5)
         #expect(request.method == "POST")
-        #expect(request.url == "https://console.tim.qq.com/v4/live_engine_http_srv/get_room_list?sdkappid=1400000000"
-            + "&identifier=xiaojun&usersig=\(Self.vectorSig)&random=99999999&contenttype=json")
-        #expect(String(decoding: request.body ?? [], as: UTF8.self) == #"{"Next":"1693271355-123123123123","Count":20}"#)
+        #expect(
+            request.url == "https://console.tim.qq.com/v4/live_engine_http_srv/get_room_list?sdkappid=1400000000"
+                + "&identifier=xiaojun&usersig=\(Self.vectorSig)&random=99999999&contenttype=json")
+        #expect(
+            String(decoding: request.body ?? [], as: UTF8.self) == #"{"Next":"1693271355-123123123123","Count":20}"#)
         #expect(request.headers.contains { $0.0 == "Content-Type" && $0.1 == "application/json" })
         #expect(request.timeout == 5)
         let first = client.makeRequest(next: "", userSig: userSig, random: 0, timeout: 5)
@@ -67,12 +75,17 @@ import VendorSimulator
             return
         }
         #expect(page.next == "1693271355-123123123123")
-        #expect(page.rooms == [
-            LiveRoom(roomID: "room_id0", roomName: "name", ownerAccount: "bren", coverURL: "cover_url", categories: "[1,2,3]",
-                     createTime: 1_693_271_354, activityStatus: 1, viewCount: 1_000),
-            LiveRoom(roomID: "room_id19", roomName: "name", ownerAccount: "bren", coverURL: "cover_url", categories: "[1,2,3]",
-                     createTime: 1_693_271_354, activityStatus: 1, viewCount: 900),
-        ])
+        #expect(
+            page.rooms == [
+                LiveRoom(
+                    roomID: "room_id0", roomName: "name", ownerAccount: "bren", coverURL: "cover_url",
+                    categories: "[1,2,3]",
+                    createTime: 1_693_271_354, activityStatus: 1, viewCount: 1_000),
+                LiveRoom(
+                    roomID: "room_id19", roomName: "name", ownerAccount: "bren", coverURL: "cover_url",
+                    categories: "[1,2,3]",
+                    createTime: 1_693_271_354, activityStatus: 1, viewCount: 900),
+            ])
     }
 
     @Test func leftOutOrUnreadableFieldsBecomeNil() {
@@ -87,17 +100,24 @@ import VendorSimulator
             return
         }
         #expect(page.next == "")
-        #expect(page.rooms == [
-            LiveRoom(roomID: "12345", categories: #"["体育","a\"b"]"#, createTime: nil, activityStatus: 2, viewCount: nil),
-            LiveRoom(roomID: "r2", roomName: nil, categories: nil, createTime: 1_693_271_354),
-        ])
+        #expect(
+            page.rooms == [
+                LiveRoom(
+                    roomID: "12345", categories: #"["体育","a\"b"]"#, createTime: nil, activityStatus: 2, viewCount: nil),
+                LiveRoom(roomID: "r2", roomName: nil, categories: nil, createTime: 1_693_271_354),
+            ])
     }
 
     @Test func aRoomWithoutARoomIdFailsThePage() {
-        let body = #"{"ActionStatus":"OK","ErrorCode":0,"Response":{"Next":"x","RoomList":[{"RoomId":"a"},{"RoomName":"b"}]}}"#
+        let body =
+            #"{"ActionStatus":"OK","ErrorCode":0,"Response":{"Next":"x","RoomList":[{"RoomId":"a"},{"RoomName":"b"}]}}"#
         let exchange = TencentChatClient.parse(IncomingResponse(status: 200, headers: [], body: Array(body.utf8)))
-        #expect(exchange.answer == .failure(PollFailure(
-            kind: .invalidResponse, code: "missing_field", message: "Tencent Chat RoomList[1] has no RoomId")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field", message: "Tencent Chat RoomList[1] has no RoomId"
+                    )))
     }
 
     @Test func failuresAreKeyedOnActionStatusAndErrorCodeNotOnTheHTTPStatus() {
@@ -105,32 +125,58 @@ import VendorSimulator
             TencentChatClient.parse(IncomingResponse(status: status, headers: [], body: Array(body.utf8)))
         }
         // A vendor error inside an HTTP 200.
-        var exchange = parse(200, #"{"ActionStatus":"FAIL","ErrorInfo":"REST API call frequency over limit","ErrorCode":60007,"RequestId":"rq-1"}"#)
+        var exchange = parse(
+            200,
+            #"{"ActionStatus":"FAIL","ErrorInfo":"REST API call frequency over limit","ErrorCode":60007,"RequestId":"rq-1"}"#
+        )
         #expect(exchange.answer == .vendorError(code: 60007, info: "REST API call frequency over limit"))
         #expect(exchange.requestID == "rq-1")
         // A Tencent error inside an HTTP 500 is still the Tencent error.
-        exchange = parse(500, #"{"ActionStatus":"FAIL","ErrorInfo":"Internal server error","ErrorCode":100001,"RequestId":"rq-2"}"#)
+        exchange = parse(
+            500, #"{"ActionStatus":"FAIL","ErrorInfo":"Internal server error","ErrorCode":100001,"RequestId":"rq-2"}"#)
         #expect(exchange.answer == .vendorError(code: 100001, info: "Internal server error"))
         // A non-zero ErrorCode with ActionStatus OK is an error too.
-        exchange = parse(200, #"{"ActionStatus":"OK","ErrorInfo":"odd","ErrorCode":70001,"Response":{"Next":"","RoomList":[]}}"#)
+        exchange = parse(
+            200, #"{"ActionStatus":"OK","ErrorInfo":"odd","ErrorCode":70001,"Response":{"Next":"","RoomList":[]}}"#)
         #expect(exchange.answer == .vendorError(code: 70001, info: "odd"))
         // The status fields are read even when Response is unreadable.
         exchange = parse(200, #"{"ActionStatus":"FAIL","ErrorCode":70009,"ErrorInfo":"bad sig","Response":"oops"}"#)
         #expect(exchange.answer == .vendorError(code: 70009, info: "bad sig"))
         // No Tencent body: then the HTTP status speaks.
         exchange = parse(502, "<html><body>502 Bad Gateway</body></html>")
-        #expect(exchange.answer == .failure(PollFailure(kind: .http, code: "http_502", message: "HTTP 502: <html><body>502 Bad Gateway</body></html>")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .http, code: "http_502", message: "HTTP 502: <html><body>502 Bad Gateway</body></html>")))
         exchange = parse(200, "")
-        #expect(exchange.answer == .failure(PollFailure(kind: .invalidResponse, code: "invalid_response", message: "Tencent Chat sent an empty body")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "invalid_response", message: "Tencent Chat sent an empty body")))
         exchange = parse(200, #"{"ActionStatus":"OK","ErrorCode":0,"Response":{"Next":"abc","RoomList":[{"Room"#)
-        #expect(exchange.answer == .failure(PollFailure(
-            kind: .invalidResponse, code: "invalid_response", message: "Tencent Chat sent a body that is not Tencent JSON")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "invalid_response",
+                        message: "Tencent Chat sent a body that is not Tencent JSON")))
         exchange = parse(200, #"{"ActionStatus":"OK","ErrorCode":0,"RequestId":"rq-3"}"#)
-        #expect(exchange.answer == .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: "Tencent Chat answer lacks Response.Next")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field",
+                        message: "Tencent Chat answer lacks Response.Next")))
         #expect(exchange.requestID == "rq-3")
         exchange = parse(200, #"{"ActionStatus":"MAYBE","ErrorCode":0}"#)
-        #expect(exchange.answer == .failure(PollFailure(
-            kind: .invalidResponse, code: "invalid_response", message: "Tencent Chat sent a Tencent answer, but its ActionStatus is not OK or FAIL")))
+        #expect(
+            exchange.answer
+                == .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "invalid_response",
+                        message: "Tencent Chat sent a Tencent answer, but its ActionStatus is not OK or FAIL")))
     }
 
     @Test func everyDocumentedCodeHasItsHandling() {
@@ -174,7 +220,8 @@ import VendorSimulator
     }
 
     @Test func theSimulatorRefusesAUserSigSignedWithAnotherKey() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 5, secretKey: "not-the-application-key") }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 5, secretKey: "not-the-application-key") }) {
+            fixture in
             let exchange = await fixture.monitor().client.fetchPage(next: "", timeout: 2)
             #expect(exchange.answer == .vendorError(code: 70009, info: "UserSig verification failed"))
             #expect(fixture.tencent.counters.rejectedUserSig == 1)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import VendorSigning
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 /// The crawl against the simulator: cursor, duplicates, caps, budget, retries, UserSig renewal.
 @Suite struct TencentChatMonitorTests {
@@ -25,7 +26,9 @@ import VendorSimulator
             let served = fixture.tencent.lastCrawl
             #expect(served.count == 237)
             for room in list.rooms where served[room.roomID] != room.viewCount {
-                Issue.record("\(room.roomID): stored \(String(describing: room.viewCount)), served last \(String(describing: served[room.roomID]))")
+                Issue.record(
+                    "\(room.roomID): stored \(String(describing: room.viewCount)), served last \(String(describing: served[room.roomID]))"
+                )
             }
             #expect(report.requestID?.hasPrefix("Id-") == true)
             #expect(fixture.tencent.counters.rateLimitViolations == 0)
@@ -48,32 +51,40 @@ import VendorSimulator
             let failure = try #require(report.failure)
             #expect(failure.code == "cursor_repeated")
             #expect(failure.kind == .invalidResponse)
-            #expect(failure.message.hasSuffix("returned page 1's cursor again: the room list would never end; none stored"))
+            #expect(
+                failure.message.hasSuffix("returned page 1's cursor again: the room list would never end; none stored"))
             #expect(report.items == 0)
         }
     }
 
     @Test func aCursorThatNeverEndsStopsAtMaxPages() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 30, rateLimit: 100, maxPages: 12) }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 30, rateLimit: 100, maxPages: 12) }) {
+            fixture in
             fixture.tencent.setCursorBehaviour(.endless)
             let report = await fixture.monitor().poll(deadline: 10)
             let failure = try #require(report.failure)
             #expect(failure.code == "max_pages")
-            #expect(failure.message == "the room list did not end within max_pages (12) pages; 30 rooms so far, none stored")
+            #expect(
+                failure.message == "the room list did not end within max_pages (12) pages; 30 rooms so far, none stored"
+            )
             #expect(report.requests == 12)
             #expect(fixture.tencent.counters.pages == 12)
         }
     }
 
     @Test func aCursorThatNeverEndsStopsAtTheCrawlBudget() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 30, rateLimit: 2, simulatorRateLimit: 1_000, crawlBudget: 1) }) { fixture in
+        try await withFixture({
+            try await TencentChatFixture.start(rooms: 30, rateLimit: 2, simulatorRateLimit: 1_000, crawlBudget: 1)
+        }) { fixture in
             fixture.tencent.setCursorBehaviour(.endless)
             // The budget and the rate limit run on a virtual clock: only the limiter's waits move it.
             let pacing = VirtualPacing()
             let report = await fixture.monitor(pacing: pacing.clock).poll(deadline: 1)
             let failure = try #require(report.failure)
             #expect(failure.code == "crawl_budget", "\(failure)")
-            #expect(failure.message.hasPrefix("the crawl did not finish within its 1s crawl budget (2 pages, 30 rooms so far"))
+            #expect(
+                failure.message.hasPrefix(
+                    "the crawl did not finish within its 1s crawl budget (2 pages, 30 rooms so far"))
             // At 2/s (one start every 0.51 s) exactly 2 starts fit in the 1 s budget: 0 and 0.51. What is left of the
             // budget is also the last request's timeout, in real time: 0.49 s here, enough on two loaded cores
             // (at 20/s it was 31 ms, which a parallel test run sometimes overran).
@@ -98,7 +109,9 @@ import VendorSimulator
     }
 
     @Test func a60007StormFailsThePageAfterThreeRetries() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, crawlBudget: 600, timeout: 10) }) { fixture in
+        try await withFixture({
+            try await TencentChatFixture.start(rooms: 100, rateLimit: 100, crawlBudget: 600, timeout: 10)
+        }) { fixture in
             let pacing = VirtualPacing()
             // The production waits (1 s doubling), on a virtual clock.
             let monitor = fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock)
@@ -109,8 +122,10 @@ import VendorSimulator
             let failure = try #require(report.failure)
             #expect(failure.kind == .rateLimited)
             #expect(failure.code == "60007")
-            #expect(failure.message == "Tencent Chat error 60007 on page 2: REST API call frequency over limit; refused 4 time(s), "
-                + "giving up on the page after 3 retries (at most 3, waiting at most the 10s timeout)")
+            #expect(
+                failure.message
+                    == "Tencent Chat error 60007 on page 2: REST API call frequency over limit; refused 4 time(s), "
+                    + "giving up on the page after 3 retries (at most 3, waiting at most the 10s timeout)")
             #expect(failure.retryAfter == nil)
             #expect(report.requestID?.hasPrefix("Id-") == true)
             // Page 1, then page 2 and its three retries: not a crawl budget's worth of hammering.
@@ -120,8 +135,8 @@ import VendorSimulator
     }
 
     static let outageCases: [(timeout: Double, requests: Int, waits: [Double])] = [
-        (10, 4, [1, 2, 4]),  // three retries, 7 s of waits
-        (5, 3, [1, 2]),  // a third retry would wait past the 5 s timeout
+        (10, 4, [1, 2, 4]), // three retries, 7 s of waits
+        (5, 3, [1, 2]), // a third retry would wait past the 5 s timeout
         (1, 2, [1]),
         // A first retry would wait 1 s, past the timeout. Each request also has this timeout in real time: 0.9 s,
         // not less, so a loaded machine (a parallel run on two cores) still answers the first request within it.
@@ -133,14 +148,19 @@ import VendorSimulator
     @Test(arguments: 0..<outageCases.count)
     func anOutageFailsThePollAfterAFewRetriesOfThePage(index: Int) async throws {
         let (timeout, requests, waits) = Self.outageCases[index]
-        try await withFixture({ try await TencentChatFixture.start(rooms: 50, rateLimit: 100, crawlBudget: 600, timeout: timeout) }) { fixture in
+        try await withFixture({
+            try await TencentChatFixture.start(rooms: 50, rateLimit: 100, crawlBudget: 600, timeout: timeout)
+        }) { fixture in
             fixture.tencent.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal error"))
             let pacing = VirtualPacing()
-            let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(deadline: 600)
+            let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(
+                deadline: 600)
             let failure = try #require(report.failure)
             #expect(failure.kind == .vendor)
             #expect(failure.code == "100001")
-            #expect(failure.message.hasPrefix("Tencent Chat error 100001 on page 1: internal error; refused \(requests) time(s), giving up"))
+            #expect(
+                failure.message.hasPrefix(
+                    "Tencent Chat error 100001 on page 1: internal error; refused \(requests) time(s), giving up"))
             #expect(report.httpStatus == 500)
             #expect(report.requests == requests)
             #expect(fixture.tencent.counters.requests == requests)
@@ -149,16 +169,20 @@ import VendorSimulator
     }
 
     @Test func a70050FailsAtOnceAskingTheSchedulerToWaitAMinute() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 10, rateLimit: 100, crawlBudget: 600) }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 10, rateLimit: 100, crawlBudget: 600) }) {
+            fixture in
             fixture.tencent.inject(.error(code: 70050, info: "UserSig verification rate-limited, retry after 1 minute"))
             let pacing = VirtualPacing()
-            let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(deadline: 600)
+            let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(
+                deadline: 600)
             let failure = try #require(report.failure)
             #expect(failure.code == "70050")
             #expect(failure.kind == .rateLimited)
             #expect(failure.retryAfter == 60)
-            #expect(failure.message == "Tencent Chat error 70050 on page 1: UserSig verification rate-limited, retry after 1 minute; "
-                + "the next poll waits at least 1m")
+            #expect(
+                failure.message
+                    == "Tencent Chat error 70050 on page 1: UserSig verification rate-limited, retry after 1 minute; "
+                    + "the next poll waits at least 1m")
             #expect(report.requests == 1)
             #expect(pacing.sleeps.isEmpty, "no minute is waited inside the poll")
             // The minute has passed: the next poll works.
@@ -168,11 +192,15 @@ import VendorSimulator
     }
 
     @Test func otherCodesFailThePollWithTheCodeAndErrorInfo() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 10, secretKey: "a-wrong-key-for-this-app") }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 10, secretKey: "a-wrong-key-for-this-app") })
+        { fixture in
             let report = await fixture.monitor().poll(deadline: 5)
             let failure = try #require(report.failure)
-            #expect(failure == PollFailure(
-                kind: .authentication, code: "70009", message: "Tencent Chat error 70009 on page 1: UserSig verification failed"))
+            #expect(
+                failure
+                    == PollFailure(
+                        kind: .authentication, code: "70009",
+                        message: "Tencent Chat error 70009 on page 1: UserSig verification failed"))
             #expect(report.requests == 1)
             #expect(report.httpStatus == 200)
             #expect(report.requestID?.hasPrefix("Id-") == true)
@@ -254,7 +282,8 @@ import VendorSimulator
     func aFaultOnAnyPageFailsTheWholeCrawl(answer: HostileAnswer) async throws {
         // Generous deadlines: these cases run at once with the rest of a parallel test run, and pages 1 and 2
         // must be answered within the page timeout.
-        try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, timeout: 2.5) }) { fixture in
+        try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, timeout: 2.5) }) {
+            fixture in
             fixture.tencent.inject(.http(answer.fault), onPage: 3)
             let monitor = fixture.monitor()
             let report = await monitor.poll(deadline: 10)

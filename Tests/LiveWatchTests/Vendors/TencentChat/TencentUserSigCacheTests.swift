@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VendorSigning
+
 @testable import LiveWatch
 
 @Suite struct TencentUserSigCacheTests {
@@ -8,18 +9,23 @@ import VendorSigning
 
     @Test func reusesTheUserSigWhileMoreThanHalfItsLifetimeRemainsThenRenewsIt() throws {
         let clock = SettableClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let cache = TencentUserSigCache(secretKey: Secret(Self.key), sdkAppID: 1_400_000_000, identifier: "admin", clock: clock.now)
+        let cache = TencentUserSigCache(
+            secretKey: Secret(Self.key), sdkAppID: 1_400_000_000, identifier: "admin", clock: clock.now)
         let first = try cache.current()
         #expect(cache.generations == 1)
-        clock.advance(by: 43_199)  // 12 h minus a second: more than half of the day remains
+        clock.advance(by: 43_199) // 12 h minus a second: more than half of the day remains
         #expect(try cache.current() == first)
         #expect(cache.generations == 1)
-        clock.advance(by: 1)  // exactly half left: renew
+        clock.advance(by: 1) // exactly half left: renew
         let second = try cache.current()
         #expect(second != first)
         #expect(cache.generations == 2)
-        let decoded = try TencentUserSig.verify(userSig: second, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_043_200)
-        #expect(decoded == TencentUserSig.Decoded(identifier: "admin", sdkAppID: 1_400_000_000, time: 1_800_043_200, expire: 86_400))
+        let decoded = try TencentUserSig.verify(
+            userSig: second, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_043_200)
+        #expect(
+            decoded
+                == TencentUserSig.Decoded(
+                    identifier: "admin", sdkAppID: 1_400_000_000, time: 1_800_043_200, expire: 86_400))
     }
 
     @Test func aClockThatWentBackRenewsInsteadOfSendingAUserSigFromTheFuture() throws {
@@ -33,7 +39,8 @@ import VendorSigning
 
     @Test func renewReplacesTheCachedUserSig() throws {
         let clock = SettableClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let cache = TencentUserSigCache(secretKey: Secret(Self.key), sdkAppID: 1, identifier: "admin", lifetime: 600, clock: clock.now)
+        let cache = TencentUserSigCache(
+            secretKey: Secret(Self.key), sdkAppID: 1, identifier: "admin", lifetime: 600, clock: clock.now)
         let first = try cache.current()
         clock.advance(by: 5)
         let renewed = try cache.renew()
@@ -45,15 +52,19 @@ import VendorSigning
 
     @Test func aGeneratedUserSigVerifiesAndExpiresWhenItShould() throws {
         let clock = SettableClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let cache = TencentUserSigCache(secretKey: Secret(Self.key), sdkAppID: 1_400_000_000, identifier: "admin", clock: clock.now)
+        let cache = TencentUserSigCache(
+            secretKey: Secret(Self.key), sdkAppID: 1_400_000_000, identifier: "admin", clock: clock.now)
         let userSig = try cache.current()
         #expect(!userSig.contains("+") && !userSig.contains("/") && !userSig.contains("="))
-        _ = try TencentUserSig.verify(userSig: userSig, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_086_400)
+        _ = try TencentUserSig.verify(
+            userSig: userSig, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_086_400)
         #expect(throws: TencentUserSigError.expired(expiredAt: 1_800_086_400, now: 1_800_086_401)) {
-            try TencentUserSig.verify(userSig: userSig, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_086_401)
+            try TencentUserSig.verify(
+                userSig: userSig, secretKey: Self.key, sdkAppID: 1_400_000_000, now: 1_800_086_401)
         }
         #expect(throws: TencentUserSigError.badSignature) {
-            try TencentUserSig.verify(userSig: userSig, secretKey: Self.key + "x", sdkAppID: 1_400_000_000, now: 1_800_000_000)
+            try TencentUserSig.verify(
+                userSig: userSig, secretKey: Self.key + "x", sdkAppID: 1_400_000_000, now: 1_800_000_000)
         }
     }
 }

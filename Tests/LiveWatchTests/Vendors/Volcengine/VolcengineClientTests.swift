@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import VendorSigning
-@testable import LiveWatch
 import VendorSimulator
+
+@testable import LiveWatch
 
 @Suite struct VolcengineClientTests {
     static func vectorClient() throws -> VolcengineClient {
@@ -14,7 +15,7 @@ import VendorSimulator
         return VolcengineClient(configuration: configuration, transport: UnusedTransport())
     }
 
-    static let vectorDate = Date(timeIntervalSince1970: 1_725_957_000)  // 2024-09-10T08:30:00Z
+    static let vectorDate = Date(timeIntervalSince1970: 1_725_957_000) // 2024-09-10T08:30:00Z
 
     static func header(_ name: String, in request: OutgoingRequest) -> String? {
         request.headers.first { $0.0 == name }?.1
@@ -27,13 +28,20 @@ import VendorSimulator
             activityID: 1_776_000_089_138, at: Self.vectorDate, timeout: 5)
         #expect(request.method == "GET")
         #expect(request.body == nil)
-        #expect(request.url == "https://livesaas.volcengineapi.com/?Action=GetCustomViewingRestrictionInfoAPI&ActivityId=1776000089138&Version=2020-06-01&ViewingRestriction=0")
-        #expect(Self.header("Authorization", in: request)
-            == "HMAC-SHA256 Credential=AKLTexampleAccessKeyId000000/20240910/cn-north-1/livesaas/request, SignedHeaders=host;x-content-sha256;x-date, Signature=485b150c5fcdc6102af76484a1d0d9b3ab2ebf62a82b13d25c0066e71ada637c")
+        #expect(
+            request.url
+                == "https://livesaas.volcengineapi.com/?Action=GetCustomViewingRestrictionInfoAPI&ActivityId=1776000089138&Version=2020-06-01&ViewingRestriction=0"
+        )
+        #expect(
+            Self.header("Authorization", in: request)
+                == "HMAC-SHA256 Credential=AKLTexampleAccessKeyId000000/20240910/cn-north-1/livesaas/request, SignedHeaders=host;x-content-sha256;x-date, Signature=485b150c5fcdc6102af76484a1d0d9b3ab2ebf62a82b13d25c0066e71ada637c"
+        )
         #expect(signature == "485b150c5fcdc6102af76484a1d0d9b3ab2ebf62a82b13d25c0066e71ada637c")
         #expect(Self.header("X-Date", in: request) == "20240910T083000Z")
         #expect(Self.header("Host", in: request) == "livesaas.volcengineapi.com")
-        #expect(Self.header("X-Content-Sha256", in: request) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Self.header("X-Content-Sha256", in: request)
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(Self.header("Accept", in: request) == "application/json")
     }
 
@@ -42,16 +50,21 @@ import VendorSimulator
             activityID: 1_776_000_089_138, kind: .host, at: Self.vectorDate, timeout: 5)
         #expect(request.method == "POST")
         #expect(request.url == "https://livesaas.volcengineapi.com/?Action=GetDownloadLiveClient&Version=2023-08-01")
-        #expect(request.body.map { String(decoding: $0, as: UTF8.self) } == #"{"ActivityId":1776000089138,"LoginType":0}"#)
+        #expect(
+            request.body.map { String(decoding: $0, as: UTF8.self) } == #"{"ActivityId":1776000089138,"LoginType":0}"#)
         #expect(Self.header("Content-Type", in: request) == "application/json")
-        #expect(Self.header("Authorization", in: request)
-            == "HMAC-SHA256 Credential=AKLTexampleAccessKeyId000000/20240910/cn-north-1/livesaas/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature=720fc478226bea3bd3a2c82cf1ad807633781e2a69ace2c9172a0fc776f3e280")
+        #expect(
+            Self.header("Authorization", in: request)
+                == "HMAC-SHA256 Credential=AKLTexampleAccessKeyId000000/20240910/cn-north-1/livesaas/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature=720fc478226bea3bd3a2c82cf1ad807633781e2a69ace2c9172a0fc776f3e280"
+        )
     }
 
     @Test func aGuestLinkRequestCarriesLoginType1AndTheNameUnescaped() throws {
         let (request, _) = try Self.vectorClient().makeLinkRequest(
             activityID: 42, kind: .guest("嘉宾A"), at: Self.vectorDate, timeout: 5)
-        #expect(request.body.map { String(decoding: $0, as: UTF8.self) } == #"{"ActivityId":42,"LoginType":1,"UserName":"嘉宾A"}"#)
+        #expect(
+            request.body.map { String(decoding: $0, as: UTF8.self) }
+                == #"{"ActivityId":42,"LoginType":1,"UserName":"嘉宾A"}"#)
     }
 
     @Test func aLoopbackEndpointSignsAndSendsItsPort() throws {
@@ -78,7 +91,8 @@ import VendorSimulator
             let secondary = VolcengineSimulation.Restriction.sample(type: 2)
             fixture.volcengine.setRestrictions(activityID: 101, [secondary, .sample(type: 1)])
             let call = await fixture.client().fetchRestrictions(
-                activityID: 101, limiter: RateLimiter(perSecond: 100), until: .now + .seconds(5), requestTimeout: 2, now: Date.init)
+                activityID: 101, limiter: RateLimiter(perSecond: 100), until: .now + .seconds(5), requestTimeout: 2,
+                now: Date.init)
             let restrictions = try call.result.get()
             #expect(restrictions.entries.map(\.type) == [1, 2])
             #expect(restrictions.entries[1].secretFingerprint == Secret.fingerprint(of: secondary.secretKey))
@@ -93,11 +107,13 @@ import VendorSimulator
     }
 
     @Test func readsHostAndGuestLinksFromTheSimulator() async throws {
-        try await withFixture({ try await VolcengineFixture.start(activities: [101], linkExpiresIn: 3_600) }) { fixture in
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], linkExpiresIn: 3_600) }) {
+            fixture in
             let client = fixture.client()
             let limiter = RateLimiter(perSecond: 10)
             let host = try await client.fetchStartLink(
-                activityID: 101, kind: .host, limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
+                activityID: 101, kind: .host, limiter: limiter, until: .now + .seconds(5), requestTimeout: 2,
+                now: Date.init
             ).result.get()
             let expected = try #require(fixture.volcengine.hostLink(activityID: 101))
             #expect(host.url.reveal() == expected.url)
@@ -105,7 +121,8 @@ import VendorSimulator
             #expect(host.expireTime == expected.expireTime)
             #expect("\(host.url)" == "<redacted>")
             let guest = try await client.fetchStartLink(
-                activityID: 101, kind: .guest("嘉宾A"), limiter: limiter, until: .now + .seconds(5), requestTimeout: 2, now: Date.init
+                activityID: 101, kind: .guest("嘉宾A"), limiter: limiter, until: .now + .seconds(5), requestTimeout: 2,
+                now: Date.init
             ).result.get()
             #expect(guest.url.reveal() == fixture.volcengine.guestLink(activityID: 101, name: "嘉宾A"))
             #expect(guest.temporaryURL == nil)
@@ -115,7 +132,9 @@ import VendorSimulator
     }
 
     @Test func aWrongSecretKeyIsSignatureDoesNotMatch() async throws {
-        try await withFixture({ try await VolcengineFixture.start(activities: [101], secretKey: "not-the-right-secret-key") }) { fixture in
+        try await withFixture({
+            try await VolcengineFixture.start(activities: [101], secretKey: "not-the-right-secret-key")
+        }) { fixture in
             let report = await fixture.monitor().poll(deadline: 3)
             let failure = try #require(report.failure)
             #expect(failure.kind == .authentication)
@@ -134,7 +153,8 @@ import VendorSimulator
         try await withFixture({ try await VolcengineFixture.start(activities: [101]) }) { fixture in
             var configuration = fixture.configuration
             configuration.accessKey = Secret("AKLTsomeoneelse0000000")
-            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 3)
+            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(
+                deadline: 3)
             #expect(report.failure?.kind == .authentication)
             #expect(report.failure?.code == "100009")
             #expect(fixture.volcengine.counters.rejectedAccessKey >= 1)
@@ -156,11 +176,15 @@ import VendorSimulator
         try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
             var configuration = fixture.configuration
             configuration.activityIDs = [101, 999]
-            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(deadline: 4)
+            let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(
+                deadline: 4)
             let failure = try #require(report.failure)
             #expect(failure.kind == .vendor)
             #expect(failure.code == "10001")
-            #expect(failure.message == "GetCustomViewingRestrictionInfoAPI for activity 999: Volcengine InvalidParameter.ActivityId (10001): The activity does not exist.")
+            #expect(
+                failure.message
+                    == "GetCustomViewingRestrictionInfoAPI for activity 999: Volcengine InvalidParameter.ActivityId (10001): The activity does not exist."
+            )
         }
     }
 
@@ -171,7 +195,9 @@ import VendorSimulator
     @Test(arguments: faults, [false, true])
     func mapsEveryStandingFaultOfEitherAPI(answer: HostileAnswer, onLinks: Bool) async throws {
         // Generous timeouts: eighteen of these run at once in a parallel test run.
-        try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5) }) { fixture in
+        try await withFixture({
+            try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5)
+        }) { fixture in
             let script = onLinks ? fixture.volcengine.linkFaults : fixture.volcengine.faults
             script.setStanding(answer.fault)
             let report = await fixture.monitor().poll(deadline: 8)
@@ -200,7 +226,8 @@ import VendorSimulator
     }
 
     @Test func throttlingIsRetriedAfterRetryAfterAndPausesTheLimiter() async throws {
-        try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: false) }) { fixture in
+        try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: false) }) {
+            fixture in
             fixture.volcengine.linkFaults.inject(.rateLimited(retryAfter: 1))
             let report = await fixture.monitor().poll(deadline: 4)
             #expect(report.succeeded)
@@ -228,14 +255,17 @@ import VendorSimulator
             """#
         let response = IncomingResponse(status: 200, headers: [], body: Array(body.utf8))
         let parsed = try VolcengineClient.parseRestrictions(response, activityID: 175_980_616).get()
-        #expect(parsed.entries == [
-            ViewingRestriction(
-                type: 1, customApp: "example1", customURL: "https://www.example1.com", errorRedirectURL: "https://www.error.com",
-                secretFingerprint: Secret.fingerprint(of: "xxxxx1")),
-            ViewingRestriction(
-                type: 2, customApp: "example2", customURL: "https://www.example2.com", errorRedirectURL: "https://www.error.com",
-                secretFingerprint: Secret.fingerprint(of: "xxxxx2")),
-        ])
+        #expect(
+            parsed.entries == [
+                ViewingRestriction(
+                    type: 1, customApp: "example1", customURL: "https://www.example1.com",
+                    errorRedirectURL: "https://www.error.com",
+                    secretFingerprint: Secret.fingerprint(of: "xxxxx1")),
+                ViewingRestriction(
+                    type: 2, customApp: "example2", customURL: "https://www.example2.com",
+                    errorRedirectURL: "https://www.error.com",
+                    secretFingerprint: Secret.fingerprint(of: "xxxxx2")),
+            ])
         #expect(parsed.mainButtonTitle == "自定义观看1")
         #expect(parsed.subButtonTitle == "自定义观看2")
         let metadata = try VolcengineJSON.decoder().decode(VolcengineMetadataEnvelope.self, from: Data(body.utf8))
@@ -244,15 +274,18 @@ import VendorSimulator
     }
 
     @Test func anActivityWithoutRestrictionsHasNoEntries() throws {
-        let body = #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"ActivityId":"7","CustomViewingRestriction":null}}"#
+        let body =
+            #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"ActivityId":"7","CustomViewingRestriction":null}}"#
         let parsed = try VolcengineClient.parseRestrictions(
-            IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), activityID: 7).get()
+            IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), activityID: 7
+        ).get()
         #expect(parsed.entries.isEmpty)
     }
 
     @Test func anAnswerForAnotherActivityIsRejected() {
         let body = #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"ActivityId":8}}"#
-        let result = VolcengineClient.parseRestrictions(IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), activityID: 7)
+        let result = VolcengineClient.parseRestrictions(
+            IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), activityID: 7)
         #expect(throws: PollFailure.self) { try result.get() }
     }
 
@@ -262,13 +295,17 @@ import VendorSimulator
               "Version": "2023-08-01", "Service": "livesaas", "Region": "cn-north-1", "SystemTime": 1696067132},
              "Result": {"Url": "http://livesaas.example.com/***", "TmpUrl":"http://livesaas.example.com/tmp", "ExpireTime": 1730111187}}
             """#
-        let link = try VolcengineClient.parseLink(IncomingResponse(status: 200, headers: [], body: Array(host.utf8)), kind: .host).get()
+        let link = try VolcengineClient.parseLink(
+            IncomingResponse(status: 200, headers: [], body: Array(host.utf8)), kind: .host
+        ).get()
         #expect(link.url.reveal() == "http://livesaas.example.com/***")
         #expect(link.temporaryURL?.reveal() == "http://livesaas.example.com/tmp")
         #expect(link.expireTime == 1_730_111_187)
-        let guest = #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Url":"https:\/\/x.example\/g","TmpUrl":"","ExpireTime":0}}"#
+        let guest =
+            #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Url":"https:\/\/x.example\/g","TmpUrl":"","ExpireTime":0}}"#
         let guestLink = try VolcengineClient.parseLink(
-            IncomingResponse(status: 200, headers: [], body: Array(guest.utf8)), kind: .guest("g")).get()
+            IncomingResponse(status: 200, headers: [], body: Array(guest.utf8)), kind: .guest("g")
+        ).get()
         #expect(guestLink.url.reveal() == "https://x.example/g")
         #expect(guestLink.temporaryURL == nil)
         #expect(guestLink.expireTime == nil)
@@ -276,8 +313,10 @@ import VendorSimulator
 
     @Test func aLinkWithoutUrlIsAMissingField() {
         let body = #"{"ResponseMetadata":{"RequestId":"r"},"Result":{"TmpUrl":"https://t.example/x"}}"#
-        guard case .failure(let failure) = VolcengineClient.parseLink(
-            IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), kind: .host) else {
+        guard
+            case .failure(let failure) = VolcengineClient.parseLink(
+                IncomingResponse(status: 200, headers: [], body: Array(body.utf8)), kind: .host)
+        else {
             Issue.record("accepted")
             return
         }
@@ -296,7 +335,8 @@ import VendorSimulator
             (100_014, "InternalError", 500, .vendor),
         ]
         for (codeN, code, status, kind) in cases {
-            let body = #"{"ResponseMetadata":{"RequestId":"r1","Error":{"CodeN":\#(codeN),"Code":"\#(code)","Message":"m"}}}"#
+            let body =
+                #"{"ResponseMetadata":{"RequestId":"r1","Error":{"CodeN":\#(codeN),"Code":"\#(code)","Message":"m"}}}"#
             let response = IncomingResponse(status: status, headers: [("Retry-After", "7")], body: Array(body.utf8))
             let metadata = try? VolcengineJSON.decoder().decode(VolcengineMetadataEnvelope.self, from: Data(body.utf8))
             let failure = VolcengineClient.failure(response, metadata: metadata, context: "ctx", now: Date())
@@ -308,7 +348,9 @@ import VendorSimulator
     }
 
     @Test func urlsInErrorTextAreScrubbed() {
-        #expect(VolcengineClient.scrubURLs("bad link https://live.example/start?token=abc and http://x/y.") == "bad link <url> and <url>")
+        #expect(
+            VolcengineClient.scrubURLs("bad link https://live.example/start?token=abc and http://x/y.")
+                == "bad link <url> and <url>")
         #expect(VolcengineClient.scrubURLs("no links here") == "no links here")
         #expect(VolcengineClient.scrubURLs("\"https://a/b\"") == "\"<url>\"")
     }
