@@ -51,11 +51,9 @@ public final class Statement {
         }
     }
 
-    /// Runs the statement to completion with the given values bound in order: the fast path
-    /// for hot inserts (no array, no existential boxes).
-    /// Inlinable, so each call site is specialised for its argument types (no generic metadata per call).
+    /// Resets the statement and binds `values` in order, checking that they fill every parameter.
     @inlinable
-    public func execute<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
+    func resetAndBind<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
         sqlite3_reset(handle)
         var index: Int32 = 0
         for value in repeat each values {
@@ -66,6 +64,14 @@ public final class Statement {
         guard Int(index) == parameterCount else {
             throw SQLiteError(code: .range, message: "expected \(parameterCount) arguments, got \(index)", sql: sql)
         }
+    }
+
+    /// Runs the statement to completion with the given values bound in order: the fast path
+    /// for hot inserts (no array, no existential boxes).
+    /// Inlinable, so each call site is specialised for its argument types (no generic metadata per call).
+    @inlinable
+    public func execute<each Value: SQLiteBindable>(_ values: repeat each Value) throws {
+        try resetAndBind(repeat each values)
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard code == SQLITE_DONE || code == SQLITE_ROW else { throw database.error(code: code, sql: sql) }
@@ -75,16 +81,7 @@ public final class Statement {
     /// integer (nil without a row or for NULL): `INSERT ... RETURNING key` without allocating rows.
     @inlinable
     public func scalarInt64<each Value: SQLiteBindable>(_ values: repeat each Value) throws -> Int64? {
-        sqlite3_reset(handle)
-        var index: Int32 = 0
-        for value in repeat each values {
-            index += 1
-            let code = value.sqliteValue.bind(to: handle, at: index)
-            guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
-        }
-        guard Int(index) == parameterCount else {
-            throw SQLiteError(code: .range, message: "expected \(parameterCount) arguments, got \(index)", sql: sql)
-        }
+        try resetAndBind(repeat each values)
         defer { sqlite3_reset(handle) }
         var code = sqlite3_step(handle)
         let result: Int64? =

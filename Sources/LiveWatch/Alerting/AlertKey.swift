@@ -3,10 +3,4 @@ public struct AlertKey: Sendable, Hashable {
     public var rule: AlertRule
     public var monitor: String
     public var subject: String
-
-    public init(rule: AlertRule, monitor: String, subject: String) {
-        self.rule = rule
-        self.monitor = monitor
-        self.subject = subject
-    }
 }

@@ -12,14 +12,6 @@ public struct AlertState: Sendable, Equatable {
         public var lastWrittenAt: Int64
         /// Since when its condition has been clear (`keep_firing_for`); nil while it holds.
         public var clearSince: Int64?
-
-        /// An episode from its parts.
-        public init(severity: Severity?, startedAt: Int64, lastWrittenAt: Int64, clearSince: Int64? = nil) {
-            self.severity = severity
-            self.startedAt = startedAt
-            self.lastWrittenAt = lastWrittenAt
-            self.clearSince = clearSince
-        }
     }
 
     /// A condition that holds but has not yet held for its rule's `for`.
@@ -28,24 +20,12 @@ public struct AlertState: Sendable, Equatable {
         public var severity: Severity?
         /// When the condition started holding.
         public var since: Int64
-
-        /// A pending condition from its parts.
-        public init(severity: Severity?, since: Int64) {
-            self.severity = severity
-            self.since = since
-        }
     }
 
     /// The open episode, if the alert is firing.
     public var episode: Episode?
     /// The pending condition, if there is one.
     public var pending: Pending?
-
-    /// A state from its parts; by default quiet.
-    public init(episode: Episode? = nil, pending: Pending? = nil) {
-        self.episode = episode
-        self.pending = pending
-    }
 
     /// Neither firing nor pending.
     public static let quiet = AlertState()

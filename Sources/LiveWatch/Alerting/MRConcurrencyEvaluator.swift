@@ -9,13 +9,6 @@ public struct MRConcurrencyEvaluator: AlertEvaluator {
     /// Critical at or below this many channels left.
     public let residualCritical: Int
 
-    /// Creates the evaluator of one monitor.
-    public init(monitor: String, residualWarning: Int, residualCritical: Int) {
-        self.monitor = monitor
-        self.residualWarning = residualWarning
-        self.residualCritical = residualCritical
-    }
-
     /// It compares nothing with the past.
     public var comparesWithPrevious: Bool { false }
     /// It has one subject, the monitor itself.

@@ -21,13 +21,6 @@ public struct MetaStudioEvaluator: AlertEvaluator {
     /// Seconds before expiry at which it becomes critical.
     public let expiryCritical: Double
 
-    /// Creates the evaluator of one monitor.
-    public init(monitor: String, expiryWarning: Double, expiryCritical: Double) {
-        self.monitor = monitor
-        self.expiryWarning = expiryWarning
-        self.expiryCritical = expiryCritical
-    }
-
     /// Change notices compare with the monitor's previous listing.
     public var comparesWithPrevious: Bool { true }
     /// A platform that left the listing resolves its open alerts of these rules.

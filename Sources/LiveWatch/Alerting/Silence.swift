@@ -22,18 +22,6 @@ public struct Silence: Sendable, Equatable {
     /// Why the silence exists (free text).
     public var comment: String?
 
-    public init(
-        name: String, rules: Set<AlertRule>? = nil, monitors: Set<String>? = nil, subjects: Set<String>? = nil,
-        window: Window, comment: String? = nil
-    ) {
-        self.name = name
-        self.rules = rules
-        self.monitors = monitors
-        self.subjects = subjects
-        self.window = window
-        self.comment = comment
-    }
-
     /// True when the silence covers this alert at `date`.
     public func matches(rule: AlertRule, monitor: String, subject: String, at date: Date) -> Bool {
         (rules?.contains(rule) ?? true) && (monitors?.contains(monitor) ?? true)

@@ -9,13 +9,6 @@ public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible
     /// What is wrong, in one phrase.
     public let message: String
 
-    public init(line: Int?, owner: String?, key: String, message: String) {
-        self.line = line
-        self.owner = owner
-        self.key = key
-        self.message = message
-    }
-
     /// `line 12: polyv-main: interval: must be at least 1s`.
     public var description: String {
         var parts: [String] = []

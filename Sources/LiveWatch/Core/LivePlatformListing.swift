@@ -39,36 +39,18 @@ public struct LivePlatform: Sendable, Equatable {
     /// `AUTHORIZED` or `UNAUTHORIZED`; nil when the platform has no `authorization_info`.
     public var authorizeState: String?
     /// `authorization_info.authorized_time`, as read.
-    public var authorizedTime: TimeField
+    public var authorizedTime: TimeField = .absent
     /// `authorization_info.expire_time`, as read.
-    public var expireTime: TimeField
+    public var expireTime: TimeField = .absent
     /// The authorized account (for Meituan, the opBizCode).
     public var account: String?
     /// `sha256:` + 16 hex of `auth_config.key`, if the platform has one.
     public var authKeyFingerprint: String?
     /// `callback_config`, sorted by API type then URL.
-    public var callbacks: [PlatformCallback]
+    public var callbacks: [PlatformCallback] = []
     /// False for a platform read back from storage whose callbacks were not recorded (rows written
     /// before livewatch stored them) or cannot be read: `callbacks` is then empty and says nothing.
-    public var callbacksKnown: Bool
-
-    /// A platform from its fields; by default everything absent, no callbacks.
-    public init(
-        platformID: String, name: String? = nil, accessType: String? = nil, authorizeState: String? = nil,
-        authorizedTime: TimeField = .absent, expireTime: TimeField = .absent, account: String? = nil,
-        authKeyFingerprint: String? = nil, callbacks: [PlatformCallback] = [], callbacksKnown: Bool = true
-    ) {
-        self.platformID = platformID
-        self.name = name
-        self.accessType = accessType
-        self.authorizeState = authorizeState
-        self.authorizedTime = authorizedTime
-        self.expireTime = expireTime
-        self.account = account
-        self.authKeyFingerprint = authKeyFingerprint
-        self.callbacks = callbacks
-        self.callbacksKnown = callbacksKnown
-    }
+    public var callbacksKnown: Bool = true
 
     /// `Name (id)`, or just the id when the platform has no name: for messages.
     public var displayName: String {
@@ -83,11 +65,6 @@ public struct PlatformCallback: Sendable, Equatable, Comparable {
     public var apiType: String
     /// The callback URL (not a secret).
     public var url: String
-
-    public init(apiType: String, url: String) {
-        self.apiType = apiType
-        self.url = url
-    }
 
     /// True when the URL is HTTPS, the only scheme MetaStudio documents.
     public var isHTTPS: Bool { url.lowercased().hasPrefix("https://") }

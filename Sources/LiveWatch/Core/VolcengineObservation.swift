@@ -8,12 +8,6 @@ public struct VolcengineObservation: Sendable, Equatable {
     /// The host link and each guest link of each watched activity; nil when `live_client_links` is off.
     public var links: [LiveClientLink]?
 
-    /// Creates an observation.
-    public init(restrictions: [ActivityViewingRestrictions]?, links: [LiveClientLink]?) {
-        self.restrictions = restrictions
-        self.links = links
-    }
-
     /// Distinct activities observed (`polls.items`).
     public var activityCount: Int {
         var ids = Set<Int64>()
@@ -33,14 +27,6 @@ public struct ActivityViewingRestrictions: Sendable, Equatable {
     public var subButtonTitle: String?
     /// Up to two entries (type 1 main, type 2 secondary); empty when the activity has none.
     public var entries: [ViewingRestriction]
-
-    /// Creates an activity's restrictions.
-    public init(activityID: Int64, mainButtonTitle: String?, subButtonTitle: String?, entries: [ViewingRestriction]) {
-        self.activityID = activityID
-        self.mainButtonTitle = mainButtonTitle
-        self.subButtonTitle = subButtonTitle
-        self.entries = entries
-    }
 }
 
 /// One `CustomViewingRestriction` entry, its SecretKey reduced to a fingerprint.
@@ -55,17 +41,6 @@ public struct ViewingRestriction: Sendable, Equatable {
     public var errorRedirectURL: String?
     /// ``Secret/fingerprint(of:)`` of the SecretKey; nil when the vendor sent none.
     public var secretFingerprint: String?
-
-    /// Creates an entry.
-    public init(
-        type: Int?, customApp: String?, customURL: String?, errorRedirectURL: String?, secretFingerprint: String?
-    ) {
-        self.type = type
-        self.customApp = customApp
-        self.customURL = customURL
-        self.errorRedirectURL = errorRedirectURL
-        self.secretFingerprint = secretFingerprint
-    }
 }
 
 /// One start link as stored: fingerprints and the temporary link's expiry, never the link.
@@ -82,19 +57,6 @@ public struct LiveClientLink: Sendable, Equatable {
     public var urlFingerprint: String
     /// Fingerprint of `TmpUrl`, if one was sent.
     public var temporaryURLFingerprint: String?
-
-    /// Creates a link row.
-    public init(
-        activityID: Int64, loginType: Int, userName: String?, expireTime: Int64?, urlFingerprint: String,
-        temporaryURLFingerprint: String?
-    ) {
-        self.activityID = activityID
-        self.loginType = loginType
-        self.userName = userName
-        self.expireTime = expireTime
-        self.urlFingerprint = urlFingerprint
-        self.temporaryURLFingerprint = temporaryURLFingerprint
-    }
 
     /// The alert subject: the activity id, or `activity:guest` for a guest link.
     public var subject: String { Self.subject(activityID: activityID, userName: userName) }

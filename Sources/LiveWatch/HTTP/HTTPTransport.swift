@@ -5,18 +5,10 @@ public struct OutgoingRequest: Sendable {
     public var method: String
     /// The full URL, query included. It may hold a signature: never log it.
     public var url: String
-    public var headers: [(String, String)]
+    public var headers: [(String, String)] = []
     public var body: [UInt8]?
     /// Deadline for the whole exchange, in seconds.
     public var timeout: Double
-
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.timeout = timeout
-    }
 }
 
 /// A received HTTP response, its body already bounded.

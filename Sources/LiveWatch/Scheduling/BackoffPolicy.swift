@@ -8,12 +8,6 @@ public struct BackoffPolicy: Sendable, Equatable {
     /// The longest backoff, in seconds (never below `interval`).
     public var maximumBackoff: Double
 
-    public init(interval: Double, jitter: Double, maximumBackoff: Double) {
-        self.interval = interval
-        self.jitter = jitter
-        self.maximumBackoff = maximumBackoff
-    }
-
     /// The wait before the next poll.
     ///
     /// - Parameters:

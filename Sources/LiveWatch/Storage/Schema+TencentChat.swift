@@ -11,17 +11,7 @@ extension Schema {
     static let tencentChatCompactSamples = """
         CREATE TABLE live_rooms_keyed (
             room_key INTEGER PRIMARY KEY,
-            monitor TEXT NOT NULL,
-            room_id TEXT NOT NULL,
-            room_name TEXT,
-            owner_account TEXT,
-            cover_url TEXT,
-            categories TEXT,
-            create_time INTEGER,
-            activity_status INTEGER,
-            view_count INTEGER,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL
+            \(liveRoomColumns)
         );
         INSERT INTO live_rooms_keyed (monitor, room_id, room_name, owner_account, cover_url, categories, create_time,
                                       activity_status, view_count, first_seen, last_seen)

@@ -49,6 +49,23 @@ public enum Schema {
         CREATE INDEX live_client_links_by_link ON live_client_links (monitor, activity_id, login_type, user_name, poll_id);
         """
 
+    /// The columns of `live_rooms`, as version 1 created it and the compact layout re-creates it
+    /// behind an integer key. Lines after the first carry the indentation of a column inside a
+    /// `CREATE TABLE`, so that the migrations' SQL stays what it was.
+    static let liveRoomColumns = """
+        monitor TEXT NOT NULL,
+            room_id TEXT NOT NULL,
+            room_name TEXT,
+            owner_account TEXT,
+            cover_url TEXT,
+            categories TEXT,
+            create_time INTEGER,
+            activity_status INTEGER,
+            view_count INTEGER,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL
+        """
+
     static let version1 = """
         CREATE TABLE polls (
             id INTEGER PRIMARY KEY,
@@ -84,17 +101,7 @@ public enum Schema {
         CREATE INDEX mr_channels_by_monitor_time ON mr_channels (monitor, observed_at);
 
         CREATE TABLE live_rooms (
-            monitor TEXT NOT NULL,
-            room_id TEXT NOT NULL,
-            room_name TEXT,
-            owner_account TEXT,
-            cover_url TEXT,
-            categories TEXT,
-            create_time INTEGER,
-            activity_status INTEGER,
-            view_count INTEGER,
-            first_seen INTEGER NOT NULL,
-            last_seen INTEGER NOT NULL,
+            \(liveRoomColumns),
             PRIMARY KEY (monitor, room_id)
         ) WITHOUT ROWID;
 

@@ -5,35 +5,10 @@ import Testing
 
 /// The alert book without SQLite: over `MemoryAlertStateStore`, the scenarios the SQLite-backed
 /// suites (`AlertBookStorageTests`, `AlertLifecycleTests`) run on a real file, with the same assertions.
-@Suite struct AlertBookTests {
-    let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: "p", subject: "p")
-    let start = Date(timeIntervalSince1970: 1_800_000_000)
-
-    func firing(_ severity: Severity = .critical, _ value: Double = 0) -> AlertCondition {
-        .firing(severity: severity, message: "m", value: value, threshold: 0)
-    }
-
+@Suite struct AlertBookTests: AlertBookSuite {
     @Test func firesEscalatesRepeatsAndResolvesOnce() throws {
         let store = MemoryAlertStateStore()
-        let book = AlertBook(repeatInterval: 3_600)
-        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-            try book.apply([(key, condition)], now: start.addingTimeInterval(seconds), store: store)
-        }
-        let fired = try apply(firing(.warning, 2), after: 0)
-        #expect(fired.map(\.state) == [.firing])
-        #expect(fired.first?.severity == .warning)
-        #expect(try apply(firing(.warning, 1), after: 60).isEmpty)
-        let escalated = try apply(firing(.critical), after: 120)
-        #expect(escalated.map(\.severity) == [.critical])
-        #expect(try apply(.unknown, after: 180).isEmpty)
-        #expect(try apply(firing(.critical), after: 3_000).isEmpty)
-        let repeated = try apply(firing(.critical), after: 120 + 3_600)
-        #expect(repeated.map(\.state) == [.firing])
-        let resolved = try apply(.clear(message: "ok again", value: 4), after: 4_000)
-        #expect(resolved.map(\.state) == [.resolved])
-        #expect(resolved.first?.severity == .critical)
-        #expect(resolved.first?.message.contains("fired for 1h6m40s") == true)
-        #expect(try apply(.clear(message: "ok", value: 4), after: 4_100).isEmpty)
+        try expectFiresEscalatesRepeatsAndResolvesOnce(steps(AlertBook(repeatInterval: 3_600), over: store))
         #expect(store.episodes.count == 1)
         #expect(store.episodes.first?.firing == false)
         #expect(store.episodes.first?.resolvedAt == 1_800_004_000)
@@ -71,9 +46,7 @@ import Testing
         let store = MemoryAlertStateStore()
         let book = AlertBook(
             repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
-        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-            try book.apply([(key, condition)], now: start + seconds, store: store)
-        }
+        let apply = steps(book, over: store)
         #expect(try apply(firing(.warning), after: 0).isEmpty)
         #expect(store.pending.count == 1)
         #expect(try apply(.unknown, after: 60).isEmpty)
@@ -99,9 +72,7 @@ import Testing
         let store = MemoryAlertStateStore()
         let book = AlertBook(
             repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
-        func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-            try book.apply([(key, condition)], now: start + seconds, store: store)
-        }
+        let apply = steps(book, over: store)
         #expect(try apply(firing(), after: 0).map(\.state) == [.firing])
         #expect(try apply(.clear(message: "ok", value: 3), after: 60).isEmpty)
         #expect(store.firing.first?.clearSince == 1_800_000_060)

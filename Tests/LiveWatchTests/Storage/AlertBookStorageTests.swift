@@ -6,47 +6,10 @@ import Testing
 
 /// The alert book over `SQLiteAlertStateStore` on a real SQLite file: what the `alerts` table holds
 /// after each step. (The same steps without SQLite: `AlertBookTests`.)
-@Suite struct AlertBookStorageTests {
-    let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: "p", subject: "p")
-
-    func firing(_ severity: Severity, _ value: Double = 0) -> AlertCondition {
-        .firing(severity: severity, message: "m", value: value, threshold: 0)
-    }
-
-    func withDatabase(_ body: (Database) throws -> Void) throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let database = try Database(path: folder.file("a.db"))
-        try Schema.migrator.migrate(database)
-        try body(database)
-    }
-
+@Suite struct AlertBookStorageTests: AlertBookSuite {
     @Test func firesEscalatesRepeatsAndResolvesOnce() throws {
         try withDatabase { database in
-            let book = AlertBook(repeatInterval: 3_600)
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
-            func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write {
-                    try book.apply(
-                        [(key, condition)], now: start.addingTimeInterval(seconds),
-                        store: SQLiteAlertStateStore(database: database))
-                }
-            }
-            let fired = try apply(firing(.warning, 2), after: 0)
-            #expect(fired.map(\.state) == [.firing])
-            #expect(fired.first?.severity == .warning)
-            #expect(try apply(firing(.warning, 1), after: 60).isEmpty)
-            let escalated = try apply(firing(.critical), after: 120)
-            #expect(escalated.map(\.severity) == [.critical])
-            #expect(try apply(.unknown, after: 180).isEmpty)
-            #expect(try apply(firing(.critical), after: 3_000).isEmpty)
-            let repeated = try apply(firing(.critical), after: 120 + 3_600)
-            #expect(repeated.map(\.state) == [.firing])
-            let resolved = try apply(.clear(message: "ok again", value: 4), after: 4_000)
-            #expect(resolved.map(\.state) == [.resolved])
-            #expect(resolved.first?.severity == .critical)
-            #expect(resolved.first?.message.contains("fired for 1h6m40s") == true)
-            #expect(try apply(.clear(message: "ok", value: 4), after: 4_100).isEmpty)
+            try expectFiresEscalatesRepeatsAndResolvesOnce(steps(AlertBook(repeatInterval: 3_600), over: database))
             let rows = try database.query("SELECT state, started_at, resolved_at, last_value FROM alerts")
             #expect(rows.count == 1)
             #expect(rows[0].string("state") == "resolved")

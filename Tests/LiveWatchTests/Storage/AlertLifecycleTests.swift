@@ -7,32 +7,12 @@ import Testing
 /// `for` (pending before firing), `keep_firing_for` and the concurrency rule's
 /// numeric hysteresis, on a real SQLite file: the book over `SQLiteAlertStateStore`.
 /// (The same logic without SQLite: `AlertTransitionTests`, `AlertBookTests`.)
-@Suite struct AlertLifecycleTests {
-    let key = AlertKey(rule: .mrConcurrencyExhausted, monitor: "p", subject: "p")
-    let start = Date(timeIntervalSince1970: 1_800_000_000)
-
-    func withDatabase(_ body: (Database) throws -> Void) throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let database = try Database(path: folder.file("a.db"))
-        try Schema.migrator.migrate(database)
-        try body(database)
-    }
-
-    func firing(_ severity: Severity = .critical) -> AlertCondition {
-        .firing(severity: severity, message: "m", value: 0, threshold: 0)
-    }
-
+@Suite struct AlertLifecycleTests: AlertBookSuite {
     @Test func aRuleWithForIsPendingUntilItHasHeldThatLong() throws {
         try withDatabase { database in
             let book = AlertBook(
                 repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(pendingFor: 120)])
-            func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write {
-                    try book.apply(
-                        [(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database))
-                }
-            }
+            let apply = steps(book, over: database)
             #expect(try apply(firing(.warning), after: 0).isEmpty)
             #expect(try database.scalarInt64("SELECT count(*) FROM alert_pending") == 1)
             #expect(try apply(.unknown, after: 60).isEmpty)
@@ -58,12 +38,7 @@ import Testing
         try withDatabase { database in
             let book = AlertBook(
                 repeatInterval: 3_600, rules: [.mrConcurrencyExhausted: AlertRuleSettings(keepFiringFor: 300)])
-            func apply(_ condition: AlertCondition, after seconds: Double) throws -> [AlertLine] {
-                try database.write {
-                    try book.apply(
-                        [(key, condition)], now: start + seconds, store: SQLiteAlertStateStore(database: database))
-                }
-            }
+            let apply = steps(book, over: database)
             #expect(try apply(firing(), after: 0).map(\.state) == [.firing])
             #expect(try apply(.clear(message: "ok", value: 3), after: 60).isEmpty)
             // It flaps back: still the same episode, no new line, and the clear clock restarts.

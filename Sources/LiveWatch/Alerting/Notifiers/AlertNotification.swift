@@ -8,11 +8,6 @@ public struct AlertNotification: Sendable, Equatable {
     /// When the episode started firing (the line's own time for a notice).
     public var startedAt: Date
 
-    public init(line: AlertLine, startedAt: Date) {
-        self.line = line
-        self.startedAt = startedAt
-    }
-
     /// `rule monitor` or `rule monitor/subject` when the subject is not the monitor itself.
     public var alertName: String {
         let target = line.subject == line.monitor ? line.monitor : "\(line.monitor)/\(line.subject)"

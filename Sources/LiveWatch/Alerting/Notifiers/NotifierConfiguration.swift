@@ -26,37 +26,19 @@ public struct NotifierConfiguration: Sendable, Equatable {
     /// The DingTalk or Feishu signing secret.
     public var secret: Secret?
     /// Lines below this severity are not sent (a resolution follows its firing regardless).
-    public var minSeverity: Severity
+    public var minSeverity: Severity = .info
     /// Only these rules, when set.
     public var rules: [AlertRule]?
     /// Only these monitors, when set.
     public var monitors: [String]?
     /// Deadline of one delivery, in seconds.
-    public var timeout: Double
+    public var timeout: Double = 10
     /// The longest wait between retries, in seconds.
-    public var maxBackoff: Double
+    public var maxBackoff: Double = 60
     /// A notification still undelivered this long after its line is given up (logged and counted).
-    public var giveUpAfter: Double
+    public var giveUpAfter: Double = 86_400
     /// Alertmanager only: how often firing alerts are sent again.
-    public var resendInterval: Double
-
-    public init(
-        name: String, kind: Kind, url: Secret, secret: Secret? = nil, minSeverity: Severity = .info,
-        rules: [AlertRule]? = nil, monitors: [String]? = nil, timeout: Double = 10, maxBackoff: Double = 60,
-        giveUpAfter: Double = 86_400, resendInterval: Double = 60
-    ) {
-        self.name = name
-        self.kind = kind
-        self.url = url
-        self.secret = secret
-        self.minSeverity = minSeverity
-        self.rules = rules
-        self.monitors = monitors
-        self.timeout = timeout
-        self.maxBackoff = maxBackoff
-        self.giveUpAfter = giveUpAfter
-        self.resendInterval = resendInterval
-    }
+    public var resendInterval: Double = 60
 
     /// True when the `rules` and `monitors` filters let this alert through.
     public func accepts(rule: AlertRule, monitor: String) -> Bool {

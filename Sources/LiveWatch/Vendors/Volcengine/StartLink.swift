@@ -9,13 +9,6 @@ public struct StartLink: Sendable {
     public var temporaryURL: Secret?
     /// `ExpireTime` of `TmpUrl`, unix seconds.
     public var expireTime: Int64?
-
-    /// Creates a link.
-    public init(url: Secret, temporaryURL: Secret?, expireTime: Int64?) {
-        self.url = url
-        self.temporaryURL = temporaryURL
-        self.expireTime = expireTime
-    }
 }
 
 /// Which start link to fetch: the host's (`LoginType` 0) or a guest's (`LoginType` 1 with a name).
