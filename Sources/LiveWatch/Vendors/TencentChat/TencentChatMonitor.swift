@@ -133,6 +133,8 @@ public struct TencentChatMonitor: VendorMonitor {
             }
             if let overrun = budgetFailure(crawl) { return overrun }
             crawl.requests += 1
+            // With less of the budget left than a request's timeout, the rest of the budget is its timeout.
+            let cutByBudget = crawl.remaining < configuration.poll.timeout
             let exchange = await client.fetchPage(
                 next: cursor, timeout: min(configuration.poll.timeout, crawl.remaining))
             await limiter.complete()
@@ -141,7 +143,9 @@ public struct TencentChatMonitor: VendorMonitor {
             switch exchange.answer {
             case .failure(var failure):
                 // A request cut short because the budget ran out is the budget's failure, not the request's.
-                if failure.code == "timeout", let overrun = budgetFailure(crawl) { return overrun }
+                if failure.code == "timeout", let overrun = budgetFailure(crawl, exhausted: cutByBudget) {
+                    return overrun
+                }
                 failure.message = "page \(pageNumber): " + failure.message
                 return .failed(failure)
             case .vendorError(let code, let info):
@@ -228,8 +232,9 @@ public struct TencentChatMonitor: VendorMonitor {
         }
     }
 
-    func budgetFailure(_ crawl: Crawl) -> PollOutcome? {
-        guard crawl.remaining <= 0 else { return nil }
+    /// The crawl-budget failure, when the budget is spent (or `exhausted`: a request given the rest of it timed out).
+    func budgetFailure(_ crawl: Crawl, exhausted: Bool = false) -> PollOutcome? {
+        guard exhausted || crawl.remaining <= 0 else { return nil }
         return .failed(
             PollFailure(
                 kind: .transport, code: "crawl_budget",
