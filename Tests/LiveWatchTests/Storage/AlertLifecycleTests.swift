@@ -54,25 +54,8 @@ import Testing
 
     @Test func concurrencyFiresAtZeroAndResolvesOnlyAboveResidualWarning() throws {
         try withDatabase { database in
-            let evaluator = MRConcurrencyEvaluator(monitor: "p", residualWarning: 2, residualCritical: 0)
-            let book = AlertBook(repeatInterval: 86_400)
-            var states: [String] = []
-            for (index, residual) in [0, 1, 0, 2, 1, 3, 2].enumerated() {
-                let condition = evaluator.condition(
-                    for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
-                let lines = try database.write {
-                    try book.apply(
-                        [(key, condition)], now: start + Double(index * 60),
-                        store: SQLiteAlertStateStore(database: database))
-                }
-                states += lines.map { "\($0.state.rawValue)/\($0.severity.rawValue)" }
-            }
-            // 0 → critical; 1, 2 → warning (the same episode); 3 → resolved; 2 again → a new episode.
-            #expect(
-                states == [
-                    "firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning",
-                    "firing/warning",
-                ])
+            try expectConcurrencyResolvesOnlyAboveResidualWarning(
+                steps(AlertBook(repeatInterval: 86_400), over: database))
             #expect(try database.scalarInt64("SELECT count(*) FROM alerts") == 2)
         }
     }

@@ -69,4 +69,23 @@ extension AlertBookSuite {
         #expect(resolved.first?.message.contains("fired for 1h6m40s") == true)
         #expect(try apply(.clear(message: "ok", value: 4), after: 4_100).isEmpty)
     }
+
+    /// Residual concurrency 0, 1, 0, 2, 1, 3, 2 (a poll a minute): critical at 0, warning at 1 and 2 in the same
+    /// episode, resolved only above `residual_warning` (3), then a new episode at 2, whatever the store.
+    func expectConcurrencyResolvesOnlyAboveResidualWarning(_ apply: AlertBookSteps) throws {
+        let evaluator = MRConcurrencyEvaluator(monitor: "p", residualWarning: 2, residualCritical: 0)
+        var states: [String] = []
+        for (index, residual) in [0, 1, 0, 2, 1, 3, 2].enumerated() {
+            let condition = evaluator.condition(
+                for: MRConcurrency(total: 5, used: 5 - residual, residual: residual, channelIDs: []))
+            states += try apply(condition, after: Double(index * 60)).map {
+                "\($0.state.rawValue)/\($0.severity.rawValue)"
+            }
+        }
+        #expect(
+            states == [
+                "firing/critical", "firing/warning", "firing/critical", "firing/warning", "resolved/warning",
+                "firing/warning",
+            ])
+    }
 }
