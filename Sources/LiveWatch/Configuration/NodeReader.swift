@@ -175,6 +175,21 @@ final class MappingReader {
         return items
     }
 
+    /// A list of at least one item, each converted by `convert` (which returns the value, or the problem with that
+    /// item); `empty` is the problem when the list is empty. Nil when the key is absent or not a list of values.
+    func nonEmptyList<T>(_ key: String, empty: String, _ convert: (String) -> Result<T, ListItemProblem>) -> [T]? {
+        guard let items = stringList(key) else { return nil }
+        var values: [T] = []
+        for (item, text) in items {
+            switch convert(text) {
+            case .success(let value): values.append(value)
+            case .failure(let failure): problem(item, key, failure.message)
+            }
+        }
+        if items.isEmpty { problem(value(key), key, empty) }
+        return values
+    }
+
     /// A secret reference: a literal (with a warning), or `{env|file|credential: NAME}`; resolved now.
     func secret(_ key: String, required: Bool) -> Secret? {
         guard let node = value(key) else {
@@ -252,4 +267,10 @@ final class MappingReader {
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
+}
+
+/// Why one item of a configured list was refused (see `MappingReader.nonEmptyList`).
+struct ListItemProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
