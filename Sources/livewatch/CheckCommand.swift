@@ -6,8 +6,11 @@ import LiveWatch
 /// `LIVEWATCH <STATUS> - `, performance data after `|`, and the plugin exit codes 0, 1, 2, 3 (3 also for bad
 /// arguments and unknown options: see `main(arguments:)`).
 struct CheckCommand: AsyncParsableCommand {
+    /// The subcommand's name.
+    static let name = "check"
+
     static let configuration = CommandConfiguration(
-        commandName: "check",
+        commandName: name,
         abstract: "A Nagios/Icinga plugin: OK, WARNING, CRITICAL or UNKNOWN from the database (exit 0, 1, 2, 3).",
         discussion: """
             The status is the worst of the alerts firing now for the selected monitors (a silenced one counts as \
@@ -69,7 +72,7 @@ struct CheckCommand: AsyncParsableCommand {
     /// exit status 3 instead of argument-parser's 64, as a monitoring system expects of a plugin.
     static func main(arguments: [String]) async {
         do {
-            var command = try LiveWatchCommand.parseAsRoot([configuration.commandName] + arguments)
+            var command = try LiveWatchCommand.parseAsRoot([name] + arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

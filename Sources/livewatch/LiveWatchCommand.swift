@@ -13,7 +13,7 @@ enum LiveWatchMain {
         StandardStream.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.
-        if arguments.first == CheckCommand.configuration.commandName {
+        if arguments.first == CheckCommand.name {
             await CheckCommand.main(arguments: Array(arguments.dropFirst()))
             return
         }

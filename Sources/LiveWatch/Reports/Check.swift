@@ -21,9 +21,9 @@ public enum CheckStatus: Int32, Sendable, Comparable, CaseIterable {
     /// `warning` WARNING, `info` OK; a severity this version does not know, WARNING.
     public static func of(severity: String) -> CheckStatus {
         switch Severity(rawValue: severity) {
-        case .critical: return .critical
-        case .warning: return .warning
-        case .info: return .ok
+        case .critical?: return .critical
+        case .warning?: return .warning
+        case .info?: return .ok
         case nil: return .warning
         }
     }
@@ -207,12 +207,15 @@ public enum Check {
                 continue
             }
             problems.append(
-                Problem(status: status, kind: 1, startedAt: alert.startedAt, text: "\(alert.monitor): \(alert.message)"))
+                Problem(status: status, kind: 1, startedAt: alert.startedAt, text: "\(alert.monitor): \(alert.message)")
+            )
         }
         // Critical before warning, a stale monitor before an alert, the oldest first, then as found.
         problems = problems.enumerated().sorted { lhs, rhs in
             let (a, b) = (lhs.element, rhs.element)
-            return (b.status.rawValue, a.kind, a.startedAt, lhs.offset) < (a.status.rawValue, b.kind, b.startedAt, rhs.offset)
+            return (b.status.rawValue, a.kind, a.startedAt, lhs.offset) < (
+                a.status.rawValue, b.kind, b.startedAt, rhs.offset
+            )
         }.map(\.element)
         let performanceData = monitors.flatMap { performanceItems(for: $0, facts: facts, now: now) }
         var notes: [String] = []

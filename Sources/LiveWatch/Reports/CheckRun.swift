@@ -25,8 +25,9 @@ public struct CheckRun: Sendable {
     /// Silences besides the configuration's (a second source, e.g. the database's, plugs in here).
     public var extraSilences: [any CheckSilencing]
 
-    public init(source: Source, monitors: [String] = [], maxAge: Double? = nil, extraSilences: [any CheckSilencing] = [])
-    {
+    public init(
+        source: Source, monitors: [String] = [], maxAge: Double? = nil, extraSilences: [any CheckSilencing] = []
+    ) {
         self.source = source
         self.monitors = monitors
         self.maxAge = maxAge
@@ -73,7 +74,9 @@ public struct CheckRun: Sendable {
             }
             if monitors.isEmpty { selected = held }
             guard !selected.isEmpty else { return .unknown("the database holds no polls yet") }
-            let checked = selected.map { CheckMonitor(name: $0.name, vendor: $0.vendor, maxAge: maxAge ?? Self.databaseMaxAge) }
+            let checked = selected.map {
+                CheckMonitor(name: $0.name, vendor: $0.vendor, maxAge: maxAge ?? Self.databaseMaxAge)
+            }
             return Check.evaluate(monitors: checked, facts: snapshot.facts, silences: extraSilences, now: now)
         }
     }
@@ -84,12 +87,14 @@ public struct CheckRun: Sendable {
         let snapshot: CheckQueries.Snapshot
         do {
             snapshot = try CheckQueries.read(
-                databasePath: databasePath, listMonitors: listMonitors, monitors: checked.map { ($0.name, $0.vendor) })
+                databasePath: databasePath, listMonitors: listMonitors,
+                monitors: checked.map { (name: $0.name, vendor: $0.vendor) })
         } catch {
             return .unknown(error.message)
         }
         return Check.evaluate(
-            monitors: checked, facts: snapshot.facts, silences: silences.map { $0 as any CheckSilencing } + extraSilences, now: now)
+            monitors: checked, facts: snapshot.facts,
+            silences: silences.map { $0 as any CheckSilencing } + extraSilences, now: now)
     }
 }
 

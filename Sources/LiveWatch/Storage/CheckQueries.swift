@@ -38,7 +38,7 @@ public enum CheckQueries {
             let database = try Database(
                 path: path, options: .init(readOnly: true, busyTimeoutMilliseconds: 1_000, journalModeWAL: false))
             return try database.transaction(.deferred) {
-                let listed = listMonitors ? try self.monitors(in: database) : nil
+                let listed = try listMonitors ? self.monitors(in: database) : nil
                 let wanted = monitors ?? listed ?? []
                 var facts = CheckFacts()
                 for monitor in wanted {
@@ -76,7 +76,9 @@ public enum CheckQueries {
         guard rows.count <= monitorLimit else {
             throw Failure(message: "the database holds polls of more than \(monitorLimit) monitors")
         }
-        return rows.compactMap { row in row.string("monitor").map { ($0, row.string("vendor") ?? "") } }
+        return rows.compactMap { row in
+            row.string("monitor").map { (name: $0, vendor: row.string("vendor") ?? "") }
+        }
     }
 
     /// When `monitor`'s last successful poll finished: `monitor_state`, one key lookup; for a monitor without a

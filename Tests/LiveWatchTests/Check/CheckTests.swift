@@ -17,7 +17,7 @@ import Testing
         window: .between(start: nil, end: Date.distantFuture))
 
     static func alert(
-        _ monitor: String = "polyv-main", _ severity: String, subject: String? = nil, message: String = "message",
+        _ severity: String, monitor: String = "polyv-main", subject: String? = nil, message: String = "message",
         startedAt: Double = 0
     ) -> CheckAlert {
         CheckAlert(
@@ -42,10 +42,12 @@ import Testing
             name: "fresh, nothing firing", facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main")),
             status: .ok, text: "2 monitors polled within max age, no alert firing"),
         Case(
-            name: "a warning", facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("warning")]),
+            name: "a warning",
+            facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("warning")]),
             status: .warning, text: "polyv-main: message"),
         Case(
-            name: "a critical", facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("critical")]),
+            name: "a critical",
+            facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("critical")]),
             status: .critical, text: "polyv-main: message"),
         Case(
             name: "an info alert is OK",
@@ -62,7 +64,8 @@ import Testing
             status: .ok, text: "2 monitors polled within max age, no alert firing (alerts firing: 1 silenced)"),
         Case(
             name: "an alert of a monitor not selected is left out",
-            facts: CheckFacts(lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("other", "critical")]),
+            facts: CheckFacts(
+                lastSuccess: fresh("polyv-main", "tim-main"), firing: [alert("critical", monitor: "other")]),
             status: .ok, text: "2 monitors polled within max age, no alert firing"),
         Case(
             name: "never polled successfully", facts: CheckFacts(lastSuccess: fresh("polyv-main")), status: .critical,
@@ -85,7 +88,7 @@ import Testing
                 lastSuccess: fresh("polyv-main"),
                 firing: [
                     alert("warning", message: "low"), alert("critical", message: "out", startedAt: 5),
-                    alert("tim-main", "warning", message: "tim low"), alert("critical", subject: "quiet"),
+                    alert("warning", monitor: "tim-main", message: "tim low"), alert("critical", subject: "quiet"),
                 ]),
             status: .critical,
             text: "tim-main: no successful poll recorded (+3 more: 1 critical, 2 warning) (1 silenced)"),
@@ -94,7 +97,8 @@ import Testing
             facts: CheckFacts(
                 lastSuccess: fresh("polyv-main", "tim-main"),
                 firing: [
-                    alert("critical", message: "newer", startedAt: 10), alert("critical", message: "older", startedAt: 1),
+                    alert("critical", message: "newer", startedAt: 10),
+                    alert("critical", message: "older", startedAt: 1),
                 ]),
             status: .critical, text: "polyv-main: older (+1 more: 1 critical)"),
     ]
@@ -135,11 +139,15 @@ import Testing
     @Test func hostileTextCannotBreakTheLineOrItsPerformanceData() {
         let name = "it's=a|room\u{1B}[31m\nnext"
         let monitor = CheckMonitor(name: name, vendor: "polyv", maxAge: 60)
-        let message = "bad \u{1B}]8;;http://x\u{07}link | 'quoted'\r\nsecond line \u{202E}reversed"
+        let message =
+            "bad \u{1B}]8;;http://x\u{07}link | 'quoted'\r\nsecond line \u{202E}reversed"
             + String(repeating: "x", count: 2_000)
         let facts = CheckFacts(
             lastSuccess: [name: Self.now],
-            firing: [CheckAlert(rule: "r", monitor: name, subject: "s", severity: "critical", startedAt: Self.now, message: message)])
+            firing: [
+                CheckAlert(
+                    rule: "r", monitor: name, subject: "s", severity: "critical", startedAt: Self.now, message: message)
+            ])
         let line = Check.evaluate(monitors: [monitor], facts: facts, silences: [], now: Self.now).line
         #expect(DisplayTextTests.unsafe(line, allowing: []).isEmpty, "\(line)")
         #expect(line.components(separatedBy: "|").count == 2, "one | between the text and the data: \(line)")
@@ -171,7 +179,8 @@ import Testing
         }
         let facts = CheckFacts(lastSuccess: Self.fresh("polyv-main", "tim-main"), firing: [Self.alert("critical")])
         let result = Check.evaluate(
-            monitors: [Self.polyv, Self.tim], facts: facts, silences: [Self.quiet, EverythingOf(monitor: "polyv-main")],
+            monitors: [Self.polyv, Self.tim], facts: facts,
+            silences: [Self.quiet, EverythingOf(monitor: "polyv-main")],
             now: Self.now)
         #expect(result.status == .ok)
     }
@@ -183,7 +192,9 @@ import Testing
         await propertyCheck(
             count: 500, input: Gen.int(in: 0...2).array(of: 1...6), Gen.int(in: 0...63).array(of: 0...10)
         ) { ages, alerts in
-            let monitors = ages.indices.map { CheckMonitor(name: "m\($0)", vendor: $0 % 2 == 0 ? "polyv" : "x", maxAge: 60) }
+            let monitors = ages.indices.map {
+                CheckMonitor(name: "m\($0)", vendor: $0 % 2 == 0 ? "polyv" : "x", maxAge: 60)
+            }
             var facts = CheckFacts()
             var expected = CheckStatus.ok
             for (index, age) in ages.enumerated() {

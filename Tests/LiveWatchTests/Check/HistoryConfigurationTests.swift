@@ -70,9 +70,15 @@ import Testing
         ("polyv:\n  - name: p\n    app_id: a\n    app_secret: { env: X }\n    colour: blue\n", "colour: unknown key"),
         ("polyv:\n  - name: p\n    app_id: a\n    app_secret: { vault: X }\n", "unknown secret source \"vault\""),
         ("polyv:\n  - name: p\n    app_id: a\n", "app_secret: is required"),
-        ("polyv:\n  - name: p\n    app_id: a\n    app_secret: { env: X }\n    interval: 0s\n", "interval: must be at least"),
+        (
+            "polyv:\n  - name: p\n    app_id: a\n    app_secret: { env: X }\n    interval: 0s\n",
+            "interval: must be at least"
+        ),
         ("polyv: [\n", "YAML syntax error"),
-        ("silences:\n  - monitors: [nobody]\n    daily: { from: \"01:00\", to: \"02:00\" }\n", "no monitor named \"nobody\""),
+        (
+            "silences:\n  - monitors: [nobody]\n    daily: { from: \"01:00\", to: \"02:00\" }\n",
+            "no monitor named \"nobody\""
+        ),
     ])
     func theStructureIsStillCheckedStrictly(yaml: String, problem: String) throws {
         do {
