@@ -105,19 +105,23 @@ public enum CheckQueries {
             total: row.int64("total") ?? 0, used: row.int64("used") ?? 0, residual: row.int64("residual") ?? 0)
     }
 
-    /// The alerts firing now, oldest first (the partial index of open episodes).
+    /// The alerts firing now, oldest first: a scan of the partial index of open episodes (an `ORDER BY` would
+    /// make SQLite walk every episode by time instead), sorted here.
     static func firing(in database: Database) throws -> [CheckAlert] {
         try database.query(
             """
-            SELECT rule, monitor, subject, severity, started_at, substr(message, 1, \(messageLimit)) AS message
-            FROM alerts WHERE state = 'firing' ORDER BY started_at, id
+            SELECT id, rule, monitor, subject, severity, started_at, substr(message, 1, \(messageLimit)) AS message
+            FROM alerts WHERE state = 'firing'
             """
         ).map { row in
-            CheckAlert(
-                rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "",
-                subject: row.string("subject") ?? "", severity: row.string("severity") ?? "",
-                startedAt: Date(timeIntervalSince1970: Double(row.int64("started_at") ?? 0)),
-                message: row.string("message") ?? "")
-        }
+            (
+                id: row.int64("id") ?? 0,
+                alert: CheckAlert(
+                    rule: row.string("rule") ?? "", monitor: row.string("monitor") ?? "",
+                    subject: row.string("subject") ?? "", severity: row.string("severity") ?? "",
+                    startedAt: Date(timeIntervalSince1970: Double(row.int64("started_at") ?? 0)),
+                    message: row.string("message") ?? "")
+            )
+        }.sorted { ($0.alert.startedAt, $0.id) < ($1.alert.startedAt, $1.id) }.map(\.alert)
     }
 }
