@@ -197,6 +197,39 @@ import VendorSimulator
         #expect(check.stdout == "LIVEWATCH UNKNOWN - --config and --database cannot be used together\n")
     }
 
+    /// Literal secrets in the configuration (a warned-about practice) never reach the output of the history
+    /// commands, on success or with a bad configuration.
+    @Test func noSecretIsPrinted() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let database = folder.file("livewatch.db")
+        try Self.storePolyvPoll(database, age: 5, used: 5)
+        let secrets = ["polyv-literal-secret-4f1d", "hook-token-77c2e1"]
+        let monitors = """
+            polyv:
+              - name: polyv-main
+                app_id: a
+                app_secret: \(secrets[0])
+            notifiers:
+              - name: hook
+                type: webhook
+                url: https://hooks.example.com/notify?token=\(secrets[1])
+            """
+        let good = try Self.writeConfiguration("good.yaml", in: folder, database: database, monitors)
+        let bad = try Self.writeConfiguration(
+            "bad.yaml", in: folder, database: database, monitors + "\n    colour: \(secrets[0])\n")
+        for arguments in [
+            ["check", "--config", good], ["check", "--config", bad], ["report", "alerts", "--config", good],
+            ["report", "polls", "--config", bad], ["alerts", "--config", good], ["db", "check", "--config", good],
+        ] {
+            let run = try await Self.run(arguments)
+            #expect(!run.stdout.isEmpty || !run.stderr.isEmpty, "\(arguments)")
+            for secret in secrets {
+                #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "\(arguments): \(run)")
+            }
+        }
+    }
+
     /// A database that is not there is never created: UNKNOWN for `check`, status 1 for the others, with
     /// `--config` as with `--database`; a file that is no database is UNKNOWN too.
     @Test func aMissingDatabaseIsNeverCreated() async throws {
