@@ -298,6 +298,7 @@ import VendorSimulator
                 type: slack
                 url: \(world.receiver.url(.slack, baseURL: "http://127.0.0.1:\(world.receiverPort.value)"))
                 timeout: 500ms
+                group_wait: 0s
             """
         let file = SendableBox(world.yaml(notifier: world.webhookNotifier()))
         let running = try await Running.start(
@@ -358,6 +359,7 @@ import VendorSimulator
                 url: { env: DINGTALK_URL }
                 secret: { env: \(secretVariable) }
                 timeout: 500ms
+                group_wait: 0s
             """
         }
         let environment = [
