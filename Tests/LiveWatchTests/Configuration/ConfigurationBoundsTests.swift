@@ -42,7 +42,10 @@ import Testing
         ("notifiers.max_backoff", notifier("max_backoff: VALUE")),
         ("notifiers.give_up_after", notifier("give_up_after: VALUE")),
         ("notifiers.resend_interval", notifier("resend_interval: VALUE")),
-        ("notifiers.group_wait", "notifiers:\n  - name: n\n    type: slack\n    url: http://127.0.0.1:9/services/T0\n    group_wait: VALUE"),
+        (
+            "notifiers.group_wait",
+            "notifiers:\n  - name: n\n    type: slack\n    url: http://127.0.0.1:9/services/T0\n    group_wait: VALUE"
+        ),
     ]
 
     static let environment = ["S": "secret-value-for-bounds", "K": "key-value-for-bounds"]

@@ -60,8 +60,9 @@ extension ChatNotifier {
     /// The first message for `group` (lines in queue order): the lines ordered by
     /// `ChatGrouping.order`, as many as fit in `limits.messageLimit`; a single line too large
     /// on its own is cut. A group of one line is sent as the single-line message.
-    public func firstMessage(of group: [AlertNotification], now: Date) -> (message: ChatMessage, request: OutgoingRequest)?
-    {
+    public func firstMessage(of group: [AlertNotification], now: Date) -> (
+        message: ChatMessage, request: OutgoingRequest
+    )? {
         guard !group.isEmpty else { return nil }
         if group.count == 1 {
             let request = request(for: group[0], now: now)

@@ -30,8 +30,10 @@ public struct FeishuNotifier: ChatNotifier {
     }
 
     public func check(_ response: IncomingResponse) -> NotifierError? {
-        let stated = response.header("x-ogw-ratelimit-reset").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            .flatMap { $0.isFinite && $0 >= 0 ? min($0, 3_600) : nil }
+        let stated = response.header("x-ogw-ratelimit-reset").flatMap {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        .flatMap { $0.isFinite && $0 >= 0 ? min($0, 3_600) : nil }
         if response.status == 429 {
             return .throttled(retryAfter: stated ?? Self.defaultThrottleWait, detail: "HTTP 429")
         }
@@ -50,7 +52,9 @@ public struct FeishuNotifier: ChatNotifier {
 
     /// `{"timestamp":...,"sign":...,"msg_type":"text","content":{"text":...}}` (no timestamp and sign without a secret).
     public func payload(for notification: AlertNotification, now: Date) -> JSONValue {
-        payload(text: NotifierSupport.truncated(notification.plainText, limit: Self.limits.messageLimit) { size(of: $0) }, now: now)
+        payload(
+            text: NotifierSupport.truncated(notification.plainText, limit: Self.limits.messageLimit) { size(of: $0) },
+            now: now)
     }
 
     func payload(text: String, now: Date) -> JSONValue {

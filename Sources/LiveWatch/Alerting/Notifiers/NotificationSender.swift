@@ -326,7 +326,8 @@ public final class NotificationSender: Sendable {
         case let error?:
             let message = String(error.description.prefix(300))
             let expired = lines.filter {
-                !error.isRetryable || after.timeIntervalSince1970 - Double($0.row.createdAt) >= configuration.giveUpAfter
+                !error.isRetryable
+                    || after.timeIntervalSince1970 - Double($0.row.createdAt) >= configuration.giveUpAfter
             }
             if !expired.isEmpty { await giveUp(expired.map { ($0.row, $0.notification) }, error: message) }
             let retry = lines.filter { line in !expired.contains { $0.row.id == line.row.id } }

@@ -51,14 +51,14 @@ import VendorSimulator
 
     @Test func mostSevereFirstEachAlertsLinesTogetherAndResolvedAfterFiringOfTheSameSeverity() {
         let group = [
-            Self.line(.firing, .warning, subject: "a"),  // 0
-            Self.line(.resolved, .critical, subject: "c"),  // 1
-            Self.line(.firing, .critical, subject: "b"),  // 2
-            Self.line(.notice, .info, subject: "d"),  // 3
-            Self.line(.firing, .warning, subject: "e"),  // 4
-            Self.line(.resolved, .warning, subject: "e", at: 5),  // 5
-            Self.line(.firing, .critical, subject: "f"),  // 6
-            Self.line(.resolved, .critical, subject: "f", at: 5),  // 7
+            Self.line(.firing, .warning, subject: "a"), // 0
+            Self.line(.resolved, .critical, subject: "c"), // 1
+            Self.line(.firing, .critical, subject: "b"), // 2
+            Self.line(.notice, .info, subject: "d"), // 3
+            Self.line(.firing, .warning, subject: "e"), // 4
+            Self.line(.resolved, .warning, subject: "e", at: 5), // 5
+            Self.line(.firing, .critical, subject: "f"), // 6
+            Self.line(.resolved, .critical, subject: "f", at: 5), // 7
         ]
         // b (critical, firing); then critical alerts whose last line resolved, in queue order: c, f (its
         // firing before its resolution); then warnings: a firing, e resolved; then the notice.
@@ -89,9 +89,11 @@ import VendorSimulator
         let (message, request) = try #require(
             notifier.firstMessage(of: [SampleNotifications.firing], now: Self.start))
         #expect(message.lines == [0])
-        #expect(request.body == WeComNotifier(configuration: Self.configuration(.wecom)).payload(
-            for: SampleNotifications.firing
-        ).bytes)
+        #expect(
+            request.body
+                == WeComNotifier(configuration: Self.configuration(.wecom)).payload(
+                    for: SampleNotifications.firing
+                ).bytes)
     }
 
     /// Splitting: every message within the limit as the service measures it, every line in exactly one
@@ -117,7 +119,7 @@ import VendorSimulator
             try #require(!message.lines.isEmpty)
             for index in message.lines {
                 seen[remaining[index].line.subject, default: 0] += 1
-                #expect(message.text.contains("metastudio-cn4/\(remaining[index].line.subject):"))
+                #expect(message.text.contains("metastudio-cn4/\(remaining[index].line.subject)"))
             }
             let taken = Set(message.lines)
             remaining = remaining.enumerated().filter { !taken.contains($0.offset) }.map(\.element)
@@ -186,8 +188,10 @@ import VendorSimulator
         // Feishu's 9499 with HTTP 400 is its "Bad Request": a refused payload, not a throttle.
         #expect(feishu.check(response(400, #"{"code":9499,"msg":"Bad Request"}"#))?.isRetryable == false)
         // Other errors are what they were.
-        #expect(dingTalk.check(response(200, #"{"errcode":310000,"errmsg":"sign not match"}"#)) == .rejected(
-            code: "310000", message: "sign not match"))
+        #expect(
+            dingTalk.check(response(200, #"{"errcode":310000,"errmsg":"sign not match"}"#))
+                == .rejected(
+                    code: "310000", message: "sign not match"))
         #expect(NotifierError.throttled(retryAfter: 60, detail: "x").isRetryable)
     }
 }
