@@ -27,7 +27,8 @@ import VendorSimulator
         async throws -> Harness
     {
         try await Harness.make(notifiers: { fixture in
-            var configuration = fixture.configuration(kind, giveUpAfter: giveUpAfter)
+            // A timeout a loaded machine keeps: a timed-out message would be sent again (at least once).
+            var configuration = fixture.configuration(kind, timeout: 10, giveUpAfter: giveUpAfter)
             configuration.groupWait = groupWait
             return [configuration]
         })
