@@ -86,6 +86,8 @@ import VendorSimulator
         }
 
         func finish() async {
+            let violations = receiver.violations
+            if !violations.isEmpty { Issue.record("the services' limits were broken: \(violations)") }
             await receiverDown()
             await polyv.shutdown()
             await transport.shutdown()
