@@ -109,8 +109,9 @@ public enum NotificationOutbox {
     public struct Oldest: Sendable, Equatable {
         /// When its line was queued (unix seconds): a group's wait counts from here.
         public var createdAt: Int64
-        /// When it may be tried (backoff, a "too fast" wait, or another process's lease).
-        public var nextAttemptAt: Date
+        /// When it may be tried (unix seconds, as stored and compared: backoff, a "too fast" wait, or
+        /// another process's lease).
+        public var nextAttemptAt: Double
     }
 
     /// The oldest row of `notifier`, or nil when nothing is queued.
@@ -123,7 +124,7 @@ public enum NotificationOutbox {
         else { return nil }
         return Oldest(
             createdAt: row.int64("created_at") ?? 0,
-            nextAttemptAt: Date(timeIntervalSince1970: row.double("next_attempt_at") ?? 0))
+            nextAttemptAt: row.double("next_attempt_at") ?? 0)
     }
 
     /// Claims the rows of one message: `choose` picks from the rows of `notifier` due at `now` (oldest

@@ -212,7 +212,9 @@ public final class NotificationSender: Sendable {
                 return firstRetry
             }
             guard let oldest else { return await resendIfDue(notifier, policy: policy) }
-            if oldest.nextAttemptAt > now { return oldest.nextAttemptAt.timeIntervalSince(now) }
+            // Compared in unix seconds, as stored: a round trip through Date could miss the due time by an ulp.
+            let notDue = oldest.nextAttemptAt - now.timeIntervalSince1970
+            if notDue > 0 { return notDue }
             let groupReady = Double(oldest.createdAt) + groupWait - now.timeIntervalSince1970
             if !flush, groupReady > 0 { return groupReady }
             if let chat {
