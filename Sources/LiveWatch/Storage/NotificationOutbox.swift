@@ -169,7 +169,8 @@ public enum NotificationOutbox {
             [until.timeIntervalSince1970, notifier, now.timeIntervalSince1970])
     }
 
-    /// A throttled attempt: the row waits until `until`, the attempt not counted.
+    /// An attempt that does not count (interrupted by shutdown, or throttled by the service): the row
+    /// waits until `until` (now: due again at once).
     public static func release(_ row: Row, until: Date, in database: Database) throws {
         try database.run(
             "UPDATE notification_outbox SET attempts = max(0, attempts - 1), next_attempt_at = ? WHERE id = ?",
@@ -199,13 +200,6 @@ public enum NotificationOutbox {
     public static func giveUp(_ row: Row, error: String, at now: Date, in database: Database) throws {
         try database.run("DELETE FROM notification_outbox WHERE id = ?", [row.id])
         try countFailure(notifier: row.notifier, error: error, givenUp: true, at: now, in: database)
-    }
-
-    /// An attempt that was interrupted (shutdown): the row is due again at once, the attempt not counted.
-    public static func release(_ row: Row, at now: Date, in database: Database) throws {
-        try database.run(
-            "UPDATE notification_outbox SET attempts = max(0, attempts - 1), next_attempt_at = ? WHERE id = ?",
-            [now.timeIntervalSince1970, row.id])
     }
 
     static func countFailure(notifier: String, error: String, givenUp: Bool, at now: Date, in database: Database) throws
