@@ -45,6 +45,7 @@ public enum ConfigurationLimits {
     static let notifierMaxBackoff = 1.0...day
     static let giveUpAfter = minute...(30 * day)
     static let resendInterval = 10.0...day
+    static let groupWait = 0.0...hour
 
     /// One documented key and its range, as docs/configuration.md writes it.
     public struct Entry: Sendable, Equatable {
@@ -73,6 +74,7 @@ public enum ConfigurationLimits {
         duration("rules.RULE.for", ruleDelay), duration("rules.RULE.keep_firing_for", ruleDelay),
         duration("notifiers.timeout", notifierTimeout), duration("notifiers.max_backoff", notifierMaxBackoff),
         duration("notifiers.give_up_after", giveUpAfter), duration("notifiers.resend_interval", resendInterval),
+        duration("notifiers.group_wait", groupWait),
     ]
 
     static func duration(_ key: String, _ range: ClosedRange<Double>) -> Entry {
