@@ -25,6 +25,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
             DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
+            SilenceCommand.self,
         ]
     )
 }
