@@ -53,7 +53,8 @@ public struct StoredSilence: Sendable, Equatable {
     /// The same silence as a configured one matches: its monitor, its rule and subject if given, from its start
     /// until it ends or is expired. A rule this build does not know matches nothing.
     public var silence: Silence {
-        let rules: Set<AlertRule>? = rule.map { name in AlertRule(rawValue: name).map { [$0] } ?? [] }
+        var rules: Set<AlertRule>?
+        if let rule { rules = AlertRule(rawValue: rule).map { Set([$0]) } ?? Set() }
         return Silence(
             name: name, rules: rules, monitors: [monitor], subjects: subject.map { [$0] },
             window: .between(start: startsAt, end: stopsAt), comment: comment)

@@ -44,7 +44,7 @@ extension ConfigurationLoader {
         let daemon = top.value("daemon").map { readDaemon($0, collector: collector) } ?? DaemonSettings()
         var names: [String] = []
         for section in ["polyv", "tencent_chat", "metastudio", "volcengine"] {
-            guard case .sequence(let items) = top.value(section) else { continue }
+            guard let node = top.value(section), case .sequence(let items) = node else { continue }
             for item in items {
                 if let name = Self.peekName(item), !names.contains(name) { names.append(name) }
             }

@@ -59,9 +59,9 @@ public enum SilenceStore {
     /// in id order.
     public static func list(includingOver: Bool, at now: Date, in database: Database) throws -> [StoredSilence] {
         let rows =
-            includingOver
-            ? try database.query("SELECT \(columns) FROM silences ORDER BY id")
-            : try database.query(
+            try includingOver
+            ? database.query("SELECT \(columns) FROM silences ORDER BY id")
+            : database.query(
                 "SELECT \(columns) FROM silences WHERE ends_at > ? AND (expired_at IS NULL OR expired_at > ?) ORDER BY id",
                 [unix(now), unix(now)])
         return rows.map(stored)
@@ -153,6 +153,13 @@ public enum SilenceStore {
 
     static func missing(_ path: String) -> SilenceStoreError {
         SilenceStoreError(message: "no database at \(path) (has the daemon run yet?)")
+    }
+}
+
+extension Store {
+    /// The stored silences active at `date` (see `SilenceStore.active(at:in:)`), read on the writer's queue.
+    public func activeSilences(at date: Date) async throws -> [Silence] {
+        try await access { database in try SilenceStore.active(at: date, in: database) }
     }
 }
 

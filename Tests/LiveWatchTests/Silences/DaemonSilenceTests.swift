@@ -1,4 +1,5 @@
 import Foundation
+import SQLite
 import Testing
 
 @testable import LiveWatch
@@ -56,11 +57,9 @@ import Testing
                 var lines = exhaustedLines()
                 #expect(lines.count == 2)
                 #expect(lines.last?["silenced"] as? Bool == true)
-                let queued = try Store(path: settings.database)
-                #expect(
-                    try queued.accessSynchronously { try $0.scalarInt64("SELECT count(*) FROM notification_outbox") }
-                        == 0)
-                queued.close()
+                let reader = try Database(
+                    path: settings.database, options: .init(readOnly: true, journalModeWAL: false))
+                #expect(try reader.scalarInt64("SELECT count(*) FROM notification_outbox") == 0)
 
                 // Expired from the command line: poll 3's repeat goes out again.
                 let expire = try await runLivewatch(["silence", "expire", "--database", settings.database, "1"])
