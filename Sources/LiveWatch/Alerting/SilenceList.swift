@@ -71,10 +71,10 @@ public struct SilenceList: Sendable {
             func time(_ minutes: Int) -> String {
                 String(format: "%02d:%02d", minutes / 60, minutes % 60)
             }
+            // Monday first: (weekday + 5) % 7 is 0 for Monday ... 6 for Sunday.
+            let week = ConfigurationLoader.weekdayNames.sorted { ($0.value + 5) % 7 < ($1.value + 5) % 7 }
             let days = weekdays.map { days in
-                " "
-                    + ConfigurationLoader.weekdayNames.sorted { $0.value < $1.value }.filter { days.contains($0.value) }
-                    .map(\.key).joined(separator: ",")
+                " " + week.filter { days.contains($0.value) }.map(\.key).joined(separator: ",")
             }
             return "daily \(time(from))-\(time(to)) \(timeZone.identifier)" + (days ?? "")
         }

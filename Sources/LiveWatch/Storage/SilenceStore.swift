@@ -67,16 +67,17 @@ public enum SilenceStore {
         return rows.map(stored)
     }
 
-    /// The stored silences active at `date`, as `Silence`s matched like configured ones. One range scan of
-    /// `silences_by_end`: only silences whose end is still ahead are read.
+    /// The stored silences active at `date`, oldest first, as `Silence`s matched like configured ones. One range
+    /// scan of `silences_by_end` (sorted here: an `ORDER BY id` would make SQLite scan the table in id order
+    /// instead): only silences whose end is still ahead are read.
     public static func active(at date: Date, in database: Database) throws -> [Silence] {
         let seconds = unix(date)
         return try database.query(
             """
             SELECT \(columns) FROM silences
-            WHERE ends_at > ? AND starts_at <= ? AND (expired_at IS NULL OR expired_at > ?) ORDER BY id
+            WHERE ends_at > ? AND starts_at <= ? AND (expired_at IS NULL OR expired_at > ?)
             """, [seconds, seconds, seconds]
-        ).map { stored($0).silence }
+        ).map { stored($0) }.sorted { $0.id < $1.id }.map(\.silence)
     }
 
     /// True when the database has the `silences` table (schema version 8 or later).
