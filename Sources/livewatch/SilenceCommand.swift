@@ -10,45 +10,17 @@ struct SilenceCommand: AsyncParsableCommand {
         abstract: "Add, list and expire silences kept in the database; the running daemon applies them at once.",
         subcommands: [Add.self, List.self, Expire.self])
 
-    /// `--config` or `--database`: where the database is, and which monitors exist. The configuration's secrets
-    /// are never read.
-    struct Source: ParsableArguments {
-        @Option(
-            name: .long,
-            help:
-                "Configuration file (default: $LIVEWATCH_CONFIG, then /etc/livewatch/livewatch.yaml); its secrets are not read."
-        )
-        var config: String?
-
-        @Option(name: .long, help: "Use this database instead of the configuration's (not with --config).")
-        var database: String?
-
-        @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-        var logLevel: String = "info"
-
-        /// The database path, the known monitors (nil: those the database holds) and the configured silences
-        /// (nil with `--database`). Bad options or a bad configuration: each problem printed, exit 2.
-        func load() throws -> (database: String, monitors: [String]?, configured: [Silence]?) {
-            if config != nil, database != nil {
-                Console.error("error: --config and --database cannot be used together")
-                throw ExitCode(2)
-            }
-            if let database {
-                guard !database.isEmpty else {
-                    Console.error("error: --database needs a path")
-                    throw ExitCode(2)
-                }
-                return (database, nil, nil)
-            }
-            let path = ConfigurationLoader.resolvePath(config)
-            do {
-                let configuration = try ConfigurationLoader().loadForSilenceCommands(path: path)
-                for warning in configuration.warnings { Console.error("warning: \(path): \(warning)") }
-                return (configuration.database, configuration.monitorNames, configuration.silences)
-            } catch {
-                for problem in error.problems { Console.error("error: \(error.path): \(problem)") }
-                throw ExitCode(2)
-            }
+    /// The database path, the known monitors (nil: those the database holds) and the configured silences (nil
+    /// with `--database`), read by the history load mode: no secret is resolved. Bad options or a bad
+    /// configuration: each problem printed, exit 2.
+    static func load(_ options: HistoryOptions) throws -> (
+        database: String, monitors: [String]?, configured: [Silence]?
+    ) {
+        switch try options.load() {
+        case .configuration(let configuration):
+            return (configuration.database, configuration.monitors.map(\.name), configuration.silences)
+        case .database(let path):
+            return (path, nil, nil)
         }
     }
 
@@ -56,7 +28,7 @@ struct SilenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Silence a monitor's alerts (or one rule's, or one subject's) for a while, with a comment.")
 
-        @OptionGroup var source: Source
+        @OptionGroup var source: HistoryOptions
 
         @Option(name: .long, help: "The monitor whose alerts are silenced (required).")
         var monitor: String?
@@ -77,7 +49,7 @@ struct SilenceCommand: AsyncParsableCommand {
         var comment: String?
 
         func run() async throws {
-            let (database, configured, _) = try source.load()
+            let (database, configured, _) = try SilenceCommand.load(source)
             let monitors: [String]
             if let configured {
                 monitors = configured
@@ -109,13 +81,13 @@ struct SilenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the silences: those added with `silence add`, then the configured ones.")
 
-        @OptionGroup var source: Source
+        @OptionGroup var source: HistoryOptions
 
         @Flag(name: .long, help: "Include the silences that are over (expired or ended).")
         var all = false
 
         func run() async throws {
-            let (database, _, configured) = try source.load()
+            let (database, _, configured) = try SilenceCommand.load(source)
             let now = Date()
             let stored = try await Console.exitingOnError {
                 try SilenceStore.list(databasePath: database, includingOver: all, now: now)
@@ -128,7 +100,7 @@ struct SilenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "End a silence added with `silence add` now; the daemon notifies again from its next poll.")
 
-        @OptionGroup var source: Source
+        @OptionGroup var source: HistoryOptions
 
         @Argument(help: "The silence's id, as `silence list` shows it.")
         var id: String
@@ -138,7 +110,7 @@ struct SilenceCommand: AsyncParsableCommand {
                 Console.error("error: the id must be a silence's number, as `livewatch silence list` shows it")
                 throw ExitCode(2)
             }
-            let (database, _, _) = try source.load()
+            let (database, _, _) = try SilenceCommand.load(source)
             let outcome = try await Console.exitingOnError {
                 try SilenceStore.expire(id: number, databasePath: database, now: Date())
             }

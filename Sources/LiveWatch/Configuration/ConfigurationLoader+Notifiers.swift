@@ -107,6 +107,8 @@ extension ConfigurationLoader {
         } else {
             // A secret reference: `reader.secret` resolves it (and would warn about a literal, which this is not).
             guard let resolved = reader.secret("url", required: true) else { return nil }
+            // The history load mode has not read it: nothing to check.
+            guard reader.collector.resolvesSecrets else { return resolved }
             url = resolved
         }
         guard let kind else { return url }

@@ -6,6 +6,8 @@ import Yams
 public struct ConfigurationLoader: Sendable {
     /// The environment secrets are resolved from (`env:` and `$CREDENTIALS_DIRECTORY`).
     public var environment: [String: String]
+    /// False for the history load mode (`loadForHistory`): secret references are checked, never read.
+    var resolvesSecrets = true
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -69,6 +71,7 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError(path: path, problems: [Self.problem(fromYAML: error)])
         }
         let collector = ProblemCollector()
+        collector.resolvesSecrets = resolvesSecrets
         guard
             let top = MappingReader(
                 root, owner: nil, prefix: "", collector: collector, environment: environment, what: "the top level")

@@ -5,6 +5,9 @@ import Yams
 final class ProblemCollector {
     var problems: [ConfigurationProblem] = []
     var warnings: [ConfigurationProblem] = []
+    /// False in the history load mode (`ConfigurationLoader.loadForHistory`): a secret reference is checked
+    /// for its form only, never read.
+    var resolvesSecrets = true
 
     func problem(_ node: Node?, owner: String?, key: String, _ message: String) {
         problems.append(ConfigurationProblem(line: node?.mark?.line, owner: owner, key: key, message: message))
@@ -225,6 +228,8 @@ final class MappingReader {
             problem(node, key, "must be a string or one of { env: NAME }, { file: PATH }, { credential: NAME }")
             return nil
         }
+        // The history load mode never reads a secret: an empty stand-in that `HistoryConfiguration` drops.
+        guard collector.resolvesSecrets else { return Secret("") }
         do {
             return try reference.resolve(environment: environment)
         } catch {

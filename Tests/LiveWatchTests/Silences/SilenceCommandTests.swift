@@ -212,3 +212,42 @@ import Testing
         #expect(list.stdout.contains("crawl known bad") && !list.stdout.contains("Configured"), "\(list.stdout)")
     }
 }
+
+/// `livewatch check` counts an alert a stored silence covers as OK, like one a configured silence covers.
+@Suite struct SilenceCheckTests {
+    @Test func aStoredSilenceTurnsACriticalAlertIntoOKAndItsExpiryBringsItBack() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("livewatch.db")
+        try CheckCommandTests.storePolyvPoll(path, age: 5, used: 5)
+        let store = try Store(path: path)
+        try store.writeSynchronously { database in
+            _ = try AlertBook(repeatInterval: 3_600).apply(
+                [
+                    (
+                        AlertKey(rule: .mrConcurrencyExhausted, monitor: "polyv-main", subject: "polyv-main"),
+                        .firing(severity: .critical, message: "0 of 5 left", value: 0, threshold: 0)
+                    )
+                ], now: Date().addingTimeInterval(-5), store: SQLiteAlertStateStore(database: database))
+        }
+        store.close()
+        let check = ["check", "--database", path, "--max-age", "1h"]
+        let before = try await runLivewatch(check)
+        #expect(before.status == 2, "\(before.stdout)")
+        #expect(before.stdout.hasPrefix("LIVEWATCH CRITICAL - polyv-main: "), "\(before.stdout)")
+
+        let add = try await runLivewatch([
+            "silence", "add", "--database", path, "--monitor", "polyv-main", "--rule", "mr_concurrency_exhausted",
+            "--for", "1h", "--comment", "quota upgrade",
+        ])
+        #expect(add.status == 0, "\(add.stderr)")
+        let silenced = try await runLivewatch(check)
+        #expect(silenced.status == 0, "\(silenced.stdout)")
+        #expect(silenced.stdout.hasPrefix("LIVEWATCH OK - "), "\(silenced.stdout)")
+
+        let expire = try await runLivewatch(["silence", "expire", "--database", path, "1"])
+        #expect(expire.status == 0, "\(expire.stderr)")
+        let after = try await runLivewatch(check)
+        #expect(after.status == 2, "\(after.stdout)")
+    }
+}
