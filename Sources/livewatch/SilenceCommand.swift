@@ -49,10 +49,10 @@ struct SilenceCommand: AsyncParsableCommand {
         var comment: String?
 
         func run() async throws {
-            let (database, configured, _) = try SilenceCommand.load(source)
+            let (database, configuredMonitors, _) = try SilenceCommand.load(source)
             let monitors: [String]
-            if let configured {
-                monitors = configured
+            if let configuredMonitors {
+                monitors = configuredMonitors
             } else {
                 monitors = try await Console.exitingOnError { try SilenceStore.monitorNames(databasePath: database) }
             }
