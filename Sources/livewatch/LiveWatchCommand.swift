@@ -31,6 +31,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
             CheckCommand.self, DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
+            SilenceCommand.self,
         ]
     )
 }

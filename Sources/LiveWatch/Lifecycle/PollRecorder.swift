@@ -139,8 +139,10 @@ public struct PollRecorder: Sendable {
         _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws {
         guard !lines.isEmpty else { return }
+        // The silences added with `livewatch silence add` count as configured ones, read in this transaction.
+        let stored = try SilenceStore.active(at: now, in: database)
         for line in lines {
-            let silenced = policy.silence(for: line) != nil
+            let silenced = policy.silence(for: line) != nil || stored.contains { $0.matches(line) }
             try AlertLogOutbox.insert(line.json(silenced: silenced), at: now, in: database)
             if !policy.notifiers.isEmpty {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)

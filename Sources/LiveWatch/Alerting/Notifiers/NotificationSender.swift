@@ -407,9 +407,12 @@ public final class NotificationSender: Sendable {
         }
         if let wait { return wait }
         do {
+            // Stored silences (`livewatch silence add`) count as configured ones.
+            let silences = AlertPolicy(silences: policy.silences + (try await outbox.store.activeSilences(at: now)))
             let firing = try await outbox.firing(toldTo: name)
                 .filter {
-                    !policy.isSilenced(rule: $0.line.rule, monitor: $0.line.monitor, subject: $0.line.subject, at: now)
+                    !silences.isSilenced(
+                        rule: $0.line.rule, monitor: $0.line.monitor, subject: $0.line.subject, at: now)
                 }
             if let request = notifier.resendRequest(firing: firing, now: now) {
                 try await notifier.deliver(request, transport: transport)
