@@ -56,7 +56,8 @@ final class ConfigurationReloader: Sendable {
                 logger.warning("SIGHUP: daemon.database and daemon.alert_log changes take effect after a restart")
             }
             if next.daemon.listen != running.daemon.listen {
-                logger.warning("SIGHUP: a daemon.listen change takes effect after a restart; the listener stays as it is")
+                logger.warning(
+                    "SIGHUP: a daemon.listen change takes effect after a restart; the listener stays as it is")
             }
             return next
         } catch let error as ConfigurationError {

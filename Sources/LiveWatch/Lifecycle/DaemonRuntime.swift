@@ -63,14 +63,16 @@ final class DaemonRuntime: Sendable {
             transport = client
             ownedClient = client
         }
+        var observer = notificationObserver
+        if let metrics {
+            observer = { event in
+                metrics.notification(event)
+                notificationObserver(event)
+            }
+        }
         let sender = NotificationSender(
-            store: store, transport: transport, clock: clock, policy: policy, logger: logger,
-            observer: metrics.map { metrics in
-                { event in
-                    metrics.notification(event)
-                    notificationObserver(event)
-                }
-            } ?? notificationObserver, metrics: metrics)
+            store: store, transport: transport, clock: clock, policy: policy, logger: logger, observer: observer,
+            metrics: metrics)
         let runtime = DaemonRuntime(
             store: store, alertLog: alertLog, policy: policy, transport: transport, ownedClient: ownedClient,
             sender: sender, logger: logger, clock: clock, metrics: metrics)

@@ -52,9 +52,11 @@ public struct PollRecorder: Sendable {
                 report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
                 dropping: &dropping, in: database)
             // Alerts and outboxes change only with lines: count them then, in the same transaction.
-            let counts =
-                counting && !lines.isEmpty
-                ? (try MetricsQueries.firing(in: database), try MetricsQueries.queued(in: database)) : nil
+            var counts: ([FiringAlerts], [String: Int])?
+            if counting, !lines.isEmpty {
+                let firing = try MetricsQueries.firing(in: database)
+                counts = (firing, try MetricsQueries.queued(in: database))
+            }
             return (lines, dropping, counts)
         }
         if let metrics, let counts {

@@ -41,7 +41,7 @@ public final class LiveWatchMetrics: Sendable {
 
     /// Registers the families with the configured monitors and notifiers (their series start at 0).
     public init(version: String = LiveWatchVersion.current, monitors: [MonitorConfiguration], notifiers: [String]) {
-        registry.makeGauge(descriptor: Family.buildInfo, labels: [("version", version)]).set(Int64(1))
+        registry.makeGauge(descriptor: MetricFamily.buildInfo, labels: [("version", version)]).set(Int64(1))
         for monitor in monitors {
             registerMonitor(monitor.name, vendor: monitor.vendor)
         }
@@ -62,14 +62,19 @@ public final class LiveWatchMetrics: Sendable {
     public func pollFinished(_ report: PollReport) {
         let vendor = registerMonitor(report.monitor, vendor: report.vendor)
         let labels = [("monitor", report.monitor), ("vendor", vendor)]
-        registry.makeCounter(descriptor: Family.polls, labels: labels + [("outcome", report.succeeded ? "ok" : "failed")])
-            .increment()
-        registry.makeCounter(descriptor: Family.vendorRequests, labels: labels).increment(by: Int64(report.requests))
+        registry.makeCounter(
+            descriptor: MetricFamily.polls, labels: labels + [("outcome", report.succeeded ? "ok" : "failed")]
+        )
+        .increment()
+        registry.makeCounter(descriptor: MetricFamily.vendorRequests, labels: labels).increment(
+            by: Int64(report.requests))
         let duration = max(0, report.finishedAt.timeIntervalSince(report.startedAt))
-        registry.makeDurationHistogram(descriptor: Family.pollDuration, labels: labels, buckets: Self.durationBuckets)
-            .record(.milliseconds(Int64((duration * 1_000).rounded())))
+        registry.makeDurationHistogram(
+            descriptor: MetricFamily.pollDuration, labels: labels, buckets: Self.durationBuckets
+        )
+        .record(.milliseconds(Int64((duration * 1_000).rounded())))
         guard case .observed(let observation) = report.outcome else { return }
-        registry.makeGauge(descriptor: Family.lastSuccess, labels: labels)
+        registry.makeGauge(descriptor: MetricFamily.lastSuccess, labels: labels)
             .set(report.finishedAt.timeIntervalSince1970.rounded(.down))
         observed(observation, monitor: report.monitor)
     }
@@ -80,7 +85,8 @@ public final class LiveWatchMetrics: Sendable {
         case .mrConcurrency(let concurrency):
             concurrencyGauges(concurrency, monitor: monitor)
         case .liveRooms(let list):
-            registry.makeGauge(descriptor: Family.liveRooms, labels: [("monitor", monitor)]).set(Int64(list.rooms.count))
+            registry.makeGauge(descriptor: MetricFamily.liveRooms, labels: [("monitor", monitor)]).set(
+                Int64(list.rooms.count))
         case .livePlatforms(let listing):
             platforms(
                 listing.platforms.map {
@@ -102,9 +108,10 @@ public final class LiveWatchMetrics: Sendable {
 
     private func concurrencyGauges(_ concurrency: MRConcurrency, monitor: String) {
         let labels = [("monitor", monitor)]
-        registry.makeGauge(descriptor: Family.concurrencyTotal, labels: labels).set(Int64(concurrency.total))
-        registry.makeGauge(descriptor: Family.concurrencyUsed, labels: labels).set(Int64(concurrency.used))
-        registry.makeGauge(descriptor: Family.concurrencyResidual, labels: labels).set(Int64(concurrency.residual))
+        registry.makeGauge(descriptor: MetricFamily.concurrencyTotal, labels: labels).set(Int64(concurrency.total))
+        registry.makeGauge(descriptor: MetricFamily.concurrencyUsed, labels: labels).set(Int64(concurrency.used))
+        registry.makeGauge(descriptor: MetricFamily.concurrencyResidual, labels: labels).set(
+            Int64(concurrency.residual))
     }
 
     /// The platforms of a monitor's last listing; the series of platforms no longer listed are dropped.
@@ -119,12 +126,12 @@ public final class LiveWatchMetrics: Sendable {
                 var series =
                     previous.removeValue(forKey: id)
                     ?? PlatformSeries(
-                        authorized: registry.makeGauge(descriptor: Family.platformAuthorized, labels: labels),
+                        authorized: registry.makeGauge(descriptor: MetricFamily.platformAuthorized, labels: labels),
                         expiry: nil)
                 series.authorized.set(platform.authorized ? 1 : 0)
                 if let expiresAt = platform.expiresAt {
                     let expiry =
-                        series.expiry ?? registry.makeGauge(descriptor: Family.platformExpiry, labels: labels)
+                        series.expiry ?? registry.makeGauge(descriptor: MetricFamily.platformExpiry, labels: labels)
                     expiry.set(expiresAt.timeIntervalSince1970.rounded(.down))
                     series.expiry = expiry
                 } else if let expiry = series.expiry {
@@ -151,7 +158,7 @@ public final class LiveWatchMetrics: Sendable {
                 let gauge =
                     previous.removeValue(forKey: subject) ?? current[subject]
                     ?? registry.makeGauge(
-                        descriptor: Family.linkExpiry, labels: [("monitor", monitor), ("subject", subject)])
+                        descriptor: MetricFamily.linkExpiry, labels: [("monitor", monitor), ("subject", subject)])
                 gauge.set(link.expiresAt.timeIntervalSince1970.rounded(.down))
                 current[subject] = gauge
             }
@@ -170,12 +177,16 @@ public final class LiveWatchMetrics: Sendable {
                 let key = [Self.label(count.rule), Self.label(count.severity)]
                 zero.remove(key)
                 state.firing.insert(key)
-                registry.makeGauge(descriptor: Family.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])])
-                    .set(Int64(count.count))
+                registry.makeGauge(
+                    descriptor: MetricFamily.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])]
+                )
+                .set(Int64(count.count))
             }
             for key in zero {
-                registry.makeGauge(descriptor: Family.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])])
-                    .set(0)
+                registry.makeGauge(
+                    descriptor: MetricFamily.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])]
+                )
+                .set(0)
             }
         }
     }
@@ -184,22 +195,32 @@ public final class LiveWatchMetrics: Sendable {
     public func notificationsQueued(_ counts: [String: Int]) {
         let known = state.withLock { $0.notifiers }
         for notifier in known.union(counts.keys) {
-            registry.makeGauge(descriptor: Family.notificationsQueued, labels: [("notifier", Self.label(notifier))])
-                .set(Int64(counts[notifier] ?? 0))
+            registry.makeGauge(
+                descriptor: MetricFamily.notificationsQueued, labels: [("notifier", Self.label(notifier))]
+            )
+            .set(Int64(counts[notifier] ?? 0))
         }
     }
 
     /// Counts a delivery, a failed attempt or a notification given up.
     public func notification(_ event: NotificationEvent) {
-        let (notifier, outcome): (String, String)
+        let notifier: String
+        let outcome: String
         switch event {
-        case .delivered(let name, _, _, _, _): (notifier, outcome) = (name, "sent")
-        case .failed(let name, _, _, _): (notifier, outcome) = (name, "failed")
-        case .gaveUp(let name, _, _): (notifier, outcome) = (name, "given_up")
-        case .resent, .passStarted, .passFinished: return
+        case .delivered(let name, _, _, _, _):
+            notifier = name
+            outcome = "sent"
+        case .failed(let name, _, _, _):
+            notifier = name
+            outcome = "failed"
+        case .gaveUp(let name, _, _):
+            notifier = name
+            outcome = "given_up"
+        case .resent, .passStarted, .passFinished:
+            return
         }
         registry.makeCounter(
-            descriptor: Family.notifications, labels: [("notifier", Self.label(notifier)), ("outcome", outcome)]
+            descriptor: MetricFamily.notifications, labels: [("notifier", Self.label(notifier)), ("outcome", outcome)]
         ).increment()
     }
 
@@ -210,12 +231,14 @@ public final class LiveWatchMetrics: Sendable {
         for (monitor, stored) in snapshot.monitors {
             let vendor = state.withLock { $0.vendors[monitor] }
             if let lastSuccess = stored.lastSuccess, let vendor {
-                registry.makeGauge(descriptor: Family.lastSuccess, labels: [("monitor", monitor), ("vendor", vendor)])
-                    .set(lastSuccess.timeIntervalSince1970.rounded(.down))
+                registry.makeGauge(
+                    descriptor: MetricFamily.lastSuccess, labels: [("monitor", monitor), ("vendor", vendor)]
+                )
+                .set(lastSuccess.timeIntervalSince1970.rounded(.down))
             }
             if let concurrency = stored.concurrency { concurrencyGauges(concurrency, monitor: monitor) }
             if let rooms = stored.liveRooms {
-                registry.makeGauge(descriptor: Family.liveRooms, labels: [("monitor", monitor)]).set(Int64(rooms))
+                registry.makeGauge(descriptor: MetricFamily.liveRooms, labels: [("monitor", monitor)]).set(Int64(rooms))
             }
             if let platforms = stored.platforms { self.platforms(platforms, monitor: monitor) }
             if let links = stored.links { self.links(links, monitor: monitor) }
@@ -242,19 +265,21 @@ public final class LiveWatchMetrics: Sendable {
         if let known { return known }
         let labels = [("monitor", monitor), ("vendor", vendor)]
         for outcome in ["ok", "failed"] {
-            _ = registry.makeCounter(descriptor: Family.polls, labels: labels + [("outcome", outcome)])
+            _ = registry.makeCounter(descriptor: MetricFamily.polls, labels: labels + [("outcome", outcome)])
         }
-        _ = registry.makeCounter(descriptor: Family.vendorRequests, labels: labels)
-        _ = registry.makeDurationHistogram(descriptor: Family.pollDuration, labels: labels, buckets: Self.durationBuckets)
+        _ = registry.makeCounter(descriptor: MetricFamily.vendorRequests, labels: labels)
+        _ = registry.makeDurationHistogram(
+            descriptor: MetricFamily.pollDuration, labels: labels, buckets: Self.durationBuckets)
         return vendor
     }
 
     private func registerNotifier(_ notifier: String) {
         let name = Self.label(notifier)
         state.withLock { _ = $0.notifiers.insert(notifier) }
-        registry.makeGauge(descriptor: Family.notificationsQueued, labels: [("notifier", name)]).set(0)
+        registry.makeGauge(descriptor: MetricFamily.notificationsQueued, labels: [("notifier", name)]).set(0)
         for outcome in ["sent", "failed", "given_up"] {
-            _ = registry.makeCounter(descriptor: Family.notifications, labels: [("notifier", name), ("outcome", outcome)])
+            _ = registry.makeCounter(
+                descriptor: MetricFamily.notifications, labels: [("notifier", name), ("outcome", outcome)])
         }
     }
 
@@ -265,7 +290,7 @@ public final class LiveWatchMetrics: Sendable {
 }
 
 /// The metric families, named and explained once.
-enum Family {
+enum MetricFamily {
     static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
@@ -287,7 +312,8 @@ enum Family {
         "livewatch_platform_authorization_expiry_timestamp_seconds",
         "MetaStudio: when a live platform's authorization expires (unix time), as last listed.")
     static let platformAuthorized = named(
-        "livewatch_platform_authorized", "MetaStudio: 1 when a live platform is AUTHORIZED in the last listing, else 0.")
+        "livewatch_platform_authorized", "MetaStudio: 1 when a live platform is AUTHORIZED in the last listing, else 0."
+    )
     static let linkExpiry = named(
         "livewatch_live_client_link_expiry_timestamp_seconds",
         "Volcengine: when a start link's temporary URL expires (unix time), as last observed.")

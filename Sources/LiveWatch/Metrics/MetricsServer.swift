@@ -11,7 +11,7 @@ import Synchronization
 /// (beyond, the connection is closed without reading on), a request must arrive whole within
 /// `requestDeadline`, a connection idle for `idleTimeout` is closed, and at most
 /// `maximumConnections` are open at once (more are closed at accept).
-final class MetricsServer: Sendable {
+public final class MetricsServer: Sendable {
     static let maximumRequestBytes = 16 * 1024
     static let requestDeadline = TimeAmount.seconds(10)
     static let idleTimeout = TimeAmount.seconds(120)
@@ -19,7 +19,7 @@ final class MetricsServer: Sendable {
 
     private let channel: any Channel
     /// The bound port (the real one when the configuration asked for 0).
-    let port: Int
+    public let port: Int
 
     private init(channel: any Channel) {
         self.channel = channel
@@ -27,7 +27,7 @@ final class MetricsServer: Sendable {
     }
 
     /// Binds `address`; throws `MetricsListenerError` when it cannot (port in use, unknown host).
-    static func bind(_ address: ListenAddress, metrics: LiveWatchMetrics) async throws -> MetricsServer {
+    public static func bind(_ address: ListenAddress, metrics: LiveWatchMetrics) async throws -> MetricsServer {
         let connections = ConnectionCount()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
@@ -40,7 +40,7 @@ final class MetricsServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let limit = RequestLimit()
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try sync.addHandler(IdleStateHandler(readTimeout: MetricsServer.idleTimeout))
                     try sync.addHandler(limit)
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(MetricsHTTPHandler(metrics: metrics, limit: limit))
@@ -55,7 +55,7 @@ final class MetricsServer: Sendable {
     }
 
     /// Stops accepting; open connections are closed with it.
-    func close() async {
+    public func close() async {
         try? await channel.close()
     }
 }
@@ -155,7 +155,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         case .head(let requestHead):
             head = requestHead
         case .body:
-            break  // A body means nothing here; `RequestLimit` bounds it.
+            break // A body means nothing here; `RequestLimit` bounds it.
         case .end:
             limit.requestFinished()
             guard let head else { return }

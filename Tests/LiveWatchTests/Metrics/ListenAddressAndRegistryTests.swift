@@ -59,7 +59,8 @@ import Testing
             return platform
         }
         platforms.append(platforms[0])
-        metrics.pollFinished(report("p", "polyv", .mrConcurrency(MRConcurrency(total: 9, used: 4, residual: 5, channelIDs: []))))
+        metrics.pollFinished(
+            report("p", "polyv", .mrConcurrency(MRConcurrency(total: 9, used: 4, residual: 5, channelIDs: []))))
         metrics.pollFinished(report("meta", "metastudio", .livePlatforms(LivePlatformListing(platforms: platforms))))
         metrics.pollFinished(
             PollReport(

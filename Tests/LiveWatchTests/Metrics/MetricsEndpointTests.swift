@@ -5,6 +5,10 @@ import VendorSimulator
 
 @testable import LiveWatch
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The daemon's `/metrics`, `/-/healthy` and `/-/ready` over real HTTP on 127.0.0.1 (port 0), the
 /// daemon polling the simulator's four vendors and notifying its webhook receiver.
 @Suite struct MetricsEndpointTests {
@@ -59,7 +63,8 @@ import VendorSimulator
                 "livewatch_last_success_timestamp_seconds": "gauge", "livewatch_mr_concurrency_total": "gauge",
                 "livewatch_mr_concurrency_used": "gauge", "livewatch_mr_concurrency_residual": "gauge",
                 "livewatch_live_rooms": "gauge", "livewatch_platform_authorization_expiry_timestamp_seconds": "gauge",
-                "livewatch_platform_authorized": "gauge", "livewatch_live_client_link_expiry_timestamp_seconds": "gauge",
+                "livewatch_platform_authorized": "gauge",
+                "livewatch_live_client_link_expiry_timestamp_seconds": "gauge",
                 "livewatch_alerts_firing": "gauge", "livewatch_notifications_queued": "gauge",
                 "livewatch_notifications_total": "counter",
             ]
@@ -73,7 +78,8 @@ import VendorSimulator
                 let labels = ["monitor": name, "vendor": vendor]
                 #expect(page.value("livewatch_polls_total", labels.merging(["outcome": "failed"]) { $1 }) == 0)
                 #expect(page.value("livewatch_poll_duration_seconds_count", labels) == 1)
-                #expect(page.value("livewatch_poll_duration_seconds_bucket", labels.merging(["le": "+Inf"]) { $1 }) == 1)
+                #expect(
+                    page.value("livewatch_poll_duration_seconds_bucket", labels.merging(["le": "+Inf"]) { $1 }) == 1)
                 #expect(page.value("livewatch_poll_duration_seconds_sum", labels) != nil)
                 let requests = try database.scalarInt64("SELECT sum(requests) FROM polls WHERE monitor = ?", [name])
                 #expect(page.value("livewatch_vendor_requests_total", labels) == requests.map(Double.init))
@@ -243,7 +249,8 @@ import VendorSimulator
     @Test func aPortInUseStopsTheStartWithOneClearError() async throws {
         try await withFixture({ try await MetricsWorld.start() }) { world in
             let taken = world.simulator.port
-            let daemon = RunningDaemon(try world.configuration(listen: "127.0.0.1:\(taken)"), transport: world.transport)
+            let daemon = RunningDaemon(
+                try world.configuration(listen: "127.0.0.1:\(taken)"), transport: world.transport)
             await #expect(throws: MetricsListenerError.self) { try await daemon.task.value }
             #expect(!FileManager.default.fileExists(atPath: world.database), "the database was opened anyway")
 
@@ -260,7 +267,10 @@ import VendorSimulator
             let run = try await LivewatchProcess.start(["run", "--config", config], in: world.folder).finish()
             #expect(run.status == 2)
             let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
-            #expect(errors.count == 1 && errors.first?.contains("daemon.listen: cannot listen on 127.0.0.1:\(taken)") == true, "\(run.stderr)")
+            #expect(
+                errors.count == 1
+                    && errors.first?.contains("daemon.listen: cannot listen on 127.0.0.1:\(taken)") == true,
+                "\(run.stderr)")
         }
     }
 }

@@ -41,7 +41,8 @@ struct MetricsWorld: ServerFixture {
         simulator.metaStudio.addProject(
             project,
             platforms: [
-                .init(id: "p-1", name: "Taobao live", expiresIn: 12 * 3_600, account: "shop-1", authKey: platformAuthKey),
+                .init(
+                    id: "p-1", name: "Taobao live", expiresIn: 12 * 3_600, account: "shop-1", authKey: platformAuthKey),
                 .init(id: "p-2", name: "Douyin", state: "UNAUTHORIZED", expiresIn: nil),
             ])
         simulator.metaStudio.addAccessKey(huaweiAccessKey, secretKey: huaweiSecretKey)

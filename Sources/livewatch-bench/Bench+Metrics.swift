@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import LiveWatch
+
+/// `/metrics` at fleet size: 50 monitors (of the four vendors) and 1,000 MetaStudio platforms worth
+/// of series, scraped over loopback HTTP; prints the latency, the CPU per scrape and the memory the
+/// registry and its listener cost.
+struct MetricsScrape: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "/metrics latency (median, p99), CPU per scrape and the listener's RSS, 50 monitors, 1,000 platforms."
+    )
+
+    @Option(help: "Scrapes to time.") var scrapes = 1_000
+    @Option(help: "Monitors, spread over the four vendors.") var monitors = 50
+    @Option(help: "MetaStudio platforms, spread over the MetaStudio monitors.") var platforms = 1_000
+
+    func run() async throws {
+        guard let endpoint = URL(string: "http://127.0.0.1:1") else { throw ValidationError("bad URL") }
+        let configurations = (0..<monitors).map { index in Self.monitor(index, endpoint: endpoint) }
+        let before = residentBytes()
+
+        let metrics = LiveWatchMetrics(
+            monitors: configurations, notifiers: ["ops-webhook", "ops-wecom", "alertmanager"])
+        Self.feed(metrics, configurations: configurations, platforms: platforms)
+        let server = try await MetricsServer.bind(ListenAddress(host: "127.0.0.1", port: 0), metrics: metrics)
+        let client = AsyncHTTPTransport()
+        let url = "http://127.0.0.1:\(server.port)/metrics"
+        var first = 0
+        for _ in 0..<20 {
+            first = try await client.perform(OutgoingRequest(method: "GET", url: url, timeout: 10)).body.count
+        }
+
+        // The page rendered alone: the CPU a scrape costs the daemon, without HTTP or the client.
+        let renders = max(1, scrapes / 4)
+        let renderStart = processCPUSeconds()
+        var bytes = 0
+        for _ in 0..<renders { bytes = metrics.exposition().count }
+        let renderCPU = (processCPUSeconds() - renderStart) / Double(renders)
+
+        // Whole scrapes over loopback HTTP (one keep-alive connection); the CPU counts client and server.
+        var latencies: [Double] = []
+        latencies.reserveCapacity(scrapes)
+        let cpuStart = processCPUSeconds()
+        for _ in 0..<scrapes {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let response = try await client.perform(OutgoingRequest(method: "GET", url: url, timeout: 10))
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            guard response.status == 200 else { throw ValidationError("/metrics answered \(response.status)") }
+        }
+        let scrapeCPU = (processCPUSeconds() - cpuStart) / Double(scrapes)
+        let after = residentBytes()
+        latencies.sort()
+        let median = latencies[latencies.count / 2]
+        let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        let series = String(decoding: metrics.exposition(), as: UTF8.self).split(separator: "\n").filter {
+            !$0.hasPrefix("#")
+        }.count
+        print("metrics: \(monitors) monitors, \(platforms) platforms: \(series) samples, page \(bytes / 1_024) KiB")
+        print(String(format: "metrics: scrape latency median %.2f ms, p99 %.2f ms (%d scrapes)", median, p99, scrapes))
+        print(
+            String(
+                format: "metrics: CPU per scrape %.2f ms rendering, %.2f ms whole HTTP exchange (client included)",
+                renderCPU * 1e3, scrapeCPU * 1e3))
+        print(
+            String(
+                format:
+                    "metrics: RSS %.1f MB without the listener, %.1f MB with registry, listener and scrapes (%+.1f MB)",
+                Double(before) / 1e6, Double(after) / 1e6, Double(after - before) / 1e6))
+        _ = first
+        await client.shutdown()
+        await server.close()
+    }
+
+    /// Monitor `index`: the vendors in turn.
+    static func monitor(_ index: Int, endpoint: URL) -> MonitorConfiguration {
+        let poll = PollSettings(interval: 60, timeout: 10, jitter: 0.1)
+        switch index % 4 {
+        case 0:
+            return .polyv(
+                PolyvMonitorConfiguration(
+                    name: "polyv-\(index)", appID: "app-\(index)", appSecret: Secret("s"), endpoint: endpoint,
+                    poll: poll, residualWarning: 2, residualCritical: 0))
+        case 1:
+            return .tencentChat(
+                TencentChatMonitorConfiguration(
+                    name: "tim-\(index)", sdkAppID: 1_400_000_000, identifier: "administrator", secretKey: Secret("s"),
+                    endpoint: endpoint, poll: poll))
+        case 2:
+            return .metaStudio(
+                MetaStudioMonitorConfiguration(
+                    name: "metastudio-\(index)", projectID: "0123456789abcdef0123456789abcdef", endpoint: endpoint,
+                    authentication: .token(Secret("t")), accessType: nil, expiryWarning: 7 * 86_400,
+                    expiryCritical: 86_400, timeZone: TimeZone(identifier: "UTC") ?? .current, maxPages: 100,
+                    poll: poll))
+        default:
+            return .volcengine(
+                VolcengineMonitorConfiguration(
+                    name: "volc-\(index)", accessKey: Secret("a"), secretKey: Secret("s"), endpoint: endpoint,
+                    activityIDs: [1, 2, 3, 4, 5], viewingRestrictions: true, liveClientLinks: true, guestNames: [],
+                    linkExpiryWarning: 7_200, poll: poll))
+        }
+    }
+
+    /// One poll of every monitor, then the platforms and links as a restart restores them: every series exists.
+    static func feed(_ metrics: LiveWatchMetrics, configurations: [MonitorConfiguration], platforms: Int) {
+        let now = Date()
+        let metaStudio = configurations.filter { $0.vendor == MetaStudioMonitorConfiguration.vendor }
+        let perMonitor = metaStudio.isEmpty ? 0 : (platforms + metaStudio.count - 1) / metaStudio.count
+        var platformIndex = 0
+        var snapshot = MetricsSnapshot()
+        for configuration in configurations {
+            var outcome = PollOutcome.failed(PollFailure(kind: .http, code: "503", message: "unavailable"))
+            var stored = MetricsSnapshot.Monitor()
+            stored.lastSuccess = now
+            switch configuration {
+            case .polyv:
+                outcome = .observed(.mrConcurrency(MRConcurrency(total: 100, used: 42, residual: 58, channelIDs: [])))
+            case .tencentChat:
+                outcome = .observed(.liveRooms(LiveRoomList(rooms: [], pages: 1)))
+            case .metaStudio:
+                var listing: [MetricsSnapshot.Platform] = []
+                for _ in 0..<perMonitor where platformIndex < platforms {
+                    listing.append(
+                        MetricsSnapshot.Platform(
+                            platformID: String(format: "%032lx", platformIndex), authorized: true,
+                            expiresAt: now.addingTimeInterval(Double(30 + platformIndex % 300) * 86_400)))
+                    platformIndex += 1
+                }
+                stored.platforms = listing
+            case .volcengine:
+                stored.links = (1...5).map {
+                    MetricsSnapshot.Link(subject: String($0), expiresAt: now.addingTimeInterval(86_400))
+                }
+            }
+            snapshot.monitors[configuration.name] = stored
+            metrics.pollFinished(
+                PollReport(
+                    monitor: configuration.name, vendor: configuration.vendor, startedAt: now,
+                    finishedAt: now.addingTimeInterval(0.4), requests: 1, httpStatus: 200, requestID: nil,
+                    outcome: outcome))
+        }
+        snapshot.firing = [
+            FiringAlerts(rule: "platform_authorization_expiring", severity: "warning", count: 12),
+            FiringAlerts(rule: "monitor_failing", severity: "warning", count: 1),
+        ]
+        snapshot.queued = ["ops-webhook": 0, "ops-wecom": 2]
+        metrics.restore(snapshot)
+    }
+}
