@@ -41,7 +41,7 @@ public final class LiveWatchMetrics: Sendable {
 
     /// Registers the families with the configured monitors and notifiers (their series start at 0).
     public init(version: String = LiveWatchVersion.current, monitors: [MonitorConfiguration], notifiers: [String]) {
-        registry.makeGauge(descriptor: MetricFamily.buildInfo, labels: [("version", version)]).set(Int64(1))
+        registry.makeGauge(descriptor: MetricFamily.buildInfo.descriptor, labels: [("version", version)]).set(Int64(1))
         for monitor in monitors {
             registerMonitor(monitor.name, vendor: monitor.vendor)
         }
@@ -63,18 +63,19 @@ public final class LiveWatchMetrics: Sendable {
         let vendor = registerMonitor(report.monitor, vendor: report.vendor)
         let labels = [("monitor", report.monitor), ("vendor", vendor)]
         registry.makeCounter(
-            descriptor: MetricFamily.polls, labels: labels + [("outcome", report.succeeded ? "ok" : "failed")]
+            descriptor: MetricFamily.polls.descriptor,
+            labels: labels + [("outcome", report.succeeded ? "ok" : "failed")]
         )
         .increment()
-        registry.makeCounter(descriptor: MetricFamily.vendorRequests, labels: labels).increment(
+        registry.makeCounter(descriptor: MetricFamily.vendorRequests.descriptor, labels: labels).increment(
             by: Int64(report.requests))
         let duration = max(0, report.finishedAt.timeIntervalSince(report.startedAt))
         registry.makeDurationHistogram(
-            descriptor: MetricFamily.pollDuration, labels: labels, buckets: Self.durationBuckets
+            descriptor: MetricFamily.pollDuration.descriptor, labels: labels, buckets: Self.durationBuckets
         )
         .record(.milliseconds(Int64((duration * 1_000).rounded())))
         guard case .observed(let observation) = report.outcome else { return }
-        registry.makeGauge(descriptor: MetricFamily.lastSuccess, labels: labels)
+        registry.makeGauge(descriptor: MetricFamily.lastSuccess.descriptor, labels: labels)
             .set(report.finishedAt.timeIntervalSince1970.rounded(.down))
         observed(observation, monitor: report.monitor)
     }
@@ -85,7 +86,7 @@ public final class LiveWatchMetrics: Sendable {
         case .mrConcurrency(let concurrency):
             concurrencyGauges(concurrency, monitor: monitor)
         case .liveRooms(let list):
-            registry.makeGauge(descriptor: MetricFamily.liveRooms, labels: [("monitor", monitor)]).set(
+            registry.makeGauge(descriptor: MetricFamily.liveRooms.descriptor, labels: [("monitor", monitor)]).set(
                 Int64(list.rooms.count))
         case .livePlatforms(let listing):
             platforms(
@@ -108,9 +109,11 @@ public final class LiveWatchMetrics: Sendable {
 
     private func concurrencyGauges(_ concurrency: MRConcurrency, monitor: String) {
         let labels = [("monitor", monitor)]
-        registry.makeGauge(descriptor: MetricFamily.concurrencyTotal, labels: labels).set(Int64(concurrency.total))
-        registry.makeGauge(descriptor: MetricFamily.concurrencyUsed, labels: labels).set(Int64(concurrency.used))
-        registry.makeGauge(descriptor: MetricFamily.concurrencyResidual, labels: labels).set(
+        registry.makeGauge(descriptor: MetricFamily.concurrencyTotal.descriptor, labels: labels).set(
+            Int64(concurrency.total))
+        registry.makeGauge(descriptor: MetricFamily.concurrencyUsed.descriptor, labels: labels).set(
+            Int64(concurrency.used))
+        registry.makeGauge(descriptor: MetricFamily.concurrencyResidual.descriptor, labels: labels).set(
             Int64(concurrency.residual))
     }
 
@@ -126,12 +129,14 @@ public final class LiveWatchMetrics: Sendable {
                 var series =
                     previous.removeValue(forKey: id)
                     ?? PlatformSeries(
-                        authorized: registry.makeGauge(descriptor: MetricFamily.platformAuthorized, labels: labels),
+                        authorized: registry.makeGauge(
+                            descriptor: MetricFamily.platformAuthorized.descriptor, labels: labels),
                         expiry: nil)
-                series.authorized.set(platform.authorized ? 1 : 0)
+                series.authorized.set(Int64(platform.authorized ? 1 : 0))
                 if let expiresAt = platform.expiresAt {
                     let expiry =
-                        series.expiry ?? registry.makeGauge(descriptor: MetricFamily.platformExpiry, labels: labels)
+                        series.expiry
+                        ?? registry.makeGauge(descriptor: MetricFamily.platformExpiry.descriptor, labels: labels)
                     expiry.set(expiresAt.timeIntervalSince1970.rounded(.down))
                     series.expiry = expiry
                 } else if let expiry = series.expiry {
@@ -158,7 +163,8 @@ public final class LiveWatchMetrics: Sendable {
                 let gauge =
                     previous.removeValue(forKey: subject) ?? current[subject]
                     ?? registry.makeGauge(
-                        descriptor: MetricFamily.linkExpiry, labels: [("monitor", monitor), ("subject", subject)])
+                        descriptor: MetricFamily.linkExpiry.descriptor,
+                        labels: [("monitor", monitor), ("subject", subject)])
                 gauge.set(link.expiresAt.timeIntervalSince1970.rounded(.down))
                 current[subject] = gauge
             }
@@ -178,15 +184,15 @@ public final class LiveWatchMetrics: Sendable {
                 zero.remove(key)
                 state.firing.insert(key)
                 registry.makeGauge(
-                    descriptor: MetricFamily.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])]
+                    descriptor: MetricFamily.alertsFiring.descriptor, labels: [("rule", key[0]), ("severity", key[1])]
                 )
                 .set(Int64(count.count))
             }
             for key in zero {
                 registry.makeGauge(
-                    descriptor: MetricFamily.alertsFiring, labels: [("rule", key[0]), ("severity", key[1])]
+                    descriptor: MetricFamily.alertsFiring.descriptor, labels: [("rule", key[0]), ("severity", key[1])]
                 )
-                .set(0)
+                .set(Int64(0))
             }
         }
     }
@@ -196,7 +202,7 @@ public final class LiveWatchMetrics: Sendable {
         let known = state.withLock { $0.notifiers }
         for notifier in known.union(counts.keys) {
             registry.makeGauge(
-                descriptor: MetricFamily.notificationsQueued, labels: [("notifier", Self.label(notifier))]
+                descriptor: MetricFamily.notificationsQueued.descriptor, labels: [("notifier", Self.label(notifier))]
             )
             .set(Int64(counts[notifier] ?? 0))
         }
@@ -220,7 +226,8 @@ public final class LiveWatchMetrics: Sendable {
             return
         }
         registry.makeCounter(
-            descriptor: MetricFamily.notifications, labels: [("notifier", Self.label(notifier)), ("outcome", outcome)]
+            descriptor: MetricFamily.notifications.descriptor,
+            labels: [("notifier", Self.label(notifier)), ("outcome", outcome)]
         ).increment()
     }
 
@@ -232,13 +239,14 @@ public final class LiveWatchMetrics: Sendable {
             let vendor = state.withLock { $0.vendors[monitor] }
             if let lastSuccess = stored.lastSuccess, let vendor {
                 registry.makeGauge(
-                    descriptor: MetricFamily.lastSuccess, labels: [("monitor", monitor), ("vendor", vendor)]
+                    descriptor: MetricFamily.lastSuccess.descriptor, labels: [("monitor", monitor), ("vendor", vendor)]
                 )
                 .set(lastSuccess.timeIntervalSince1970.rounded(.down))
             }
             if let concurrency = stored.concurrency { concurrencyGauges(concurrency, monitor: monitor) }
             if let rooms = stored.liveRooms {
-                registry.makeGauge(descriptor: MetricFamily.liveRooms, labels: [("monitor", monitor)]).set(Int64(rooms))
+                registry.makeGauge(descriptor: MetricFamily.liveRooms.descriptor, labels: [("monitor", monitor)]).set(
+                    Int64(rooms))
             }
             if let platforms = stored.platforms { self.platforms(platforms, monitor: monitor) }
             if let links = stored.links { self.links(links, monitor: monitor) }
@@ -265,21 +273,22 @@ public final class LiveWatchMetrics: Sendable {
         if let known { return known }
         let labels = [("monitor", monitor), ("vendor", vendor)]
         for outcome in ["ok", "failed"] {
-            _ = registry.makeCounter(descriptor: MetricFamily.polls, labels: labels + [("outcome", outcome)])
+            _ = registry.makeCounter(descriptor: MetricFamily.polls.descriptor, labels: labels + [("outcome", outcome)])
         }
-        _ = registry.makeCounter(descriptor: MetricFamily.vendorRequests, labels: labels)
+        _ = registry.makeCounter(descriptor: MetricFamily.vendorRequests.descriptor, labels: labels)
         _ = registry.makeDurationHistogram(
-            descriptor: MetricFamily.pollDuration, labels: labels, buckets: Self.durationBuckets)
+            descriptor: MetricFamily.pollDuration.descriptor, labels: labels, buckets: Self.durationBuckets)
         return vendor
     }
 
     private func registerNotifier(_ notifier: String) {
         let name = Self.label(notifier)
         state.withLock { _ = $0.notifiers.insert(notifier) }
-        registry.makeGauge(descriptor: MetricFamily.notificationsQueued, labels: [("notifier", name)]).set(0)
+        registry.makeGauge(descriptor: MetricFamily.notificationsQueued.descriptor, labels: [("notifier", name)]).set(
+            Int64(0))
         for outcome in ["sent", "failed", "given_up"] {
             _ = registry.makeCounter(
-                descriptor: MetricFamily.notifications, labels: [("notifier", name), ("outcome", outcome)])
+                descriptor: MetricFamily.notifications.descriptor, labels: [("notifier", name), ("outcome", outcome)])
         }
     }
 
@@ -291,9 +300,16 @@ public final class LiveWatchMetrics: Sendable {
 
 /// The metric families, named and explained once.
 enum MetricFamily {
-    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    /// A family's name and help text.
+    struct Named: Sendable {
+        let name: String
+        let help: String
+
+        /// What the registry takes.
+        var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
     }
+
+    static func named(_ name: String, _ help: String) -> Named { Named(name: name, help: help) }
 
     static let buildInfo = named("livewatch_build_info", "The running livewatch version (always 1).")
     static let polls = named("livewatch_polls_total", "Polls finished, by outcome (ok: observed and stored).")

@@ -32,6 +32,12 @@ import VendorSimulator
         }
     }
 
+    /// Once the daemon runs, lets the clock reach the four monitors' staggered first polls (0 to 0.75 s).
+    static func firstPolls(_ daemon: RunningDaemon) async throws {
+        try await waitUntil { daemon.log.text.contains("livewatch started") }
+        daemon.clock.advance(by: 0.75)
+    }
+
     static func polled(_ page: Exposition, times: Double) -> Bool {
         monitors.allSatisfy { name, vendor in
             (page.value("livewatch_polls_total", ["monitor": name, "vendor": vendor, "outcome": "ok"]) ?? 0) >= times
@@ -42,6 +48,7 @@ import VendorSimulator
         try await withFixture({ try await MetricsWorld.start() }) { world in
             let daemon = RunningDaemon(try world.configuration(), transport: world.transport)
             let port = try await listenerPort(daemon.log)
+            try await Self.firstPolls(daemon)
             // Every monitor polled, every notification delivered (the receiver's count read with the page).
             let page = try await Self.page(world, port: port, clock: daemon.clock) { page in
                 let delivered = Double(world.receiver.received(.webhook).filter(\.accepted).count)
@@ -154,6 +161,7 @@ import VendorSimulator
         try await withFixture({ try await MetricsWorld.start() }) { world in
             let configuration = try world.configuration()
             let first = RunningDaemon(configuration, transport: world.transport)
+            try await Self.firstPolls(first)
             let before = try await Self.page(world, port: try await listenerPort(first.log), clock: first.clock) {
                 Self.polled($0, times: 1)
             }
