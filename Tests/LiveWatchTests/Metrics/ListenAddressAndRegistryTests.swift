@@ -93,3 +93,30 @@ import Testing
         #expect(emptied.series("livewatch_platform_authorization_expiry_timestamp_seconds").isEmpty)
     }
 }
+
+/// SIGHUP with another `daemon.listen`: no monitor restarts for it, the log says it needs a restart,
+/// and the listener stays where it is.
+@Suite struct ListenReloadTests {
+    @Test func aChangedListenRestartsNothing() {
+        var old = Configuration(daemon: DaemonSettings(), monitors: [])
+        old.daemon.listen = ListenAddress(host: "127.0.0.1", port: 9464)
+        var new = old
+        new.daemon.listen = ListenAddress(host: "0.0.0.0", port: 9464)
+        #expect(ReloadPlan(from: old, to: new) == ReloadPlan(from: old, to: old))
+    }
+
+    @Test func theListenerStaysAndTheLogSaysARestartIsNeeded() async throws {
+        try await withFixture({ try await MetricsWorld.start() }) { world in
+            let configuration = try world.configuration()
+            let moved = try world.configuration(listen: "127.0.0.1:1")
+            let daemon = RunningDaemon(configuration, transport: world.transport, reloadConfiguration: { moved })
+            let port = try await listenerPort(daemon.log)
+            try await waitUntil { daemon.log.text.contains("livewatch started") }
+            daemon.control.yield(.reload)
+            try await waitUntil { daemon.log.text.contains("SIGHUP: configuration reloaded") }
+            #expect(daemon.log.text.contains("daemon.listen change takes effect after a restart"))
+            #expect(try await world.request(port, "/-/healthy").status == 200)
+            try await daemon.stop()
+        }
+    }
+}
