@@ -90,25 +90,24 @@ public final class Daemon: Sendable {
             configuration, read: reloadConfiguration, runtime: runtime, scheduler: scheduler, notifier: notifier,
             logger: logger)
         let (reloads, reloadRequests) = AsyncStream<Void>.makeStream()
-        var services: [any DaemonService] = []
-        if let server { services.append(MetricsService(server: server)) }
-        services +=
-            [
-                NotificationService(
-                    sender: runtime.sender, shutdownTimeout: { reloader.current.daemon.shutdownTimeout }),
-                SchedulerService(
-                    scheduler: scheduler, runtime: runtime, settings: { reloader.current.daemon }, logger: logger),
-                PrunerService(
-                    store: runtime.store, policy: RetentionPolicy(configuration.daemon),
-                    interval: configuration.daemon.pruneInterval, clock: clock, logger: logger),
-                SystemdService(
-                    notifier: notifier, scheduler: scheduler, clock: clock, configuration: { reloader.current },
-                    logger: logger),
-                ReloadService(requests: reloads, reloader: reloader),
-            ] as [any DaemonService]
-        if let metrics { services.append(ReadinessService(metrics: metrics)) }
+        let services: [any DaemonService] = [
+            NotificationService(sender: runtime.sender, shutdownTimeout: { reloader.current.daemon.shutdownTimeout }),
+            SchedulerService(
+                scheduler: scheduler, runtime: runtime, settings: { reloader.current.daemon }, logger: logger),
+            PrunerService(
+                store: runtime.store, policy: RetentionPolicy(configuration.daemon),
+                interval: configuration.daemon.pruneInterval, clock: clock, logger: logger),
+            SystemdService(
+                notifier: notifier, scheduler: scheduler, clock: clock, configuration: { reloader.current },
+                logger: logger),
+            ReloadService(requests: reloads, reloader: reloader),
+        ]
+        // The metrics listener starts first and stops last; readiness starts last and stops first.
+        let listener: [any DaemonService] = server.map { [MetricsService(server: $0)] } ?? []
+        let readiness: [any DaemonService] = metrics.map { [ReadinessService(metrics: $0)] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: ServiceStartOrder.configurations(services), gracefulShutdownSignals: stopSignals,
+            services: ServiceStartOrder.configurations(listener + services + readiness),
+            gracefulShutdownSignals: stopSignals,
             logger: Self.quiet(logger))
         groupConfiguration.maximumGracefulShutdownDuration = Self.gracefulShutdownDeadline(configuration.daemon)
         let group = ServiceGroup(configuration: groupConfiguration)
