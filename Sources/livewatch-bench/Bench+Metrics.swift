@@ -162,6 +162,8 @@ final class ScrapeClient {
             }
         }
         guard socket >= 0, connected == 0 else { throw ValidationError("cannot connect to 127.0.0.1:\(port)") }
+        var one: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// One scrape; returns the status.
