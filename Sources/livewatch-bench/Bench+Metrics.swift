@@ -23,6 +23,7 @@ struct MetricsScrape: AsyncParsableCommand {
         let metrics = LiveWatchMetrics(
             monitors: configurations, notifiers: ["ops-webhook", "ops-wecom", "alertmanager"])
         Self.feed(metrics, configurations: configurations, platforms: platforms)
+        let registered = residentBytes()
         let server = try await MetricsServer.bind(ListenAddress(host: "127.0.0.1", port: 0), metrics: metrics)
         let client = try ScrapeClient(port: server.port)
         for _ in 0..<20 { _ = try client.get() }
@@ -61,8 +62,9 @@ struct MetricsScrape: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "metrics: RSS %.1f MB without the listener, %.1f MB with registry, listener and scrapes (%+.1f MB)",
-                Double(before) / 1e6, Double(after) / 1e6, Double(after - before) / 1e6))
+                    "metrics: RSS %.1f MB without the listener; the registry's series %+.1f MB; listener, its threads and the scrapes %+.1f MB; in all %+.1f MB",
+                Double(before) / 1e6, Double(registered - before) / 1e6, Double(after - registered) / 1e6,
+                Double(after - before) / 1e6))
         client.close()
         await server.close()
     }
