@@ -13,7 +13,8 @@ struct Bench: AsyncParsableCommand {
         abstract: "Prints livewatch's speed and memory figures.",
         subcommands: [
             PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self,
-            MetaStudioPoll.self, ServeMetaStudio.self, History.self, AlertLogRate.self, MetricsScrape.self,
+            MetaStudioPoll.self, ServeMetaStudio.self, History.self, AlertLogRate.self, CheckLatency.self,
+            MetricsScrape.self,
         ] + volcengineBenchmarks)
 }
 
