@@ -15,6 +15,9 @@ public enum ConfigurationLimits {
     static let maxBackoff = 1.0...day
     static let shutdownTimeout = 1.0...hour
     static let outboxLimit: ClosedRange<Int64> = 100...1_000_000
+    /// `daemon.listen`: its port (0 picks a free one) and its length.
+    static let listenPort = 0...65_535
+    static let listenLength = 300
 
     // defaults and every monitor
     static let interval = 1.0...day

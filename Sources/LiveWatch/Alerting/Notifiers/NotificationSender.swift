@@ -63,14 +63,17 @@ public final class NotificationSender: Sendable {
     let idleInterval: Double
     /// The wait after a first failed attempt, in seconds; it doubles with each further failure.
     let firstRetry: Double
+    /// Told how many notifications wait after each pass (with `daemon.listen`).
+    let metrics: LiveWatchMetrics?
     private let state = Mutex(State())
 
     /// A sender draining the notification outbox of `store`; call `start()` to begin.
     public init(
         store: Store, transport: any HTTPTransport, clock: any SchedulerClock, policy: AlertPolicyBox, logger: Logger,
         idleInterval: Double = 30, firstRetry: Double = 2,
-        observer: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
+        observer: @escaping @Sendable (NotificationEvent) -> Void = { _ in }, metrics: LiveWatchMetrics? = nil
     ) {
+        self.metrics = metrics
         self.outbox = NotificationOutboxStore(store: store)
         self.transport = transport
         self.clock = clock
@@ -173,6 +176,7 @@ public final class NotificationSender: Sendable {
                 if let next { wake = min(wake, next) }
             }
         }
+        if let metrics, let queued = try? await outbox.queued() { metrics.notificationsQueued(queued) }
         return max(0, wake)
     }
 
