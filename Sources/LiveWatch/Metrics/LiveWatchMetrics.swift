@@ -222,7 +222,8 @@ public final class LiveWatchMetrics: Sendable {
         case .gaveUp(let name, _, _):
             notifier = name
             outcome = "given_up"
-        case .resent, .passStarted, .passFinished:
+        case .throttled, .resent, .passStarted, .passFinished:
+            // A "too fast" answer is neither sent nor failed: its lines go again after the service's wait.
             return
         }
         registry.makeCounter(
