@@ -45,23 +45,26 @@ public struct PollRecorder: Sendable {
         let policy = self.policy.current
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
-        let counting = metrics != nil
-        let (lines, dropping, counts) = try await store.write { database in
+        let metrics = self.metrics
+        let (lines, dropping) = try await store.write { database in
             var dropping: [AlertLine] = []
             let lines = try Self.recordInTransaction(
                 report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
                 dropping: &dropping, in: database)
-            // Alerts and outboxes change only with lines: count them then, in the same transaction.
-            var counts: ([FiringAlerts], [String: Int])?
-            if counting, !lines.isEmpty {
-                let firing = try MetricsQueries.firing(in: database)
-                counts = (firing, try MetricsQueries.queued(in: database))
+            if let metrics {
+                // Alerts and outboxes change only with lines: counted then, and set while this writer is held,
+                // so two monitors' polls finishing together cannot leave the older count on the page.
+                if !lines.isEmpty {
+                    metrics.alertsFiring(try MetricsQueries.firing(in: database))
+                    metrics.notificationsQueued(try MetricsQueries.queued(in: database))
+                }
+                // Stored silences change outside polls (`livewatch silence`): counted at every poll, one indexed
+                // query.
+                metrics.silencesActive(
+                    configured: policy.silences.filter { $0.isActive(at: report.finishedAt) }.count,
+                    stored: try SilenceStore.active(at: report.finishedAt, in: database).count)
             }
-            return (lines, dropping, counts)
-        }
-        if let metrics, let counts {
-            metrics.alertsFiring(counts.0)
-            metrics.notificationsQueued(counts.1)
+            return (lines, dropping)
         }
         // The alert log may be what cannot be written: say it in the journal as well.
         for notice in dropping { logger.critical("\(notice.message)") }

@@ -197,6 +197,14 @@ public final class LiveWatchMetrics: Sendable {
         }
     }
 
+    /// The silences in force now: those of the configuration and those added with `livewatch silence add`.
+    public func silencesActive(configured: Int, stored: Int) {
+        for (source, count) in [("configured", configured), ("stored", stored)] {
+            registry.makeGauge(descriptor: MetricFamily.silencesActive.descriptor, labels: [("source", source)])
+                .set(Int64(count))
+        }
+    }
+
     /// The notifications waiting now, by notifier (a configured notifier missing from `counts` has none).
     public func notificationsQueued(_ counts: [String: Int]) {
         let known = state.withLock { $0.notifiers }
@@ -335,6 +343,9 @@ enum MetricFamily {
         "livewatch_live_client_link_expiry_timestamp_seconds",
         "Volcengine: when a start link's temporary URL expires (unix time), as last observed.")
     static let alertsFiring = named("livewatch_alerts_firing", "Alert episodes firing now.")
+    static let silencesActive = named(
+        "livewatch_silences_active",
+        "Silences in force now, by source (configured, or stored by livewatch silence add).")
     static let notificationsQueued = named(
         "livewatch_notifications_queued", "Notifications waiting in the outbox for their notifier.")
     static let notifications = named(

@@ -94,8 +94,9 @@ public enum MetricsQueries {
 }
 
 extension NotificationOutboxStore {
-    /// The notifications waiting, by notifier (a short read on the store's queue, for the sender's metrics).
-    public func queued() async throws -> [String: Int] {
-        try await store.access { try MetricsQueries.queued(in: $0) }
+    /// Hands `apply` the notifications waiting, by notifier: a short read on the store's queue, and `apply` runs
+    /// there too, so a count never lands after a newer one taken by a poll.
+    public func withQueued(_ apply: @escaping @Sendable ([String: Int]) -> Void) async throws {
+        try await store.access { apply(try MetricsQueries.queued(in: $0)) }
     }
 }

@@ -314,3 +314,31 @@ enum HostileClient {
         return true
     }
 }
+
+@Suite struct SilenceGaugeTests {
+    /// `livewatch silence add` writes to the database while the daemon runs: the next poll counts it.
+    @Test func aStoredSilenceIsCountedAtTheNextPoll() async throws {
+        try await withFixture({ try await MetricsWorld.start() }) { world in
+            let daemon = RunningDaemon(try world.configuration(), transport: world.transport)
+            let port = try await listenerPort(daemon.log)
+            try await MetricsEndpointTests.firstPolls(daemon)
+            let before = try await MetricsEndpointTests.page(world, port: port, clock: daemon.clock) {
+                MetricsEndpointTests.polled($0, times: 1)
+                    && $0.value("livewatch_silences_active", ["source": "stored"]) != nil
+            }
+            #expect(before.value("livewatch_silences_active", ["source": "stored"]) == 0)
+            #expect(before.value("livewatch_silences_active", ["source": "configured"]) == 0)
+
+            let request = try SilenceRequest.make(
+                monitor: "m-polyv", rule: nil, subject: nil, duration: "2h", until: nil, comment: "maintenance",
+                createdBy: "tester", monitors: ["m-polyv"], now: Date())
+            _ = try SilenceStore.add(request, databasePath: world.database, now: Date())
+            daemon.clock.advance(by: 1)
+            let after = try await MetricsEndpointTests.page(world, port: port, clock: daemon.clock) {
+                $0.value("livewatch_silences_active", ["source": "stored"]) == 1
+            }
+            #expect(after.value("livewatch_silences_active", ["source": "configured"]) == 0)
+            try await daemon.stop()
+        }
+    }
+}

@@ -176,7 +176,7 @@ public final class NotificationSender: Sendable {
                 if let next { wake = min(wake, next) }
             }
         }
-        if let metrics, let queued = try? await outbox.queued() { metrics.notificationsQueued(queued) }
+        if let metrics { try? await outbox.withQueued { metrics.notificationsQueued($0) } }
         return max(0, wake)
     }
 
