@@ -1,0 +1,111 @@
+# livewatch: build the static release binary and install it as a systemd service.
+#
+#   make                        the release binary, Swift runtime and Foundation linked in
+#   make install                as root: binary, unit, example configuration, logrotate rule,
+#                               shell completions, man page (PREFIX=/usr/local, DESTDIR for staging)
+#   make uninstall              removes what install put, never the configuration
+#   make check                  the test suite
+#   make install-test           installs into a temporary DESTDIR twice and checks the tree
+#   make man                    regenerates docs/man/livewatch.1 (argument-parser's generate-manual)
+#
+# Only libsqlite3, libz and the C library stay dynamic (`ldd $(BINARY)`).
+
+PREFIX ?= /usr/local
+# The unit's ConfigurationDirectory=, LoadCredential= and logrotate live under /etc.
+SYSCONFDIR = /etc
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPLETIONDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPLETIONDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DESTDIR ?=
+
+SWIFT ?= swift
+SCRATCH ?= .build-static
+BINARY ?= $(SCRATCH)/release/livewatch
+# A prebuilt binary can be installed without building: make install BINARY=path NO_BUILD=1
+NO_BUILD ?=
+
+CONFIG = $(DESTDIR)$(SYSCONFDIR)/livewatch/livewatch.yaml
+LOGROTATE = $(DESTDIR)$(SYSCONFDIR)/logrotate.d/livewatch
+INSTALLED = \
+	$(DESTDIR)$(BINDIR)/livewatch \
+	$(DESTDIR)$(UNITDIR)/livewatch.service \
+	$(DESTDIR)$(MANDIR)/man1/livewatch.1 \
+	$(DESTDIR)$(BASHCOMPLETIONDIR)/livewatch \
+	$(DESTDIR)$(ZSHCOMPLETIONDIR)/_livewatch \
+	$(DESTDIR)$(FISHCOMPLETIONDIR)/livewatch.fish
+
+.PHONY: all build install uninstall check install-test man clean
+
+all: build
+
+build:
+	$(SWIFT) build -c release --static-swift-stdlib --product livewatch --scratch-path $(SCRATCH)
+
+install: $(if $(NO_BUILD),,build)
+	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/livewatch
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's#/usr/local/bin/livewatch#$(BINDIR)/livewatch#g' systemd/livewatch.service \
+		> $(DESTDIR)$(UNITDIR)/livewatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/livewatch.service
+	install -D -m 0644 docs/man/livewatch.1 $(DESTDIR)$(MANDIR)/man1/livewatch.1
+	install -d $(DESTDIR)$(BASHCOMPLETIONDIR) $(DESTDIR)$(ZSHCOMPLETIONDIR) $(DESTDIR)$(FISHCOMPLETIONDIR)
+	$(BINARY) --generate-completion-script bash > $(DESTDIR)$(BASHCOMPLETIONDIR)/livewatch
+	$(BINARY) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPLETIONDIR)/_livewatch
+	$(BINARY) --generate-completion-script fish > $(DESTDIR)$(FISHCOMPLETIONDIR)/livewatch.fish
+	chmod 0644 $(DESTDIR)$(BASHCOMPLETIONDIR)/livewatch $(DESTDIR)$(ZSHCOMPLETIONDIR)/_livewatch \
+		$(DESTDIR)$(FISHCOMPLETIONDIR)/livewatch.fish
+	@# The configuration and the logrotate rule are the administrator's once installed: never overwritten.
+	@if [ -e $(CONFIG) ]; then echo "kept $(CONFIG)"; \
+	else install -D -m 0644 etc/livewatch.yaml $(CONFIG) && echo "installed $(CONFIG)"; fi
+	@if [ -e $(LOGROTATE) ]; then echo "kept $(LOGROTATE)"; \
+	else install -D -m 0644 etc/logrotate.d-livewatch $(LOGROTATE) && echo "installed $(LOGROTATE)"; fi
+
+uninstall:
+	rm -f $(INSTALLED)
+	@# The logrotate rule goes only if it is still the one install put; the configuration always stays.
+	@if [ -e $(LOGROTATE) ] && cmp -s etc/logrotate.d-livewatch $(LOGROTATE); then rm -f $(LOGROTATE); \
+	elif [ -e $(LOGROTATE) ]; then echo "kept $(LOGROTATE) (changed)"; fi
+	@if [ -e $(CONFIG) ]; then echo "kept $(CONFIG)"; fi
+
+check:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Installs into a temporary DESTDIR, checks the tree, installs again over a changed configuration
+# (which must stay), uninstalls (the configuration must stay, nothing else may).
+install-test: $(if $(NO_BUILD),,build)
+	@set -e; root=$$(mktemp -d); trap 'rm -rf "$$root"' EXIT; \
+	$(MAKE) --no-print-directory install NO_BUILD=1 BINARY=$(BINARY) DESTDIR=$$root >/dev/null; \
+	for file in $(patsubst $(DESTDIR)%,%,$(INSTALLED)) $(SYSCONFDIR)/livewatch/livewatch.yaml \
+		$(SYSCONFDIR)/logrotate.d/livewatch; do \
+		[ -s "$$root$$file" ] || { echo "install-test: $$file missing or empty"; exit 1; }; done; \
+	"$$root$(BINDIR)/livewatch" --version; \
+	grep -qx 'ExecStart=$(BINDIR)/livewatch run --config $(SYSCONFDIR)/livewatch/livewatch.yaml' \
+		"$$root$(UNITDIR)/livewatch.service" || { echo "install-test: ExecStart does not match PREFIX"; exit 1; }; \
+	grep -q '^complete' "$$root$(BASHCOMPLETIONDIR)/livewatch"; \
+	grep -q '^#compdef livewatch' "$$root$(ZSHCOMPLETIONDIR)/_livewatch"; \
+	grep -q '^complete -c livewatch' "$$root$(FISHCOMPLETIONDIR)/livewatch.fish"; \
+	grep -q '^\.Dt LIVEWATCH 1' "$$root$(MANDIR)/man1/livewatch.1"; \
+	echo "# the administrator's change" >> "$$root$(SYSCONFDIR)/livewatch/livewatch.yaml"; \
+	cp "$$root$(SYSCONFDIR)/livewatch/livewatch.yaml" "$$root/expected.yaml"; \
+	$(MAKE) --no-print-directory install NO_BUILD=1 BINARY=$(BINARY) DESTDIR=$$root >/dev/null; \
+	cmp -s "$$root/expected.yaml" "$$root$(SYSCONFDIR)/livewatch/livewatch.yaml" \
+		|| { echo "install-test: a second install overwrote the configuration"; exit 1; }; \
+	$(MAKE) --no-print-directory uninstall DESTDIR=$$root >/dev/null; \
+	rm "$$root/expected.yaml"; \
+	left=$$(cd "$$root" && find . -type f | sort); \
+	[ "$$left" = "./$(patsubst /%,%,$(SYSCONFDIR))/livewatch/livewatch.yaml" ] \
+		|| { echo "install-test: uninstall left:"; echo "$$left"; exit 1; }; \
+	echo "install-test: ok"
+
+# The man page, generated from the command line's definitions by swift-argument-parser's plugin.
+man:
+	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --multi-page=false \
+		--output-directory docs/man --product livewatch
+	@ls -l docs/man/livewatch.1
+
+clean:
+	rm -rf $(SCRATCH)
