@@ -160,18 +160,21 @@ struct AlertmanagerServer: ServerFixture {
     func waitUntilReady(transport: AsyncHTTPTransport, timeout: Double = 30) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            guard process.isRunning else { throw RequireError(message: "Alertmanager exited:\n\(log)") }
+            guard process.isRunning else { throw RequireError(message: "Alertmanager exited:\n\(logTail)") }
             let request = OutgoingRequest(method: "GET", url: url + "/-/ready", timeout: 1)
             if let response = try? await transport.perform(request), response.status == 200 { return }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        throw RequireError(message: "Alertmanager not ready within \(timeout) s:\n\(log)")
+        throw RequireError(message: "Alertmanager not ready within \(timeout) s:\n\(logTail)")
     }
 
     /// What Alertmanager logged so far.
     var log: String {
         String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self)
     }
+
+    /// The last lines of the log, for a failure's message.
+    var logTail: String { log.split(separator: "\n").suffix(30).joined(separator: "\n") }
 
     /// Waits until the dispatcher has received at least `received` alerts and, after the last of them,
     /// flushed the aggregation group `flushes` times. A group flushes every `group_interval` while it holds
@@ -186,7 +189,8 @@ struct AlertmanagerServer: ServerFixture {
                 return lines[(last + 1)...].filter { $0.contains("msg=flushing") }.count >= flushes
             }
         } catch is WaitTimeout {
-            throw RequireError(message: "Alertmanager did not flush \(flushes) times after \(received) alerts:\n\(log)")
+            throw RequireError(
+                message: "Alertmanager did not flush \(flushes) times after \(received) alerts:\n\(logTail)")
         }
     }
 
@@ -269,7 +273,7 @@ struct AlertmanagerWorld: ServerFixture {
         do {
             try await waitUntil(timeout: timeout, every: 0.05) { notificationStatuses.contains(status) }
         } catch is WaitTimeout {
-            throw RequireError(message: "no \(status) notification; Alertmanager's log:\n\(alertmanager.log)")
+            throw RequireError(message: "no \(status) notification; Alertmanager's log:\n\(alertmanager.logTail)")
         }
         return try require(notifications.first { $0["status"] as? String == status })
     }
