@@ -8,7 +8,7 @@
 #   make install-test           installs into a temporary DESTDIR twice and checks the tree
 #   make man                    regenerates docs/man/livewatch.1 (argument-parser's generate-manual)
 #
-# Only libsqlite3, libz and the C library stay dynamic (`ldd $(BINARY)`).
+# Only libsqlite3, libz and the C and C++ runtime stay dynamic (`ldd $(BINARY)`).
 
 PREFIX ?= /usr/local
 # The unit's ConfigurationDirectory=, LoadCredential= and logrotate live under /etc.
