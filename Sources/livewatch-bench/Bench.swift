@@ -13,7 +13,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Prints livewatch's speed and memory figures.",
         subcommands: [
             PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self,
-            MetaStudioPoll.self, ServeMetaStudio.self, History.self, AlertLogRate.self,
+            MetaStudioPoll.self, ServeMetaStudio.self, History.self, AlertLogRate.self, CheckLatency.self,
         ] + volcengineBenchmarks)
 }
 

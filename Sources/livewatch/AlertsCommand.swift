@@ -8,7 +8,7 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts",
         abstract: "Show the alerts firing (and pending) now; with --since, the episodes of that period too.")
 
-    @OptionGroup var options: ConfigOption
+    @OptionGroup var options: HistoryOptions
 
     @Option(
         name: .long, help: "Also list alert episodes that started or resolved within this duration, e.g. 24h or 7d.")
@@ -34,11 +34,11 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             window = seconds
         }
-        let configuration = try options.load()
+        let source = try options.load()
         let history = try await Console.exitingOnError {
             try AlertHistory.load(
-                databasePath: configuration.daemon.database, since: window, monitors: monitor,
-                silences: configuration.silences, notifierNames: configuration.notifiers.map(\.name), now: Date())
+                databasePath: source.databasePath, since: window, monitors: monitor, silences: source.silences,
+                notifierNames: source.notifierNames, now: Date())
         }
         Console.output(format == "json" ? history.json + "\n" : history.table)
     }

@@ -11,6 +11,12 @@ import Synchronization
 enum LiveWatchMain {
     static func main() async {
         StandardStream.ignoreBrokenPipes()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.
+        if arguments.first == CheckCommand.name {
+            await CheckCommand.main(arguments: Array(arguments.dropFirst()))
+            return
+        }
         await LiveWatchCommand.main()
     }
 }
@@ -24,7 +30,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         version: LiveWatchVersion.current,
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
-            DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
+            CheckCommand.self, DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
         ]
     )
 }

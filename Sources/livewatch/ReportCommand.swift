@@ -11,7 +11,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Argument(help: "The report: \(ReportName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: String
 
-    @OptionGroup var options: ConfigOption
+    @OptionGroup var options: HistoryOptions
 
     @Option(help: "Look back this far (e.g. 24h, 7d, 90d).")
     var since: String = "7d"
@@ -47,11 +47,11 @@ struct ReportCommand: AsyncParsableCommand {
             Console.error("error: --by must be hour or day (got \"\(by)\")")
             throw ExitCode(2)
         }
-        let configuration = try options.load()
-        let table = try await Console.exitingOnError(configuration.daemon.database) {
+        let database = try options.load().databasePath
+        let table = try await Console.exitingOnError(database) {
             try Reports.run(
                 ReportRequest(name: report, since: seconds, monitor: monitor, byHour: by == "hour", limit: limit),
-                databasePath: configuration.daemon.database)
+                databasePath: database)
         }
         Console.output(output.render(table))
     }
@@ -66,12 +66,12 @@ struct DatabaseCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run \(Maintenance.integrityCheckSQL) (read-only; safe while the daemon runs).")
-        @OptionGroup var options: ConfigOption
+        @OptionGroup var options: HistoryOptions
 
         func run() async throws {
-            let configuration = try options.load()
-            let rows = try await Console.exitingOnError(configuration.daemon.database) {
-                try Maintenance.integrityCheck(path: configuration.daemon.database)
+            let database = try options.load().databasePath
+            let rows = try await Console.exitingOnError(database) {
+                try Maintenance.integrityCheck(path: database)
             }
             Console.output(rows.map(DisplayText.terminal).joined(separator: "\n") + "\n")
             if rows != ["ok"] { throw ExitCode(1) }

@@ -107,6 +107,8 @@ extension ConfigurationLoader {
         } else {
             // A secret reference: `reader.secret` resolves it (and would warn about a literal, which this is not).
             guard let resolved = reader.secret("url", required: true) else { return nil }
+            // The history load mode has not read it: nothing to check.
+            guard reader.collector.resolvesSecrets else { return resolved }
             url = resolved
         }
         guard let kind else { return url }
@@ -125,36 +127,17 @@ extension ConfigurationLoader {
 
     /// An optional `rules:` filter of known rule names.
     func readRuleFilter(_ reader: MappingReader) -> [AlertRule]? {
-        guard let items = reader.stringList("rules") else { return nil }
-        var rules: [AlertRule] = []
-        for (node, text) in items {
-            if let rule = AlertRule(rawValue: text) {
-                rules.append(rule)
-            } else {
-                reader.problem(node, "rules", "unknown rule \"\(text.prefix(60))\"")
-            }
+        reader.nonEmptyList("rules", empty: "must name at least one rule (leave it out for all)") { text in
+            AlertRule(rawValue: text).map { .success($0) }
+                ?? .failure(ListItemProblem("unknown rule \"\(text.prefix(60))\""))
         }
-        if items.isEmpty {
-            reader.problem(reader.value("rules"), "rules", "must name at least one rule (leave it out for all)")
-        }
-        return rules
     }
 
     /// An optional `monitors:` filter of configured monitor names.
     func readMonitorFilter(_ reader: MappingReader, monitorNames: Set<String>) -> [String]? {
-        guard let items = reader.stringList("monitors") else { return nil }
-        var monitors: [String] = []
-        for (node, text) in items {
-            if monitorNames.contains(text) {
-                monitors.append(text)
-            } else {
-                reader.problem(node, "monitors", "no monitor named \"\(text.prefix(64))\" is configured")
-            }
+        reader.nonEmptyList("monitors", empty: "must name at least one monitor (leave it out for all)") { text in
+            monitorNames.contains(text)
+                ? .success(text) : .failure(ListItemProblem("no monitor named \"\(text.prefix(64))\" is configured"))
         }
-        if items.isEmpty {
-            reader.problem(
-                reader.value("monitors"), "monitors", "must name at least one monitor (leave it out for all)")
-        }
-        return monitors
     }
 }

@@ -95,22 +95,11 @@ extension ConfigurationLoader {
         let timeZone = reader.timeZone("time_zone") { name in
             "unknown time zone \"\(name.prefix(40))\" (use a name such as Asia/Shanghai or UTC)"
         }
-        var weekdays: Set<Int>?
-        if let items = reader.stringList("days") {
-            var days = Set<Int>()
-            for (item, text) in items {
-                if let day = Self.weekdayNames[text.lowercased()] {
-                    days.insert(day)
-                } else {
-                    reader.problem(
-                        item, "days", "must be mon, tue, wed, thu, fri, sat or sun (got \"\(text.prefix(20))\")")
-                }
-            }
-            if items.isEmpty {
-                reader.problem(reader.value("days"), "days", "must name at least one day (leave it out for every day)")
-            }
-            weekdays = days
-        }
+        let weekdays = reader.nonEmptyList("days", empty: "must name at least one day (leave it out for every day)") {
+            text in
+            Self.weekdayNames[text.lowercased()].map { .success($0) }
+                ?? .failure(ListItemProblem("must be mon, tue, wed, thu, fri, sat or sun (got \"\(text.prefix(20))\")"))
+        }.map(Set.init)
         guard let from, let to else { return nil }
         guard from != to else {
             reader.problem(reader.value("to"), "to", "must differ from from")

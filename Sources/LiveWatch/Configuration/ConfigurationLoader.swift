@@ -6,6 +6,8 @@ import Yams
 public struct ConfigurationLoader: Sendable {
     /// The environment secrets are resolved from (`env:` and `$CREDENTIALS_DIRECTORY`).
     public var environment: [String: String]
+    /// False for the history load mode (`loadForHistory`): secret references are checked, never read.
+    var resolvesSecrets = true
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -69,6 +71,7 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError(path: path, problems: [Self.problem(fromYAML: error)])
         }
         let collector = ProblemCollector()
+        collector.resolvesSecrets = resolvesSecrets
         guard
             let top = MappingReader(
                 root, owner: nil, prefix: "", collector: collector, environment: environment, what: "the top level")
@@ -328,24 +331,16 @@ public struct ConfigurationLoader: Sendable {
             let secretKey = reader.secret("secret_key", required: true)
             let region = reader.string("region") ?? "cn-north-1"
             let endpoint = reader.endpoint("endpoint", default: "https://livesaas.volcengineapi.com")
-            var activityIDs: [Int64] = []
-            if let items = reader.stringList("activity_ids") {
-                for (node, text) in items {
-                    if let id = Int64(text), id > 0 {
-                        activityIDs.append(id)
-                    } else {
-                        reader.problem(
-                            node, "activity_ids", "must be positive whole numbers (got \"\(text.prefix(40))\")")
-                    }
-                }
-                if items.isEmpty {
-                    reader.problem(reader.value("activity_ids"), "activity_ids", "must name at least one activity")
-                }
-                if Set(activityIDs).count != activityIDs.count {
-                    reader.problem(reader.value("activity_ids"), "activity_ids", "lists an activity twice")
-                }
-            } else {
+            let activityIDs =
+                reader.nonEmptyList("activity_ids", empty: "must name at least one activity") {
+                    text -> Result<Int64, ListItemProblem> in
+                    if let id = Int64(text), id > 0 { return .success(id) }
+                    return .failure(ListItemProblem("must be positive whole numbers (got \"\(text.prefix(40))\")"))
+                } ?? []
+            if reader.value("activity_ids") == nil {
                 reader.problem(nil, "activity_ids", "is required")
+            } else if Set(activityIDs).count != activityIDs.count {
+                reader.problem(reader.value("activity_ids"), "activity_ids", "lists an activity twice")
             }
             let restrictions = reader.boolean("viewing_restrictions", default: true)
             let links = reader.boolean("live_client_links", default: false)

@@ -5,6 +5,9 @@ import Yams
 final class ProblemCollector {
     var problems: [ConfigurationProblem] = []
     var warnings: [ConfigurationProblem] = []
+    /// False in the history load mode (`ConfigurationLoader.loadForHistory`): a secret reference is checked
+    /// for its form only, never read.
+    var resolvesSecrets = true
 
     func problem(_ node: Node?, owner: String?, key: String, _ message: String) {
         problems.append(ConfigurationProblem(line: node?.mark?.line, owner: owner, key: key, message: message))
@@ -175,6 +178,21 @@ final class MappingReader {
         return items
     }
 
+    /// A list of at least one item, each converted by `convert` (which returns the value, or the problem with that
+    /// item); `empty` is the problem when the list is empty. Nil when the key is absent or not a list of values.
+    func nonEmptyList<T>(_ key: String, empty: String, _ convert: (String) -> Result<T, ListItemProblem>) -> [T]? {
+        guard let items = stringList(key) else { return nil }
+        var values: [T] = []
+        for (item, text) in items {
+            switch convert(text) {
+            case .success(let value): values.append(value)
+            case .failure(let failure): problem(item, key, failure.message)
+            }
+        }
+        if items.isEmpty { problem(value(key), key, empty) }
+        return values
+    }
+
     /// A secret reference: a literal (with a warning), or `{env|file|credential: NAME}`; resolved now.
     func secret(_ key: String, required: Bool) -> Secret? {
         guard let node = value(key) else {
@@ -210,6 +228,8 @@ final class MappingReader {
             problem(node, key, "must be a string or one of { env: NAME }, { file: PATH }, { credential: NAME }")
             return nil
         }
+        // The history load mode never reads a secret: an empty stand-in that `HistoryConfiguration` drops.
+        guard collector.resolvesSecrets else { return Secret("") }
         do {
             return try reference.resolve(environment: environment)
         } catch {
@@ -252,4 +272,10 @@ final class MappingReader {
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
+}
+
+/// Why one item of a configured list was refused (see `MappingReader.nonEmptyList`).
+struct ListItemProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

@@ -15,18 +15,23 @@ public enum ReportQueries {
         let since = now - Seconds.whole(request.since)
         let monitor: SQLiteValue = request.monitor.map { .text($0) } ?? .null
         let period = request.byHour ? "hourly" : "daily"
+        let unit = request.byHour ? "hour" : "day"
+        // The rollup reports' window: from the start of the bucket holding `since`, in bucket order.
+        let rollupWindow = """
+            WHERE bucket_start >= ?1 - (?1 % \(request.byHour ? 3_600 : 86_400)) AND (?2 IS NULL OR monitor = ?2)
+            ORDER BY monitor, bucket_start
+            """
         let (title, sql): (String, String)
         switch request.name {
         case .concurrency:
-            title = "MR concurrency utilisation per \(request.byHour ? "hour" : "day")"
+            title = "MR concurrency utilisation per \(unit)"
             sql = """
                 SELECT monitor, strftime('%Y-%m-%dT%H:%M:%SZ', bucket_start, 'unixepoch') AS period_start, samples,
                        residual_min, round(residual_avg, 2) AS residual_avg, residual_max, used_max, total_max,
                        round(100.0 * used_max / NULLIF(total_max, 0), 1) AS peak_utilisation_pct,
                        round(100.0 * used_avg / NULLIF(total_max, 0), 1) AS avg_utilisation_pct
                 FROM mr_concurrency_\(period)
-                WHERE bucket_start >= ?1 - (?1 % \(request.byHour ? 3_600 : 86_400)) AND (?2 IS NULL OR monitor = ?2)
-                ORDER BY monitor, bucket_start
+                \(rollupWindow)
                 """
         case .rooms:
             title = "Top rooms by view count growth"
@@ -61,13 +66,12 @@ public enum ReportQueries {
                 ORDER BY growth IS NULL, growth DESC, room_id LIMIT \(max(1, request.limit))
                 """
         case .roomsLive:
-            title = "Live rooms per \(request.byHour ? "hour" : "day")"
+            title = "Live rooms per \(unit)"
             sql = """
                 SELECT monitor, strftime('%Y-%m-%dT%H:%M:%SZ', bucket_start, 'unixepoch') AS period_start, crawls,
                        round(live_rooms_avg, 1) AS live_rooms_avg, live_rooms_max, rooms_seen_max, view_count_max
                 FROM room_activity_\(period)
-                WHERE bucket_start >= ?1 - (?1 % \(request.byHour ? 3_600 : 86_400)) AND (?2 IS NULL OR monitor = ?2)
-                ORDER BY monitor, bucket_start
+                \(rollupWindow)
                 """
         case .authorizations:
             title = "Platform authorizations by days to expiry"
