@@ -31,6 +31,7 @@ struct LiveWatchCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, PollCommand.self, CheckConfigCommand.self, ReportCommand.self, AlertsCommand.self,
             CheckCommand.self, DatabaseCommand.self, LinkCommand.self, DemoCommand.self,
+            SilenceCommand.self,
         ]
     )
 }
@@ -128,7 +129,16 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = Daemon(
             configuration: configuration, logger: logger, notifier: SystemdNotifier(),
             reloadConfiguration: { try ConfigurationLoader().load(path: path) })
-        try await Console.exitingOnError { try await daemon.run() }
+        do {
+            try await daemon.run()
+        } catch let error as MetricsListenerError {
+            // Like a bad configuration at start.
+            Console.error("error: \(error)")
+            throw ExitCode(2)
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
 

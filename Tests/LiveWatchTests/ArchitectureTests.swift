@@ -54,7 +54,8 @@ import Testing
         var found: [String] = []
         for folder in [
             "LiveWatch/Alerting", "LiveWatch/Configuration", "LiveWatch/Core", "LiveWatch/HTTP",
-            "LiveWatch/Lifecycle", "LiveWatch/Reports", "LiveWatch/Scheduling", "LiveWatch/Vendors",
+            "LiveWatch/Lifecycle", "LiveWatch/Metrics", "LiveWatch/Reports", "LiveWatch/Scheduling",
+            "LiveWatch/Vendors",
             "LiveWatchDemo", "VendorSimulator", "VendorSigning", "livewatch",
         ] {
             found += Self.violations(in: folder) { Self.holdsSQL($0) }

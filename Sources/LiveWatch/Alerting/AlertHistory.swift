@@ -26,6 +26,8 @@ public struct AlertHistory: Sendable {
         public var message: String
         /// A silence covers it now (firing and pending alerts only).
         public var silenced: Bool
+        /// The silence that covers it: a configured silence's name, or `id N` for one added with `silence add`.
+        public var silencedBy: String? = nil
     }
 
     /// A notifier's delivery counters (`notifier_stats`) and queue length.
@@ -77,13 +79,16 @@ public struct AlertHistory: Sendable {
         }
         let records = try AlertHistoryReader.read(
             databasePath: path, since: since, notifierNames: notifierNames, now: now)
+        let silences = silences + (try SilenceStore.active(at: now, databasePath: path))
         func keep(_ episode: Episode) -> Bool { monitors.isEmpty || monitors.contains(episode.monitor) }
         func marked(_ episode: Episode) -> Episode {
             var episode = episode
             if let rule = AlertRule(rawValue: episode.rule) {
-                episode.silenced = silences.contains {
-                    $0.matches(rule: rule, monitor: episode.monitor, subject: episode.subject, at: now)
-                }
+                episode.silencedBy =
+                    silences.first {
+                        $0.matches(rule: rule, monitor: episode.monitor, subject: episode.subject, at: now)
+                    }?.name
+                episode.silenced = episode.silencedBy != nil
             }
             return episode
         }
@@ -103,7 +108,8 @@ public struct AlertHistory: Sendable {
                 ["STATE", "SEVERITY", "RULE", "MONITOR", "SUBJECT", "SINCE", "FOR", "MESSAGE"],
                 firing.map { episode in
                     [
-                        episode.state + (episode.silenced ? " (silenced)" : ""), episode.severity, episode.rule,
+                        episode.state + (episode.silenced ? " (silenced by \(episode.silencedBy ?? "?"))" : ""),
+                        episode.severity, episode.rule,
                         episode.monitor,
                         episode.subject, AlertLine.rfc3339(episode.startedAt),
                         DurationParser.format(now.timeIntervalSince(episode.startedAt)), episode.message,
@@ -157,7 +163,10 @@ public struct AlertHistory: Sendable {
                 ("resolved_at", episode.resolvedAt.map { .string(AlertLine.rfc3339($0)) } ?? .null),
                 ("value", episode.lastValue.map { .number($0) } ?? .null), ("message", .string(episode.message)),
             ]
-            if episode.state != "resolved" { members.append(("silenced", .bool(episode.silenced))) }
+            if episode.state != "resolved" {
+                members.append(("silenced", .bool(episode.silenced)))
+                members.append(("silenced_by", episode.silencedBy.map { .string($0) } ?? .null))
+            }
             return .object(members)
         }
         var members: [(String, JSONValue)] = [

@@ -58,6 +58,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var shutdownTimeout: Double = 10
     /// Rows the alert-log outbox, and each notifier's notification outbox, keep at most; the oldest beyond are dropped.
     public var outboxLimit = OutboxLimit.defaultLimit
+    /// Where `/metrics` and the health endpoints are served; nil: no listener.
+    public var listen: ListenAddress?
 
     public init() {}
 }

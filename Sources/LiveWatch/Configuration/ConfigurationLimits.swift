@@ -15,6 +15,9 @@ public enum ConfigurationLimits {
     static let maxBackoff = 1.0...day
     static let shutdownTimeout = 1.0...hour
     static let outboxLimit: ClosedRange<Int64> = 100...1_000_000
+    /// `daemon.listen`: its port (0 picks a free one) and its length.
+    static let listenPort = 0...65_535
+    static let listenLength = 300
 
     // defaults and every monitor
     static let interval = 1.0...day
@@ -45,6 +48,7 @@ public enum ConfigurationLimits {
     static let notifierMaxBackoff = 1.0...day
     static let giveUpAfter = minute...(30 * day)
     static let resendInterval = 10.0...day
+    static let groupWait = 0.0...hour
 
     /// One documented key and its range, as docs/configuration.md writes it.
     public struct Entry: Sendable, Equatable {
@@ -73,6 +77,7 @@ public enum ConfigurationLimits {
         duration("rules.RULE.for", ruleDelay), duration("rules.RULE.keep_firing_for", ruleDelay),
         duration("notifiers.timeout", notifierTimeout), duration("notifiers.max_backoff", notifierMaxBackoff),
         duration("notifiers.give_up_after", giveUpAfter), duration("notifiers.resend_interval", resendInterval),
+        duration("notifiers.group_wait", groupWait),
     ]
 
     static func duration(_ key: String, _ range: ClosedRange<Double>) -> Entry {

@@ -72,12 +72,23 @@ extension ConfigurationLoader {
                         "resend_interval", in: ConfigurationLimits.resendInterval, default: 60)
                 }
             }
+            var groupWait: Double?
+            if reader.value("group_wait") != nil {
+                if let kind, !kind.isChat {
+                    reader.problem(
+                        reader.value("group_wait"), "group_wait",
+                        "applies to dingtalk, wecom, feishu and slack notifiers only (\(kind.rawValue) sends one alert per request)"
+                    )
+                } else {
+                    groupWait = reader.duration("group_wait", in: ConfigurationLimits.groupWait, default: 10)
+                }
+            }
             guard let checkedName, let kind, let url else { continue }
             notifiers.append(
                 NotifierConfiguration(
                     name: checkedName, kind: kind, url: url, secret: secret, minSeverity: minSeverity, rules: rules,
                     monitors: monitors, timeout: timeout, maxBackoff: maxBackoff, giveUpAfter: giveUpAfter,
-                    resendInterval: resendInterval))
+                    resendInterval: resendInterval, groupWait: groupWait))
         }
         return notifiers
     }

@@ -198,6 +198,12 @@ public struct ConfigurationLoader: Sendable {
         settings.outboxLimit = Int(
             reader.integer("outbox_limit", in: ConfigurationLimits.outboxLimit, default: Int64(settings.outboxLimit))
                 ?? Int64(settings.outboxLimit))
+        if let listen = reader.string("listen") {
+            switch ListenAddress.parse(listen) {
+            case .success(let address): settings.listen = address
+            case .failure(let error): reader.problem(reader.value("listen"), "listen", "\(error)")
+            }
+        }
         reader.finish()
         return settings
     }

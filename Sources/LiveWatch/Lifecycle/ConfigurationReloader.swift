@@ -55,6 +55,10 @@ final class ConfigurationReloader: Sendable {
             if next.daemon.database != running.daemon.database || next.daemon.alertLog != running.daemon.alertLog {
                 logger.warning("SIGHUP: daemon.database and daemon.alert_log changes take effect after a restart")
             }
+            if next.daemon.listen != running.daemon.listen {
+                logger.warning(
+                    "SIGHUP: a daemon.listen change takes effect after a restart; the listener stays as it is")
+            }
             return next
         } catch let error as ConfigurationError {
             for problem in error.problems { logger.error("SIGHUP: \(error.path): \(problem)") }

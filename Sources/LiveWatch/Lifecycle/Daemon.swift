@@ -6,12 +6,13 @@ import UnixSignals
 /// The long-running daemon: its parts are services in one `ServiceGroup`, which owns the start
 /// order, the stop signals and the graceful-shutdown deadline.
 ///
-/// Before the group: the database (migrated), the alert log (pending lines written) and the HTTP
-/// client (`DaemonRuntime`). Start order: notification sender, monitors (their Dispatch timers),
-/// pruner, systemd (watchdog, READY), SIGHUP reloads. Stop order, the reverse: reloads end, STOPPING,
+/// Before the group: the metrics listener (with `daemon.listen`), the database (migrated), the alert
+/// log (pending lines written) and the HTTP client (`DaemonRuntime`). Start order: metrics listener,
+/// notification sender, monitors (their Dispatch timers), pruner, systemd (watchdog, READY), SIGHUP
+/// reloads, readiness (`/-/ready` 200). Stop order, the reverse: not ready, reloads end, STOPPING,
 /// pruning timer (a pass in flight finishes), monitor timers, in-flight polls (finished or abandoned
 /// within `shutdown_timeout`), alert log flush, notification sender (its last pass bounded by
-/// `shutdown_timeout`); after the group: HTTP client, database last.
+/// `shutdown_timeout`), metrics listener; after the group: HTTP client, database last.
 public final class Daemon: Sendable {
     /// The configuration the daemon starts with (SIGHUP may replace it while it runs).
     public let configuration: Configuration
@@ -72,9 +73,17 @@ public final class Daemon: Sendable {
     func run(signals: AsyncStream<DaemonSignal>, stopSignals: [UnixSignal]) async throws {
         // A log line to a broken stderr pipe (or any write to a closed socket) must fail, not kill the daemon.
         StandardStream.ignoreBrokenPipes()
-        let runtime = try await DaemonRuntime.open(
-            configuration, logger: logger, clock: clock, transport: transport,
-            notificationObserver: notificationObserver)
+        let (metrics, server) = try await Self.startListener(configuration, logger: logger)
+        let runtime: DaemonRuntime
+        do {
+            runtime = try await DaemonRuntime.open(
+                configuration, logger: logger, clock: clock, transport: transport, metrics: metrics,
+                notificationObserver: notificationObserver)
+        } catch {
+            await server?.close()
+            throw error
+        }
+        if let metrics { await runtime.restoreMetrics(metrics, configuration) }
         let scheduler = MonitorScheduler(
             clock: clock, jobs: runtime.makeJobs(configuration), random: random, observer: observer)
         let reloader = ConfigurationReloader(
@@ -93,8 +102,12 @@ public final class Daemon: Sendable {
                 logger: logger),
             ReloadService(requests: reloads, reloader: reloader),
         ]
+        // The metrics listener starts first and stops last; readiness starts last and stops first.
+        let listener: [any DaemonService] = server.map { [MetricsService(server: $0)] } ?? []
+        let readiness: [any DaemonService] = metrics.map { [ReadinessService(metrics: $0)] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: ServiceStartOrder.configurations(services), gracefulShutdownSignals: stopSignals,
+            services: ServiceStartOrder.configurations(listener + services + readiness),
+            gracefulShutdownSignals: stopSignals,
             logger: Self.quiet(logger))
         groupConfiguration.maximumGracefulShutdownDuration = Self.gracefulShutdownDeadline(configuration.daemon)
         let group = ServiceGroup(configuration: groupConfiguration)
@@ -118,6 +131,20 @@ public final class Daemon: Sendable {
         await runtime.close()
         logger.info("livewatch stopped")
         try outcome.get()
+    }
+
+    /// With `daemon.listen`: the daemon's metrics and its listener, bound (the real port logged).
+    static func startListener(_ configuration: Configuration, logger: Logger) async throws -> (
+        LiveWatchMetrics?, MetricsServer?
+    ) {
+        guard let listen = configuration.daemon.listen else { return (nil, nil) }
+        let metrics = LiveWatchMetrics(
+            monitors: configuration.monitors, notifiers: configuration.notifiers.map(\.name))
+        let server = try await MetricsServer.bind(listen, metrics: metrics)
+        var bound = listen
+        bound.port = server.port
+        logger.info("metrics listener on \(bound)", metadata: ["listen": "\(bound)"])
+        return (metrics, server)
     }
 
     /// The group's deadline, a backstop: the polls in flight and the sender's last pass are each

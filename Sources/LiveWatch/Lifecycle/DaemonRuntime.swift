@@ -20,11 +20,15 @@ final class DaemonRuntime: Sendable {
     let sender: NotificationSender
     let logger: Logger
     let clock: any SchedulerClock
+    /// The daemon's metrics, with `daemon.listen`; nil costs the polls nothing.
+    let metrics: LiveWatchMetrics?
 
     private init(
         store: Store, alertLog: AlertLog, policy: AlertPolicyBox, transport: any HTTPTransport,
-        ownedClient: AsyncHTTPTransport?, sender: NotificationSender, logger: Logger, clock: any SchedulerClock
+        ownedClient: AsyncHTTPTransport?, sender: NotificationSender, logger: Logger, clock: any SchedulerClock,
+        metrics: LiveWatchMetrics?
     ) {
+        self.metrics = metrics
         self.store = store
         self.alertLog = alertLog
         self.policy = policy
@@ -39,6 +43,7 @@ final class DaemonRuntime: Sendable {
     /// HTTP client (unless `transport` is lent) and the notification sender.
     static func open(
         _ configuration: Configuration, logger: Logger, clock: any SchedulerClock, transport lent: (any HTTPTransport)?,
+        metrics: LiveWatchMetrics? = nil,
         notificationObserver: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
     ) async throws -> DaemonRuntime {
         let store = try Store(path: configuration.daemon.database)
@@ -58,26 +63,49 @@ final class DaemonRuntime: Sendable {
             transport = client
             ownedClient = client
         }
+        var observer = notificationObserver
+        if let metrics {
+            observer = { event in
+                metrics.notification(event)
+                notificationObserver(event)
+            }
+        }
         let sender = NotificationSender(
-            store: store, transport: transport, clock: clock, policy: policy, logger: logger,
-            observer: notificationObserver)
+            store: store, transport: transport, clock: clock, policy: policy, logger: logger, observer: observer,
+            metrics: metrics)
         let runtime = DaemonRuntime(
             store: store, alertLog: alertLog, policy: policy, transport: transport, ownedClient: ownedClient,
-            sender: sender, logger: logger, clock: clock)
+            sender: sender, logger: logger, clock: clock, metrics: metrics)
         return runtime
     }
 
     /// A recorder with `settings`' repeat interval and failure threshold.
     func makeRecorder(_ settings: DaemonSettings) -> PollRecorder {
-        PollRecorder(
+        var recorder = PollRecorder(
             store: store, alertLog: alertLog, repeatInterval: settings.repeatInterval,
             failureThreshold: settings.failureThreshold, logger: logger, policy: policy)
+        recorder.metrics = metrics
+        return recorder
+    }
+
+    /// Sets the metrics' gauges from the database (the last observation of each configured monitor,
+    /// open alerts, queued notifications); a failure is logged and the gauges wait for the polls.
+    func restoreMetrics(_ metrics: LiveWatchMetrics, _ configuration: Configuration) async {
+        let monitors = configuration.monitors.map { (name: $0.name, vendor: $0.vendor) }
+        do {
+            let snapshot = try await store.access { try MetricsQueries.snapshot(monitors: monitors, in: $0) }
+            metrics.restore(snapshot)
+        } catch {
+            logger.error("metrics: cannot read the last observations back: \(error)")
+        }
     }
 
     /// One pipeline for `settings`, its clock the runtime's.
     func makePipeline(_ settings: DaemonSettings) -> PollPipeline {
         let clock = self.clock
-        return PollPipeline(recorder: makeRecorder(settings), logger: logger, clock: { clock.now() })
+        var pipeline = PollPipeline(recorder: makeRecorder(settings), logger: logger, clock: { clock.now() })
+        pipeline.metrics = metrics
+        return pipeline
     }
 
     /// The runtime of one configured monitor (its vendor client, limiters and evaluator).

@@ -9,6 +9,8 @@ public struct PollPipeline: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     let storageAlarms = StorageAlarms()
+    /// Told of every poll's end (with `daemon.listen`).
+    var metrics: LiveWatchMetrics?
 
     public init(recorder: PollRecorder, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
         self.recorder = recorder
@@ -48,6 +50,7 @@ public struct PollPipeline: Sendable {
             }
         }
         log(report)
+        metrics?.pollFinished(report)
         return (report, lines, JobResult(succeeded: report.succeeded, retryAfter: report.failure?.retryAfter))
     }
 

@@ -23,6 +23,8 @@ public struct PollRecorder: Sendable {
     /// Rule settings, silences and notifiers, read at each poll (SIGHUP replaces them).
     public let policy: AlertPolicyBox
     let logger: Logger
+    /// Told of the open alerts and queued notifications after a poll that changed them (with `daemon.listen`).
+    var metrics: LiveWatchMetrics?
 
     /// A recorder writing to `store` and `alertLog`.
     public init(
@@ -43,12 +45,23 @@ public struct PollRecorder: Sendable {
         let policy = self.policy.current
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
-        let (lines, dropping) = try await store.write { database in
+        let counting = metrics != nil
+        let (lines, dropping, counts) = try await store.write { database in
             var dropping: [AlertLine] = []
             let lines = try Self.recordInTransaction(
                 report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
                 dropping: &dropping, in: database)
-            return (lines, dropping)
+            // Alerts and outboxes change only with lines: count them then, in the same transaction.
+            var counts: ([FiringAlerts], [String: Int])?
+            if counting, !lines.isEmpty {
+                let firing = try MetricsQueries.firing(in: database)
+                counts = (firing, try MetricsQueries.queued(in: database))
+            }
+            return (lines, dropping, counts)
+        }
+        if let metrics, let counts {
+            metrics.alertsFiring(counts.0)
+            metrics.notificationsQueued(counts.1)
         }
         // The alert log may be what cannot be written: say it in the journal as well.
         for notice in dropping { logger.critical("\(notice.message)") }
@@ -139,8 +152,10 @@ public struct PollRecorder: Sendable {
         _ lines: [AlertLine], at now: Date, policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws {
         guard !lines.isEmpty else { return }
+        // The silences added with `livewatch silence add` count as configured ones, read in this transaction.
+        let stored = try SilenceStore.active(at: now, in: database)
         for line in lines {
-            let silenced = policy.silence(for: line) != nil
+            let silenced = policy.silence(for: line) != nil || stored.contains { $0.matches(line) }
             try AlertLogOutbox.insert(line.json(silenced: silenced), at: now, in: database)
             if !policy.notifiers.isEmpty {
                 try NotificationOutbox.enqueue(line, silenced: silenced, notifiers: policy.notifiers, in: database)

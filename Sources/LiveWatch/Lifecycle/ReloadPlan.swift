@@ -1,6 +1,6 @@
 /// What a SIGHUP changes in the schedule: monitors added, changed (restarted with a first poll at
-/// once) and removed. A change to the daemon's own settings (except `database` and `alert_log`,
-/// which need a restart) restarts every monitor; alert state lives in the database, so nothing is lost.
+/// once) and removed. A change to the daemon's own settings (except `database`, `alert_log` and
+/// `listen`, which need a restart) restarts every monitor; alert state lives in the database, so nothing is lost.
 struct ReloadPlan: Equatable, Sendable {
     /// Monitors new in the configuration, in its order.
     var added: [String] = []
@@ -16,6 +16,7 @@ struct ReloadPlan: Equatable, Sendable {
         var daemonSettings = new.daemon
         daemonSettings.database = old.daemon.database
         daemonSettings.alertLog = old.daemon.alertLog
+        daemonSettings.listen = old.daemon.listen
         let everythingChanged = daemonSettings != old.daemon
         removed = oldMonitors.keys.sorted().filter { !newNames.contains($0) }
         for monitor in new.monitors {

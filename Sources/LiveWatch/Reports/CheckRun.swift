@@ -77,7 +77,8 @@ public struct CheckRun: Sendable {
             let checked = selected.map {
                 CheckMonitor(name: $0.name, vendor: $0.vendor, maxAge: maxAge ?? Self.databaseMaxAge)
             }
-            return Check.evaluate(monitors: checked, facts: snapshot.facts, silences: extraSilences, now: now)
+            return Self.evaluate(
+                checked, facts: snapshot.facts, databasePath: path, silences: extraSilences, now: now)
         }
     }
 
@@ -92,9 +93,23 @@ public struct CheckRun: Sendable {
         } catch {
             return .unknown(error.message)
         }
-        return Check.evaluate(
-            monitors: checked, facts: snapshot.facts,
+        return Self.evaluate(
+            checked, facts: snapshot.facts, databasePath: databasePath,
             silences: silences.map { $0 as any CheckSilencing } + extraSilences, now: now)
+    }
+
+    /// `Check.evaluate` with the silences added with `livewatch silence add` (active at `now`) besides `silences`.
+    private static func evaluate(
+        _ checked: [CheckMonitor], facts: CheckFacts, databasePath: String, silences: [any CheckSilencing], now: Date
+    ) -> CheckResult {
+        let stored: [Silence]
+        do {
+            stored = try SilenceStore.active(at: now, databasePath: databasePath)
+        } catch {
+            return .unknown("\(error)")
+        }
+        return Check.evaluate(
+            monitors: checked, facts: facts, silences: silences + stored.map { $0 as any CheckSilencing }, now: now)
     }
 }
 

@@ -105,6 +105,78 @@ public enum NotificationOutbox {
                 createdAt: row.int64("created_at") ?? 0, attempts: attempts))
     }
 
+    /// The oldest row of a notifier's queue: when its line was queued and when it is next due.
+    public struct Oldest: Sendable, Equatable {
+        /// When its line was queued (unix seconds): a group's wait counts from here.
+        public var createdAt: Int64
+        /// When it may be tried (unix seconds, as stored and compared: backoff, a "too fast" wait, or
+        /// another process's lease).
+        public var nextAttemptAt: Double
+    }
+
+    /// The oldest row of `notifier`, or nil when nothing is queued.
+    public static func oldest(notifier: String, in database: Database) throws -> Oldest? {
+        guard
+            let row = try database.first(
+                """
+                SELECT created_at, next_attempt_at FROM notification_outbox WHERE notifier = ? ORDER BY id LIMIT 1
+                """, [notifier])
+        else { return nil }
+        return Oldest(
+            createdAt: row.int64("created_at") ?? 0,
+            nextAttemptAt: row.double("next_attempt_at") ?? 0)
+    }
+
+    /// Claims the rows of one message: `choose` picks from the rows of `notifier` due at `now` (oldest
+    /// first, at most `limit`, each with the attempt count it will have) and returns the ids to claim with
+    /// its plan for them; those rows are leased for `lease` seconds and returned in the order chosen.
+    /// Nil when no row is due.
+    public static func claim<Plan>(
+        notifier: String, now: Date, lease: Double, limit: Int, in database: Database,
+        choose: ([Row]) -> (ids: [Int64], plan: Plan)
+    ) throws -> (rows: [Row], plan: Plan)? {
+        let candidates = try database.query(
+            """
+            SELECT id, line, started_at, created_at, attempts FROM notification_outbox
+            WHERE notifier = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?
+            """, [notifier, now.timeIntervalSince1970, Int64(max(1, limit))]
+        ).compactMap { row -> Row? in
+            guard let id = row.int64("id") else { return nil }
+            return Row(
+                id: id, notifier: notifier, line: row.string("line") ?? "", startedAt: row.int64("started_at") ?? 0,
+                createdAt: row.int64("created_at") ?? 0, attempts: Int(row.int64("attempts") ?? 0) + 1)
+        }
+        guard !candidates.isEmpty else { return nil }
+        let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let (ids, plan) = choose(candidates)
+        var claimed: [Row] = []
+        var seen: Set<Int64> = []
+        for id in ids {
+            guard let row = byID[id], seen.insert(id).inserted else { continue }
+            try database.run(
+                "UPDATE notification_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+                [row.attempts, now.timeIntervalSince1970 + lease, id])
+            claimed.append(row)
+        }
+        return (claimed, plan)
+    }
+
+    /// Every row of `notifier` due at `now` waits until `until` (attempts unchanged): the rows behind a
+    /// message that failed or was throttled wait with it.
+    public static func postponeDue(notifier: String, until: Date, now: Date, in database: Database) throws {
+        try database.run(
+            "UPDATE notification_outbox SET next_attempt_at = ? WHERE notifier = ? AND next_attempt_at <= ?",
+            [until.timeIntervalSince1970, notifier, now.timeIntervalSince1970])
+    }
+
+    /// An attempt that does not count (interrupted by shutdown, or throttled by the service): the row
+    /// waits until `until` (now: due again at once).
+    public static func release(_ row: Row, until: Date, in database: Database) throws {
+        try database.run(
+            "UPDATE notification_outbox SET attempts = max(0, attempts - 1), next_attempt_at = ? WHERE id = ?",
+            [until.timeIntervalSince1970, row.id])
+    }
+
     /// The row was delivered: it leaves the outbox and is counted.
     public static func markDelivered(_ row: Row, at now: Date, in database: Database) throws {
         try database.run("DELETE FROM notification_outbox WHERE id = ?", [row.id])
@@ -128,13 +200,6 @@ public enum NotificationOutbox {
     public static func giveUp(_ row: Row, error: String, at now: Date, in database: Database) throws {
         try database.run("DELETE FROM notification_outbox WHERE id = ?", [row.id])
         try countFailure(notifier: row.notifier, error: error, givenUp: true, at: now, in: database)
-    }
-
-    /// An attempt that was interrupted (shutdown): the row is due again at once, the attempt not counted.
-    public static func release(_ row: Row, at now: Date, in database: Database) throws {
-        try database.run(
-            "UPDATE notification_outbox SET attempts = max(0, attempts - 1), next_attempt_at = ? WHERE id = ?",
-            [now.timeIntervalSince1970, row.id])
     }
 
     static func countFailure(notifier: String, error: String, givenUp: Bool, at now: Date, in database: Database) throws

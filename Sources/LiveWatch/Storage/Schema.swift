@@ -17,6 +17,7 @@ public enum Schema {
             Migrator.Migration(name: "metastudio callback urls", sql: metaStudioCallbacks),
             Migrator.Migration(name: "notifications: outbox, delivery state, pending alerts", sql: notifications),
             Migrator.Migration(name: "outbox limits: dropped-row counters", sql: outboxDrops),
+            Migrator.Migration(name: "silences from the command line", sql: silences),
         ], program: "livewatch")
 
     /// Rows dropped from a full outbox (`daemon.outbox_limit`), per outbox: `alert_log` (notifier

@@ -9,6 +9,12 @@ import Synchronization
 /// signatures are verified with the vendors' documented algorithms, and their
 /// timestamps must be within an hour of the receiver's clock.
 ///
+/// The chat receivers keep each service's documented limits on the receiver's clock, counting
+/// every request in a sliding window (`Limits`): beyond them they answer as the service does
+/// (DingTalk `130101` and ten minutes of throttling, WeCom `45009`, Feishu HTTP 429 with `9499`,
+/// Slack HTTP 429 with `Retry-After`) and record a violation; a message over the service's size
+/// limit is refused (Slack truncates it) and recorded too. Tests fail when `violations` is not empty.
+///
 /// Paths (relative to the simulator's base URL):
 /// `/hooks/webhook`, `/hooks/alertmanager/api/v2/alerts`, `/hooks/wecom/cgi-bin/webhook/send?key=KEY`,
 /// `/hooks/dingtalk/robot/send?access_token=TOKEN`, `/hooks/feishu/open-apis/bot/v2/hook/TOKEN`,
@@ -22,6 +28,8 @@ public final class NotificationReceiver: SimulatedAPI {
     /// One request as it arrived.
     public struct Received: Sendable {
         public var kind: Kind
+        /// When it arrived, on the receiver's clock.
+        public var time: Date
         public var query: String
         public var body: String
         /// Whether the request was accepted (token, signature, payload shape).
@@ -32,10 +40,47 @@ public final class NotificationReceiver: SimulatedAPI {
         public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
     }
 
+    /// A service's documented limits, as the receiver enforces them.
+    public struct Limits: Sendable {
+        /// At most `messages` requests in any `window` seconds, for each pair.
+        public var rates: [(messages: Int, window: Double)]
+        /// How long the service refuses everything after its rate was exceeded (DingTalk: ten minutes).
+        public var penalty: Double
+        /// The largest message, in bytes (Slack: characters) of what `size` measures.
+        public var messageLimit: Int
+    }
+
+    /// DingTalk custom robot: 20 a minute, then throttled ten minutes; markdown text ≤ 20,000 bytes.
+    public static let dingTalkLimits = Limits(rates: [(20, 60)], penalty: 600, messageLimit: 20_000)
+    /// WeCom group robot: 20 a minute; markdown content ≤ 4096 bytes.
+    public static let weComLimits = Limits(rates: [(20, 60)], penalty: 0, messageLimit: 4_096)
+    /// Feishu custom bot: 5 a second and 100 a minute; request body ≤ 20 KB.
+    public static let feishuLimits = Limits(rates: [(5, 1), (100, 60)], penalty: 0, messageLimit: 20 * 1_024)
+    /// Slack incoming webhook: 1 a second; text truncated beyond 40,000 characters.
+    public static let slackLimits = Limits(rates: [(1, 1)], penalty: 0, messageLimit: 40_000)
+
+    /// The limits `kind` enforces (none for webhook and alertmanager).
+    public static func limits(_ kind: Kind) -> Limits? {
+        switch kind {
+        case .dingtalk: return dingTalkLimits
+        case .wecom: return weComLimits
+        case .feishu: return feishuLimits
+        case .slack: return slackLimits
+        case .webhook, .alertmanager: return nil
+        }
+    }
+
     private struct State {
         var received: [Received] = []
         var refusals = 0
         var down = false
+        var downAfterAccepting: Int?
+        /// Arrival times per kind, for the sliding windows.
+        var arrivals: [Kind: [Date]] = [:]
+        /// Everything of that kind is answered "too fast" until then; `earned`: after a real excess
+        /// (every request in the period is a violation), else scripted (the first one is not).
+        var throttled: [Kind: (until: Date, earned: Bool, answered: Int)] = [:]
+        var violations: [String] = []
     }
 
     /// The token every token-bearing URL carries (WeCom key, DingTalk access_token, Feishu and Slack path).
@@ -87,6 +132,23 @@ public final class NotificationReceiver: SimulatedAPI {
     /// Forgets what was received.
     public func reset() { state.withLock { $0.received.removeAll() } }
 
+    /// Every time a service's rate or size limit was broken, described; empty when every limit held.
+    public var violations: [String] { state.withLock { $0.violations } }
+
+    /// `kind` answers "too fast" for `seconds` from now, as after another client's burst on the same
+    /// robot. The first request it refuses is not a violation; one that comes again before the
+    /// period is over (the client ignored the wait) is.
+    public func throttle(_ kind: Kind, for seconds: Double) {
+        let until = clock().addingTimeInterval(seconds)
+        state.withLock { $0.throttled[kind] = (until, false, 0) }
+    }
+
+    /// After `count` more accepted requests the receiver goes down, as `setDown(true)` (a receiver
+    /// that fails in the middle of a split group).
+    public func goDown(afterAccepting count: Int) {
+        state.withLock { $0.downAfterAccepting = max(0, count) }
+    }
+
     public func matches(_ request: SimulatedRequest) -> Bool {
         request.path.hasPrefix("/hooks/")
     }
@@ -100,20 +162,120 @@ public final class NotificationReceiver: SimulatedAPI {
             state.refusals -= 1
             return true
         }
+        let now = clock()
         let (answer, refusal) =
             refuse
             ? (SimulatedResponse.json(400, "{\"error\":\"invalid payload\"}"), "payload (scripted)")
-            : self.answer(kind, request)
+            : (tooFast(kind, at: now) ?? tooLarge(kind, request) ?? self.answer(kind, request))
         let fault = faults.next()
         let body = String(decoding: request.body, as: UTF8.self)
         if fault == nil {
-            state.withLock {
-                $0.received.append(
+            state.withLock { state in
+                state.received.append(
                     Received(
-                        kind: kind, query: request.rawQuery, body: body, accepted: refusal == nil, refusal: refusal))
+                        kind: kind, time: now, query: request.rawQuery, body: body, accepted: refusal == nil,
+                        refusal: refusal))
+                if refusal == nil, let left = state.downAfterAccepting {
+                    state.downAfterAccepting = left - 1
+                    if left <= 1 {
+                        state.down = true
+                        state.downAfterAccepting = nil
+                    }
+                }
             }
         }
         return fault?.response(normal: answer) ?? answer
+    }
+
+    /// Counts the request in `kind`'s windows; the service's "too fast" answer when a limit is exceeded
+    /// (recorded as a violation) or a throttle is in force.
+    private func tooFast(_ kind: Kind, at now: Date) -> (SimulatedResponse, String?)? {
+        guard let limits = Self.limits(kind) else { return nil }
+        return state.withLock { state -> (SimulatedResponse, String?)? in
+            let longest = limits.rates.map(\.window).max() ?? 0
+            var arrivals = (state.arrivals[kind] ?? []).filter { now.timeIntervalSince($0) < longest }
+            defer {
+                arrivals.append(now)
+                state.arrivals[kind] = arrivals
+            }
+            if var throttle = state.throttled[kind], now < throttle.until {
+                throttle.answered += 1
+                state.throttled[kind] = throttle
+                if throttle.earned || throttle.answered > 1 {
+                    state.violations.append(
+                        "\(kind.rawValue): a request at \(now.timeIntervalSince1970) while throttled until "
+                            + "\(throttle.until.timeIntervalSince1970)")
+                }
+                return (Self.tooFastAnswer(kind, wait: throttle.until.timeIntervalSince(now)), "too fast")
+            }
+            for rate in limits.rates {
+                let inWindow = arrivals.filter { now.timeIntervalSince($0) < rate.window }.count
+                guard inWindow >= rate.messages else { continue }
+                state.violations.append(
+                    "\(kind.rawValue): \(inWindow + 1) requests within \(rate.window) s (at most \(rate.messages))")
+                let wait = max(limits.penalty, rate.window)
+                if limits.penalty > 0 { state.throttled[kind] = (now.addingTimeInterval(limits.penalty), true, 1) }
+                return (Self.tooFastAnswer(kind, wait: wait), "too fast")
+            }
+            return nil
+        }
+    }
+
+    /// The service's own "too fast" answer, with the wait where the service states one.
+    static func tooFastAnswer(_ kind: Kind, wait: Double) -> SimulatedResponse {
+        let seconds = String(max(1, Int(wait.rounded(.up))))
+        switch kind {
+        case .dingtalk:
+            return .json(200, "{\"errcode\":130101,\"errmsg\":\"send too fast, exceed 20 times per minute\"}")
+        case .wecom:
+            return .json(200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}")
+        case .feishu:
+            return .json(
+                429, "{\"code\":9499,\"msg\":\"too many request\",\"data\":{}}",
+                headers: [("x-ogw-ratelimit-limit", "5"), ("x-ogw-ratelimit-reset", seconds)])
+        case .slack:
+            return .reply(
+                status: 429, headers: [("Content-Type", "text/plain"), ("Retry-After", seconds)],
+                body: Array("rate_limited".utf8))
+        case .webhook, .alertmanager:
+            return .json(429, "{\"error\":\"too many requests\"}")
+        }
+    }
+
+    /// The service's answer to a message over its size limit (recorded as a violation), or nil.
+    private func tooLarge(_ kind: Kind, _ request: SimulatedRequest) -> (SimulatedResponse, String?)? {
+        guard let limits = Self.limits(kind) else { return nil }
+        let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
+        let size: Int
+        switch kind {
+        case .dingtalk:
+            size = ((object?["markdown"] as? [String: Any])?["text"] as? String)?.utf8.count ?? 0
+        case .wecom:
+            size = ((object?["markdown"] as? [String: Any])?["content"] as? String)?.utf8.count ?? 0
+        case .feishu:
+            size = request.body.count
+        case .slack:
+            size = (object?["text"] as? String)?.count ?? 0
+        case .webhook, .alertmanager:
+            return nil
+        }
+        guard size > limits.messageLimit else { return nil }
+        state.withLock {
+            $0.violations.append("\(kind.rawValue): a message of \(size), over the limit of \(limits.messageLimit)")
+        }
+        switch kind {
+        case .dingtalk:
+            return (.json(200, "{\"errcode\":460101,\"errmsg\":\"message too long\"}"), "too large")
+        case .wecom:
+            return (
+                .json(200, "{\"errcode\":40058,\"errmsg\":\"markdown.content exceed max length 4096\"}"), "too large"
+            )
+        case .feishu:
+            return (.json(400, "{\"code\":9499,\"msg\":\"Bad Request\",\"data\":{}}"), "too large")
+        default:
+            // Slack truncates the text and posts it: accepted, but the violation is recorded.
+            return nil
+        }
     }
 
     private func answer(_ kind: Kind, _ request: SimulatedRequest) -> (SimulatedResponse, String?) {

@@ -56,7 +56,7 @@ import Testing
                     name: "ops", queued: 1, delivered: 7, failedAttempts: 2, givenUp: 1, lastError: "HTTP 503")
             ])
         let table = now.table
-        #expect(table.contains("firing (silenced)  critical  mr_concurrency_exhausted  polyv-main"))
+        #expect(table.contains("firing (silenced by s)  critical  mr_concurrency_exhausted  polyv-main"))
         #expect(table.contains("10m"))
         #expect(table.contains("ops       1       7          2                1         0        HTTP 503"))
 

@@ -42,6 +42,10 @@ import Testing
         ("notifiers.max_backoff", notifier("max_backoff: VALUE")),
         ("notifiers.give_up_after", notifier("give_up_after: VALUE")),
         ("notifiers.resend_interval", notifier("resend_interval: VALUE")),
+        (
+            "notifiers.group_wait",
+            "notifiers:\n  - name: n\n    type: slack\n    url: http://127.0.0.1:9/services/T0\n    group_wait: VALUE"
+        ),
     ]
 
     static let environment = ["S": "secret-value-for-bounds", "K": "key-value-for-bounds"]
@@ -159,7 +163,9 @@ import Testing
             configuration.defaults.timeout,
         ]
         values += configuration.monitors.flatMap { [$0.poll.interval, $0.poll.timeout] }
-        values += configuration.notifiers.flatMap { [$0.timeout, $0.maxBackoff, $0.giveUpAfter, $0.resendInterval] }
+        values += configuration.notifiers.flatMap {
+            [$0.timeout, $0.maxBackoff, $0.giveUpAfter, $0.resendInterval, $0.effectiveGroupWait]
+        }
         values += configuration.rules.values.flatMap { [$0.pendingFor, $0.keepFiringFor] }
         return values
     }

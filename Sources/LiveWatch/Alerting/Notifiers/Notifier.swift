@@ -50,6 +50,8 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
     case rejected(code: String, message: String)
     /// A 2xx whose body is not what the service sends on success.
     case invalidResponse(String)
+    /// The service's "too fast" answer: not a failure; the message goes again after `retryAfter` seconds.
+    case throttled(retryAfter: Double, detail: String)
 
     public var description: String {
         switch self {
@@ -57,6 +59,8 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
         case .http(let status, let body): return body.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(body)"
         case .rejected(let code, let message): return "rejected with error \(code): \(message)"
         case .invalidResponse(let detail): return "unexpected response: \(detail)"
+        case .throttled(let retryAfter, let detail):
+            return "throttled by the service (\(detail)); retry in \(DurationParser.format(retryAfter))"
         }
     }
 
@@ -77,9 +81,11 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// Checks a chat robot's JSON answer: `codeKeys` holds the error code (0 is success), `messageKeys` its text.
+    /// Checks a chat robot's JSON answer: `codeKeys` holds the error code (0 is success), `messageKeys` its text;
+    /// `throttled` maps the service's "too fast" codes to the wait before the next try.
     static func checkJSONCode(
-        _ response: IncomingResponse, codeKeys: [String], messageKeys: [String], redactor: Redactor
+        _ response: IncomingResponse, codeKeys: [String], messageKeys: [String], redactor: Redactor,
+        throttled: (Int64) -> Double? = { _ in nil }
     ) -> NotifierError? {
         if let problem = unlessSuccess(response, redactor: redactor) { return problem }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] else {
@@ -92,6 +98,9 @@ public enum NotifierError: Error, Sendable, Equatable, CustomStringConvertible {
         let code = (object[key] as? NSNumber)?.int64Value ?? Int64((object[key] as? String) ?? "") ?? -1
         guard code == 0 else {
             let message = messageKeys.lazy.compactMap { object[$0] as? String }.first ?? ""
+            if let wait = throttled(code) {
+                return .throttled(retryAfter: wait, detail: "error \(code): \(redactor(String(message.prefix(120))))")
+            }
             return .rejected(code: String(code), message: redactor(String(message.prefix(200))))
         }
         return nil
@@ -150,16 +159,28 @@ enum NotifierSupport {
 
     /// `text` cut to at most `limit` UTF-8 bytes, on a character boundary, with an ellipsis when cut.
     static func truncated(_ text: String, bytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
+        truncated(text, limit: limit) { $0.utf8.count }
+    }
+
+    /// `text` cut so that `size` of it is at most `limit`, on a character boundary, with an ellipsis when cut.
+    /// `size` must add up over concatenation (UTF-8 bytes, JSON-escaped bytes).
+    static func truncated(_ text: String, limit: Int, size: (String) -> Int) -> String {
+        guard size(text) > limit else { return text }
+        let ellipsis = size("…")
         var result = ""
         var used = 0
         for character in text {
-            let size = String(character).utf8.count
-            if used + size > limit - 3 { break }
+            let characterSize = size(String(character))
+            if used + characterSize > limit - ellipsis { break }
             result.append(character)
-            used += size
+            used += characterSize
         }
         return result + "…"
+    }
+
+    /// The bytes `text` takes inside a JSON string (escapes included, quotes not).
+    static func jsonSize(_ text: String) -> Int {
+        JSONText.quote(text).utf8.count - 2
     }
 
     /// Go's zero time, which Alertmanager writes as the `endsAt` of an alert still firing.

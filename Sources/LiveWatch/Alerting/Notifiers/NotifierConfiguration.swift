@@ -17,6 +17,13 @@ public struct NotifierConfiguration: Sendable, Equatable {
         case feishu
         /// Slack incoming webhook.
         case slack
+
+        /// True for the chat robots, whose lines are grouped and whose rate is limited.
+        public var isChat: Bool { [.wecom, .dingtalk, .feishu, .slack].contains(self) }
+
+        /// `group_wait` when none is configured: 10 s for chat robots; webhook and alertmanager send
+        /// one alert per request.
+        public var defaultGroupWait: Double { isChat ? 10 : 0 }
     }
 
     public var name: String
@@ -39,6 +46,12 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public var giveUpAfter: Double = 86_400
     /// Alertmanager only: how often firing alerts are sent again.
     public var resendInterval: Double = 60
+    /// Chat types only: how long the first queued line waits for others to go out with it in one
+    /// message (nil: the type's default, `Kind.defaultGroupWait`).
+    public var groupWait: Double?
+
+    /// The wait in force: the configured one, or the type's default.
+    public var effectiveGroupWait: Double { kind.isChat ? (groupWait ?? kind.defaultGroupWait) : 0 }
 
     /// True when the `rules` and `monitors` filters let this alert through.
     public func accepts(rule: AlertRule, monitor: String) -> Bool {

@@ -86,6 +86,8 @@ import VendorSimulator
         }
 
         func finish() async {
+            let violations = receiver.violations
+            if !violations.isEmpty { Issue.record("the services' limits were broken: \(violations)") }
             await receiverDown()
             await polyv.shutdown()
             await transport.shutdown()
@@ -298,6 +300,7 @@ import VendorSimulator
                 type: slack
                 url: \(world.receiver.url(.slack, baseURL: "http://127.0.0.1:\(world.receiverPort.value)"))
                 timeout: 500ms
+                group_wait: 0s
             """
         let file = SendableBox(world.yaml(notifier: world.webhookNotifier()))
         let running = try await Running.start(
@@ -358,6 +361,7 @@ import VendorSimulator
                 url: { env: DINGTALK_URL }
                 secret: { env: \(secretVariable) }
                 timeout: 500ms
+                group_wait: 0s
             """
         }
         let environment = [

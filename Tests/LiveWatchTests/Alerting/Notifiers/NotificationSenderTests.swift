@@ -53,17 +53,18 @@ import VendorSimulator
             }
         }
 
-        /// Advances the clock and waits until the pass it starts (if any) has finished.
+        /// Advances the clock and waits until the pass it starts (if any) has finished. The deadline is
+        /// generous: a parallel test run on a loaded machine can hold a pass for seconds.
         func advance(by seconds: Double) async throws {
             let before = events.passes
             let due = clock.pendingDelays.first.map { $0 <= seconds } ?? false
             clock.advance(by: seconds)
-            if due { try await events.waitForPasses(before + 1) }
+            if due { try await events.waitForPasses(before + 1, timeout: 30) }
             try await waitIdle()
         }
 
         func waitIdle() async throws {
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(30)
             while !sender.isIdle {
                 guard Date() < deadline else { throw WaitTimeout() }
                 try await Task.sleep(nanoseconds: 2_000_000)

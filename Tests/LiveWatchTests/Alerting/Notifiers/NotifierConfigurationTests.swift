@@ -64,6 +64,34 @@ import Testing
             ])
     }
 
+    @Test func groupWaitDefaultsToTenSecondsForChatTypesAndIsRefusedForTheOthers() throws {
+        let configuration = try parse(
+            """
+            notifiers:
+              - { name: team-slack, type: slack, url: { env: SLACK_URL } }
+              - { name: oncall-dingtalk, type: dingtalk, url: { env: DINGTALK_URL }, group_wait: 0s }
+              - { name: slow-slack, type: slack, url: { env: SLACK_URL }, group_wait: 1m }
+              - { name: ops-webhook, type: webhook, url: "https://hooks.example.com/livewatch" }
+            """)
+        #expect(configuration.notifiers.map(\.effectiveGroupWait) == [10, 0, 60, 0])
+        for kind in ["webhook", "alertmanager"] {
+            let error = #expect(throws: ConfigurationError.self) {
+                try parse(
+                    """
+                    notifiers:
+                      - { name: one, type: \(kind), url: "http://127.0.0.1:9093", group_wait: 5s }
+                    """)
+            }
+            #expect(
+                error?.description.contains(
+                    "group_wait: applies to dingtalk, wecom, feishu and slack notifiers only (\(kind) sends one alert per request)"
+                ) == true, "\(String(describing: error))")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try parse("notifiers:\n  - { name: s, type: slack, url: { env: SLACK_URL }, group_wait: 2h }")
+        }
+    }
+
     @Test func aLiteralURLHoldingATokenIsAcceptedWithAWarningThatDoesNotQuoteIt() throws {
         let configuration = try parse(
             """

@@ -10,10 +10,13 @@ import VendorSimulator
 @Suite struct NotifierSendTests {
     @Test(arguments: NotifierConfiguration.Kind.allCases)
     func aFiringAndAResolvedAlertArriveWithTheRightPayload(kind: NotifierConfiguration.Kind) async throws {
-        try await withFixture({ try await ReceiverFixture.start() }) { fixture in
+        // The receiver's clock moves a second between the two, as Slack allows one message a second.
+        let clock = ManualClock(start: Date())
+        try await withFixture({ try await ReceiverFixture.start(clock: { clock.now() }) }) { fixture in
             let notifier = fixture.configuration(kind).makeNotifier()
-            try await notifier.send(SampleNotifications.firing, now: Date(), transport: fixture.transport)
-            try await notifier.send(SampleNotifications.resolved, now: Date(), transport: fixture.transport)
+            try await notifier.send(SampleNotifications.firing, now: clock.now(), transport: fixture.transport)
+            clock.advance(by: 1)
+            try await notifier.send(SampleNotifications.resolved, now: clock.now(), transport: fixture.transport)
             let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
             let arrived = fixture.receiver.received(receiverKind)
             #expect(arrived.count == 2)
@@ -35,6 +38,7 @@ import VendorSimulator
             case .wecom, .slack:
                 break
             }
+            #expect(fixture.receiver.violations.isEmpty)
         }
     }
 

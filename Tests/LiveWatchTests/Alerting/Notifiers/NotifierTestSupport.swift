@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 import VendorSimulator
 
 @testable import LiveWatch
@@ -85,9 +86,12 @@ struct ReceiverFixture {
         await simulator.shutdown()
     }
 
+    /// Stops the receiver; a test whose notifications broke a service's rate or size limit fails here.
     func stop() async {
         await transport.shutdown()
         await simulator.shutdown()
+        let violations = receiver.violations
+        if !violations.isEmpty { Issue.record("the services' limits were broken: \(violations)") }
     }
 }
 
