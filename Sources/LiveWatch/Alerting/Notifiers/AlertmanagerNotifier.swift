@@ -32,23 +32,34 @@ public struct AlertmanagerNotifier: ConfiguredNotifier {
         NotifierError.unlessSuccess(response, redactor: redactor)
     }
 
-    /// The alerts posted for one line. Severity is a label, so a changed severity is a
-    /// different Alertmanager alert: every other severity of the same alert is sent as
-    /// ended, and a resolution ends all of them.
+    /// The alerts posted for one line. The labels are the alert's identity and nothing else
+    /// (`alertname`, `monitor`, `subject`, `severity`): two instances watching the same account post
+    /// the same alerts, and Alertmanager, which keys alerts by their label set, notifies once.
+    ///
+    /// Severity is a label, so a changed severity is a different Alertmanager alert: a later firing
+    /// line (a severity change or a repeat) also sends the alert's other severities as ended. The
+    /// episode's first line has no other severity to end, and a resolution ends the severity it
+    /// resolves (the one its last firing line sent): an alert Alertmanager never saw firing is not
+    /// posted, so it never shows up as resolved in a notification.
     public func payload(for notification: AlertNotification, now: Date) -> JSONValue {
         let line = notification.line
         let ended = AlertLine.rfc3339(line.time)
         switch line.state {
         case .firing:
+            let current = alert(notification, severity: line.severity, endsAt: validUntil(now))
+            guard !Self.isFirstLine(of: notification) else { return .array([current]) }
             let others = Severity.allCases.filter { $0 != line.severity }
-            return .array(
-                [alert(notification, severity: line.severity, endsAt: validUntil(now))]
-                    + others.map { alert(notification, severity: $0, endsAt: ended) })
+            return .array([current] + others.map { alert(notification, severity: $0, endsAt: ended) })
         case .resolved:
-            return .array(Severity.allCases.map { alert(notification, severity: $0, endsAt: ended) })
+            return .array([alert(notification, severity: line.severity, endsAt: ended)])
         case .notice:
             return .array([alert(notification, severity: line.severity, endsAt: validUntil(now))])
         }
+    }
+
+    /// Whether this firing line opened its episode (the episode starts in the second of its first line).
+    static func isFirstLine(of notification: AlertNotification) -> Bool {
+        AlertLine.rfc3339(notification.line.time) == AlertLine.rfc3339(notification.startedAt)
     }
 
     func alert(_ notification: AlertNotification, severity: Severity, endsAt: String) -> JSONValue {

@@ -63,7 +63,7 @@ import VendorSimulator
                 == "78a4e0ec651f747a")
     }
 
-    @Test func alertmanagerFiringEndsTheOtherSeveritiesAndHoldsFourResendIntervals() {
+    @Test func alertmanagerFirstFiringIsTheAlertAloneHeldFourResendIntervals() {
         let notifier = AlertmanagerNotifier(
             configuration: configuration(.alertmanager, url: "http://alertmanager:9093/"))
         let now = SampleNotifications.firedAt.addingTimeInterval(10)
@@ -72,27 +72,45 @@ import VendorSimulator
         let annotations =
             #"{"description":"mr_concurrency_exhausted polyv-main: Polyv MR concurrency exhausted: 0 of 5 left","#
             + #""state":"firing","summary":"Polyv MR concurrency exhausted: 0 of 5 left","threshold":"0","value":"0"}"#
-        func alert(_ severity: String, ends: String) -> String {
-            #"{"labels":{"alertname":"mr_concurrency_exhausted","monitor":"polyv-main","severity":""# + severity
-                + #"","subject":"polyv-main"},"annotations":"# + annotations
-                + #","startsAt":"2026-11-22T01:30:00Z","endsAt":""# + ends + #""}"#
-        }
         let expected =
-            "[" + alert("critical", ends: "2026-11-22T01:34:10Z") + "," + alert("info", ends: "2026-11-22T01:30:00Z")
-            + "," + alert("warning", ends: "2026-11-22T01:30:00Z") + "]"
+            #"[{"labels":{"alertname":"mr_concurrency_exhausted","monitor":"polyv-main","severity":"critical","#
+            + #""subject":"polyv-main"},"annotations":"# + annotations
+            + #","startsAt":"2026-11-22T01:30:00Z","endsAt":"2026-11-22T01:34:10Z"}]"#
         #expect(String(decoding: request.body ?? [], as: UTF8.self) == expected)
     }
 
-    @Test func alertmanagerResolvedEndsEverySeverityAtTheResolution() throws {
+    @Test func alertmanagerLaterFiringLineEndsTheOtherSeverities() throws {
+        let notifier = AlertmanagerNotifier(
+            configuration: configuration(.alertmanager, url: "http://alertmanager:9093"))
+        var escalated = SampleNotifications.firing
+        escalated.line.time = SampleNotifications.firedAt.addingTimeInterval(60)
+        let body = notifier.payload(for: escalated, now: escalated.line.time).rendered
+        let alerts = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])
+        let ends = Dictionary(
+            uniqueKeysWithValues: alerts.compactMap { alert -> (String, String)? in
+                guard let severity = (alert["labels"] as? [String: String])?["severity"],
+                    let endsAt = alert["endsAt"] as? String
+                else { return nil }
+                return (severity, endsAt)
+            })
+        #expect(
+            ends == [
+                "critical": "2026-11-22T01:35:00Z", "warning": "2026-11-22T01:31:00Z", "info": "2026-11-22T01:31:00Z",
+            ])
+        #expect(alerts.allSatisfy { $0["startsAt"] as? String == "2026-11-22T01:30:00Z" })
+    }
+
+    @Test func alertmanagerResolvedEndsTheResolvedSeverityAtTheResolution() throws {
         let notifier = AlertmanagerNotifier(
             configuration: configuration(.alertmanager, url: "http://alertmanager:9093"))
         let body = notifier.payload(for: SampleNotifications.resolved, now: Date()).rendered
         let alerts = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])
-        #expect(alerts.count == 3)
-        #expect(alerts.allSatisfy { $0["endsAt"] as? String == "2026-11-22T01:35:00Z" })
+        #expect(alerts.count == 1)
+        #expect(alerts.first?["endsAt"] as? String == "2026-11-22T01:35:00Z")
         #expect(
-            Set(alerts.compactMap { ($0["labels"] as? [String: String])?["severity"] }) == [
-                "info", "warning", "critical",
+            alerts.first?["labels"] as? [String: String] == [
+                "alertname": "mr_concurrency_exhausted", "monitor": "polyv-main", "subject": "polyv-main",
+                "severity": "critical",
             ])
         #expect(notifier.resendRequest(firing: [], now: Date()) == nil)
         #expect(notifier.resendRequest(firing: [SampleNotifications.firing], now: Date()) != nil)
