@@ -331,8 +331,9 @@ enum HostileClient {
 
             let request = try SilenceRequest.make(
                 monitor: "m-polyv", rule: nil, subject: nil, duration: "2h", until: nil, comment: "maintenance",
-                createdBy: "tester", monitors: ["m-polyv"], now: Date())
-            _ = try SilenceStore.add(request, databasePath: world.database, now: Date())
+                createdBy: "tester", monitors: ["m-polyv"], now: daemon.clock.now())
+            // On the daemon's clock: the silence starts at its "now", not the test machine's.
+            _ = try SilenceStore.add(request, databasePath: world.database, now: daemon.clock.now())
             daemon.clock.advance(by: 1)
             let after = try await MetricsEndpointTests.page(world, port: port, clock: daemon.clock) {
                 $0.value("livewatch_silences_active", ["source": "stored"]) == 1
