@@ -43,12 +43,20 @@ public struct PollRecorder: Sendable {
         let policy = self.policy.current
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
-        let (lines, dropping) = try await store.write { database in
-            var dropping: [AlertLine] = []
-            let lines = try Self.recordInTransaction(
-                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
-                dropping: &dropping, in: database)
-            return (lines, dropping)
+        let lines: [AlertLine]
+        let dropping: [AlertLine]
+        do {
+            (lines, dropping) = try await store.write { database in
+                var dropping: [AlertLine] = []
+                let lines = try Self.recordInTransaction(
+                    report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
+                    dropping: &dropping, in: database)
+                return (lines, dropping)
+            }
+        } catch {
+            // The sample the evaluation added was rolled back: the history is read again at the next poll.
+            evaluator.concurrencyHistory?.forget()
+            throw error
         }
         // The alert log may be what cannot be written: say it in the journal as well.
         for notice in dropping { logger.critical("\(notice.message)") }
@@ -86,6 +94,11 @@ public struct PollRecorder: Sendable {
             let previous =
                 evaluator.comparesWithPrevious
                 ? try ObservationReader.previous(of: observation, monitor: report.monitor, in: database) : nil
+            if let history = evaluator.concurrencyHistory, history.needsLoading {
+                let earliest = history.earliest(at: ObservationWriter.unixSeconds(now))
+                history.load(
+                    try ObservationReader.concurrencySamples(monitor: report.monitor, since: earliest, in: database))
+            }
             var openSubjects: [AlertRule: [String]] = [:]
             for rule in evaluator.rulesResolvingVanishedSubjects {
                 openSubjects[rule] = try alerts.openSubjects(rule: rule, monitor: report.monitor)
@@ -113,7 +126,8 @@ public struct PollRecorder: Sendable {
                 (failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
         var lines = try book.apply(
-            evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil)
+            evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil,
+            inhibitions: evaluation.inhibitions)
         lines += evaluation.notices.map { notice in
             AlertLine(
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,
