@@ -11,7 +11,8 @@ import Foundation
 ///
 /// The total is the newest poll's. A flat or falling trend never fires; neither do fewer than
 /// `minimumPoints` polls, nor polls all in one second, nor an account already at its total, nor a
-/// total of 0: the exhaustion rule speaks for those.
+/// total of 0: the exhaustion rule speaks for those (an open forecast reaching the total stays open
+/// until `mr_concurrency_exhausted` fires).
 ///
 /// Hysteresis: an open alert resolves only once the line puts the exhaustion more than
 /// `resolveFactor` times the horizon away (or no longer rises); so a noisy count hovering at the
@@ -45,8 +46,15 @@ public struct ConcurrencyForecast: Sendable {
     public static func condition(for samples: [ConcurrencySample], horizon: Double, open: Bool) -> AlertCondition {
         guard let newest = samples.last else { return .unknown }
         let inUse = "(\(newest.used) of \(newest.total) in use)"
-        guard newest.total > 0, newest.used < newest.total else {
-            return .clear(message: "Polyv MR concurrency is at its total: no forecast \(inUse)", value: nil)
+        guard newest.total > 0 else {
+            return .clear(message: "Polyv MR concurrency has a total of 0: no forecast", value: nil)
+        }
+        guard newest.used < newest.total else {
+            // The exhaustion rule's to say. An open forecast stays until that alert fires (after its own `for`).
+            let message = "Polyv MR concurrency is at its total \(inUse)"
+            return open
+                ? .firing(severity: .warning, message: message, value: 0, threshold: horizon)
+                : .clear(message: message, value: nil)
         }
         guard samples.count >= minimumPoints, let trend = ConcurrencyTrend(samples) else { return .unknown }
         let noLonger =

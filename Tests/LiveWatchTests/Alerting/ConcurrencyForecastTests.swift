@@ -112,15 +112,17 @@ import Testing
     @Test func tooFewPollsNeverFire() async {
         await propertyCheck(
             count: 300, input: Gen.int(in: 0...10).array(of: 1...4), Gen.int(in: 0...600).array(of: 4),
-            Gen.int(in: 1...20)
+            Gen.int(in: 11...20)
         ) { used, gaps, total in
             var at: Int64 = 0
             let samples = used.enumerated().map { index, value in
                 at += Int64(gaps[index])
                 return ConcurrencySample(observedAt: Self.start + at, total: total, used: value)
             }
-            let condition = ConcurrencyForecast.condition(for: samples, horizon: 86_400, open: true)
-            if case .firing = condition { Issue.record("\(samples.count) polls fired: \(samples)") }
+            for open in [false, true] {
+                let condition = ConcurrencyForecast.condition(for: samples, horizon: 86_400, open: open)
+                if case .firing = condition { Issue.record("\(samples.count) polls fired: \(samples)") }
+            }
         }
     }
 
@@ -264,7 +266,10 @@ import Testing
         // The exhaustion's condition holds from minute 12 but is only pending: the forecast still fires.
         #expect(run.lines(.mrConcurrencyExhausted).isEmpty)
         #expect(run.lines(.mrConcurrencyForecast).map(\.line.state) == [.firing])
-        for minute in 13...22 { try run.poll(at: Double(minute * 60), total: 10, used: 8) }
+        // Every stream taken while the exhaustion is still pending: the forecast stays until it fires.
+        for minute in 13...21 { try run.poll(at: Double(minute * 60), total: 10, used: 10) }
+        #expect(run.lines(.mrConcurrencyForecast).map(\.line.state) == [.firing])
+        try run.poll(at: 22 * 60, total: 10, used: 10)
         #expect(run.lines(.mrConcurrencyExhausted).map(\.line.state) == [.firing])
         #expect(run.lines(.mrConcurrencyForecast).map(\.line.state) == [.firing, .resolved])
     }
