@@ -34,7 +34,9 @@ public struct DemoScenario: Sendable {
         try await simulator.start()
         let appID = "demo-app"
         let secret = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        simulator.polyv.addApplication(appID: appID, secret: secret, total: 5, used: 2)
+        simulator.polyv.addApplication(appID: appID, secret: secret, total: 8, used: 0)
+        // The forecast looks ahead, over the same span back, 30% of the story (at least 6 s: 5 polls fit).
+        let forecast = Int(max(6, (total * 0.3).rounded()))
         let secretPath = folder + "/polyv.secret"
         try Data(secret.utf8).write(to: URL(fileURLWithPath: secretPath))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
@@ -60,13 +62,17 @@ public struct DemoScenario: Sendable {
                 endpoint: \(simulator.baseURL)
                 residual_warning: 1
                 residual_critical: 0
+                forecast_horizon: \(forecast)s
+                forecast_window: \(forecast)s
 
             """ + tencent.yaml + volcengine.yaml + metaStudio.yaml
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ConfigurationLoader().load(path: configPath)
 
         print("livewatch demo: simulator on \(simulator.baseURL), files in \(folder)")
-        print("Polyv account \(appID): 5 concurrent MR streams, 2 in use. Polling every second.")
+        print(
+            "Polyv account \(appID): 8 concurrent MR streams, none in use. Polling every second; "
+                + "the forecast looks \(forecast)s ahead.")
         print(tencent.introduction + "\n")
         print(volcengine.introduction + "\n")
         print(metaStudio.introduction + "\n")
@@ -81,14 +87,22 @@ public struct DemoScenario: Sendable {
         let running = Task { try await daemon.run(signals: signals) }
         let tail = AlertTail(path: configuration.daemon.alertLog)
 
+        // Streams start one by one (the forecast sees the trend), the last but one at 32%, the last at 36%.
+        let rise: [(Double, String, @Sendable () -> Void)] = (1...7).map { used in
+            (
+                0.32 * Double(used) / 7, "a stream starts: \(used) of 8 in use",
+                { simulator.polyv.setUsed(appID: appID, used: used) }
+            )
+        }
         let polyvStory: [(Double, String, @Sendable () -> Void)] = [
-            (0.15, "streams start: residual 1", { simulator.polyv.setResidual(appID: appID, residual: 1) }),
-            (0.30, "every stream taken: residual 0", { simulator.polyv.setResidual(appID: appID, residual: 0) }),
-            (0.45, "shows end: residual 4", { simulator.polyv.setResidual(appID: appID, residual: 4) }),
+            (0.36, "every stream taken: residual 0", { simulator.polyv.setResidual(appID: appID, residual: 0) }),
+            (0.45, "shows end: residual 6", { simulator.polyv.setResidual(appID: appID, residual: 6) }),
             (0.60, "Polyv answers HTTP 500 from now on", { simulator.polyv.faults.setStanding(.serverError) }),
             (0.80, "Polyv recovers", { simulator.polyv.faults.setStanding(nil) }),
         ]
-        let story = (polyvStory.merging(tencent.story) + volcengine.story + metaStudio.story).sorted { $0.0 < $1.0 }
+        let story = ((rise + polyvStory).merging(tencent.story) + volcengine.story + metaStudio.story).sorted {
+            $0.0 < $1.0
+        }
         let start = Date()
         var next = 0
         while Date().timeIntervalSince(start) < total {

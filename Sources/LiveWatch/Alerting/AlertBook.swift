@@ -23,13 +23,23 @@ public struct AlertBook: Sendable {
     ///
     /// - Parameter monitor: when given (a successful poll of that monitor), pending alerts of the
     ///   monitor that no condition mentions any more are dropped: their subject went away.
+    /// - Parameter inhibitions: conditions that clear while another alert fires (after its own condition).
     public func apply(
         _ conditions: [(AlertKey, AlertCondition)], now: Date, store: some AlertStateStore,
-        pruningPendingOf monitor: String? = nil
+        pruningPendingOf monitor: String? = nil, inhibitions: [AlertInhibition] = []
     ) throws -> [AlertLine] {
         var lines: [AlertLine] = []
-        var states = try store.states(of: conditions.compactMap { $0.1 == .unknown ? nil : $0.0 })
-        for (key, condition) in conditions where condition != .unknown {
+        var states = try store.states(
+            of: conditions.compactMap { $0.1 == .unknown ? nil : $0.0 } + inhibitions.map(\.by))
+        for (key, given) in conditions where given != .unknown {
+            var condition = given
+            if let inhibition = inhibitions.first(where: { $0.key == key && states[$0.by]?.episode != nil }) {
+                switch given {
+                case .firing(_, _, let value, _), .clear(_, let value):
+                    condition = .clear(message: inhibition.message, value: value)
+                case .unknown: break
+                }
+            }
             let transition = AlertTransition(
                 from: states[key] ?? .quiet, key: key, condition: condition,
                 settings: rules[key.rule] ?? AlertRuleSettings(),

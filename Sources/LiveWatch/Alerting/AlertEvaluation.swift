@@ -4,6 +4,8 @@ public struct AlertEvaluation: Sendable {
     public var conditions: [(AlertKey, AlertCondition)]
     /// One-off events for the alert log.
     public var notices: [AlertNotice]
+    /// Conditions that give way to other alerts firing.
+    public var inhibitions: [AlertInhibition] = []
 
     /// An evaluation from its parts; by default nothing.
     public init(conditions: [(AlertKey, AlertCondition)] = [], notices: [AlertNotice] = []) {

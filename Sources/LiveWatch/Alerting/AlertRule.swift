@@ -1,6 +1,8 @@
 /// The rule names of INTERFACES section 3.
 public enum AlertRule: String, Sendable, CaseIterable {
     case mrConcurrencyExhausted = "mr_concurrency_exhausted"
+    /// The trend of MR concurrency in use reaches the total within the horizon (INTERFACES section 5.4).
+    case mrConcurrencyForecast = "mr_concurrency_forecast"
     case platformAuthorizationExpiring = "platform_authorization_expiring"
     case platformUnauthorized = "platform_unauthorized"
     case monitorFailing = "monitor_failing"

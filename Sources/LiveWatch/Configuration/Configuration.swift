@@ -304,10 +304,18 @@ public struct PolyvMonitorConfiguration: Sendable, Equatable {
     public var residualWarning: Int
     /// Critical when residual concurrency is at or below this.
     public var residualCritical: Int
+    /// How far ahead `mr_concurrency_forecast` looks, in seconds; 0 turns it off.
+    public var forecastHorizon: Double
+    /// The polls of this many seconds back the forecast's trend is fitted to.
+    public var forecastWindow: Double
+
+    /// `forecast_horizon` and `forecast_window` when not written: 15m and 30m.
+    public static let defaultForecast = (horizon: 900.0, window: 1_800.0)
 
     public init(
         name: String, appID: String, appSecret: Secret, endpoint: URL, poll: PollSettings,
-        residualWarning: Int = 2, residualCritical: Int = 0
+        residualWarning: Int = 2, residualCritical: Int = 0,
+        forecastHorizon: Double = defaultForecast.horizon, forecastWindow: Double = defaultForecast.window
     ) {
         self.name = name
         self.appID = appID
@@ -316,5 +324,7 @@ public struct PolyvMonitorConfiguration: Sendable, Equatable {
         self.poll = poll
         self.residualWarning = residualWarning
         self.residualCritical = residualCritical
+        self.forecastHorizon = forecastHorizon
+        self.forecastWindow = forecastWindow
     }
 }

@@ -25,6 +25,8 @@ public enum ConfigurationLimits {
 
     // polyv
     static let residual: ClosedRange<Int64> = 0...1_000_000
+    static let forecastHorizon = 0.0...day
+    static let forecastWindow = 5.0...day
 
     // tencent_chat
     static let sdkAppID: ClosedRange<Int64> = 1...Int64(UInt32.max)
@@ -67,6 +69,7 @@ public enum ConfigurationLimits {
         duration("daemon.shutdown_timeout", shutdownTimeout), number("daemon.outbox_limit", outboxLimit),
         duration("interval", interval), duration("timeout", timeout), Entry(key: "jitter", range: "0% – 50%"),
         number("polyv.residual_warning", residual), number("polyv.residual_critical", residual),
+        duration("polyv.forecast_horizon", forecastHorizon), duration("polyv.forecast_window", forecastWindow),
         number("tencent_chat.sdk_app_id", sdkAppID), number("tencent_chat.page_size", pageSize),
         number("tencent_chat.rate_limit", rateLimit), number("tencent_chat.max_pages", tencentMaxPages),
         duration("tencent_chat.crawl_budget", crawlBudget),

@@ -240,11 +240,13 @@ public struct ConfigurationLoader: Sendable {
                     reader.value("residual_critical"), "residual_critical",
                     "must not be above residual_warning (\(warning))")
             }
+            let forecast = readForecast(reader, interval: poll.interval)
             guard let checkedName, let appID, let secret, let endpoint else { return nil }
             return .polyv(
                 PolyvMonitorConfiguration(
                     name: checkedName, appID: appID, appSecret: secret, endpoint: endpoint, poll: poll,
-                    residualWarning: Int(warning), residualCritical: Int(critical)))
+                    residualWarning: Int(warning), residualCritical: Int(critical),
+                    forecastHorizon: forecast.horizon, forecastWindow: forecast.window))
         }
     }
 

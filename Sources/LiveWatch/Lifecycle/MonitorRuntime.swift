@@ -28,7 +28,9 @@ public struct MonitorRuntime: Sendable {
                 monitor: PolyvMonitor(configuration: polyv, transport: transport, clock: clock),
                 evaluator: MRConcurrencyEvaluator(
                     monitor: polyv.name, residualWarning: polyv.residualWarning,
-                    residualCritical: polyv.residualCritical))
+                    residualCritical: polyv.residualCritical,
+                    forecast: polyv.forecastHorizon > 0
+                        ? ConcurrencyForecast(horizon: polyv.forecastHorizon, window: polyv.forecastWindow) : nil))
         case .tencentChat(let tencent):
             // One monitor per configured monitor: its rate limiter and UserSig cache live across polls.
             return MonitorRuntime(

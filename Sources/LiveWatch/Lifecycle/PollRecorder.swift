@@ -46,25 +46,33 @@ public struct PollRecorder: Sendable {
         let book = AlertBook(repeatInterval: self.book.repeatInterval, rules: policy.rules)
         let threshold = failureThreshold
         let metrics = self.metrics
-        let (lines, dropping) = try await store.write { database in
-            var dropping: [AlertLine] = []
-            let lines = try Self.recordInTransaction(
-                report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
-                dropping: &dropping, in: database)
-            if let metrics {
-                // Alerts and outboxes change only with lines: counted then, and set while this writer is held,
-                // so two monitors' polls finishing together cannot leave the older count on the page.
-                if !lines.isEmpty {
-                    metrics.alertsFiring(try MetricsQueries.firing(in: database))
-                    metrics.notificationsQueued(try MetricsQueries.queued(in: database))
+        let lines: [AlertLine]
+        let dropping: [AlertLine]
+        do {
+            (lines, dropping) = try await store.write { database in
+                var dropping: [AlertLine] = []
+                let lines = try Self.recordInTransaction(
+                    report, evaluator: evaluator, book: book, failureThreshold: threshold, policy: policy,
+                    dropping: &dropping, in: database)
+                if let metrics {
+                    // Alerts and outboxes change only with lines: counted then, and set while this writer is
+                    // held, so two monitors' polls finishing together cannot leave the older count on the page.
+                    if !lines.isEmpty {
+                        metrics.alertsFiring(try MetricsQueries.firing(in: database))
+                        metrics.notificationsQueued(try MetricsQueries.queued(in: database))
+                    }
+                    // Stored silences change outside polls (`livewatch silence`): counted at every poll, one
+                    // indexed query.
+                    metrics.silencesActive(
+                        configured: policy.silences.filter { $0.isActive(at: report.finishedAt) }.count,
+                        stored: try SilenceStore.active(at: report.finishedAt, in: database).count)
                 }
-                // Stored silences change outside polls (`livewatch silence`): counted at every poll, one indexed
-                // query.
-                metrics.silencesActive(
-                    configured: policy.silences.filter { $0.isActive(at: report.finishedAt) }.count,
-                    stored: try SilenceStore.active(at: report.finishedAt, in: database).count)
+                return (lines, dropping)
             }
-            return (lines, dropping)
+        } catch {
+            // The sample the evaluation added was rolled back: the history is read again at the next poll.
+            evaluator.concurrencyHistory?.forget()
+            throw error
         }
         // The alert log may be what cannot be written: say it in the journal as well.
         for notice in dropping { logger.critical("\(notice.message)") }
@@ -102,6 +110,11 @@ public struct PollRecorder: Sendable {
             let previous =
                 evaluator.comparesWithPrevious
                 ? try ObservationReader.previous(of: observation, monitor: report.monitor, in: database) : nil
+            if let history = evaluator.concurrencyHistory, history.needsLoading {
+                let earliest = history.earliest(at: ObservationWriter.unixSeconds(now))
+                history.load(
+                    try ObservationReader.concurrencySamples(monitor: report.monitor, since: earliest, in: database))
+            }
             var openSubjects: [AlertRule: [String]] = [:]
             for rule in evaluator.rulesResolvingVanishedSubjects {
                 openSubjects[rule] = try alerts.openSubjects(rule: rule, monitor: report.monitor)
@@ -129,7 +142,8 @@ public struct PollRecorder: Sendable {
                 (failingKey, .clear(message: "polls of \(report.monitor) succeed again", value: 0)))
         }
         var lines = try book.apply(
-            evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil)
+            evaluation.conditions, now: now, store: alerts, pruningPendingOf: report.succeeded ? report.monitor : nil,
+            inhibitions: evaluation.inhibitions)
         lines += evaluation.notices.map { notice in
             AlertLine(
                 time: now, state: .notice, severity: notice.severity, rule: notice.key.rule,

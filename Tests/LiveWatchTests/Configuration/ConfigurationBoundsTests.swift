@@ -26,6 +26,8 @@ import Testing
         ("jitter", "defaults:\n  jitter: VALUE"),
         ("polyv.residual_warning", polyv("residual_warning: VALUE\n    residual_critical: 0")),
         ("polyv.residual_critical", polyv("residual_critical: VALUE\n    residual_warning: 1000000")),
+        ("polyv.forecast_horizon", polyv("forecast_horizon: VALUE")),
+        ("polyv.forecast_window", polyv("forecast_window: VALUE\n    interval: 1s")),
         ("tencent_chat.sdk_app_id", tencent(appID: "VALUE")),
         ("tencent_chat.page_size", tencent("page_size: VALUE")),
         ("tencent_chat.rate_limit", tencent("rate_limit: VALUE")),

@@ -26,5 +26,15 @@ import Testing
             #expect(text.contains(expected), "the demo did not show \(expected)")
         }
         #expect(FileManager.default.fileExists(atPath: folder.file("livewatch.db")))
+        // The forecast warns before the exhaustion fires, and gives way to it.
+        let forecast = text.range(
+            of: "\"state\":\"firing\",\"severity\":\"warning\",\"rule\":\"mr_concurrency_forecast\"")
+        let exhausted = text.range(
+            of: "\"state\":\"firing\",\"severity\":\"warning\",\"rule\":\"mr_concurrency_exhausted\"")
+        #expect(forecast != nil, "the demo did not show the forecast")
+        if let forecast, let exhausted {
+            #expect(forecast.lowerBound < exhausted.lowerBound, "the forecast came after the exhaustion")
+        }
+        #expect(text.contains("Polyv MR concurrency forecast superseded: mr_concurrency_exhausted fires"))
     }
 }
