@@ -18,7 +18,7 @@ import VendorSimulator
     }
 
     @Test func twoHundredFiftyPlatformsFireTheThreeAlertsAndRenewingResolvesThem() async throws {
-        try await withHarness({ try await Harness.make(platforms: 250) }) { harness in
+        try await withHarness({ try await Harness.make(platforms: 250) }) { harness async throws in
             #expect(await harness.poll().succeeded)
             #expect(try harness.count("SELECT count(*) FROM platform_authorizations") == 250)
             #expect(try harness.count("SELECT count(DISTINCT platform_id) FROM platform_authorizations") == 250)
@@ -82,7 +82,7 @@ import VendorSimulator
     }
 
     @Test func expiringEscalatesFromWarningToCriticalAndResolvesWhenTheExpiryMovesOut() async throws {
-        try await withHarness({ try await Harness.make() }) { harness in
+        try await withHarness({ try await Harness.make() }) { harness async throws in
             harness.update("p-0001") { $0.expiresIn = 5 * 86_400 }
             await harness.poll()
             harness.update("p-0001") { $0.expiresIn = 20 * 3_600 }
@@ -111,7 +111,7 @@ import VendorSimulator
     }
 
     @Test func aPlatformThatLeavesTheListingResolvesItsAlertsSayingSo() async throws {
-        try await withHarness({ try await Harness.make() }) { harness in
+        try await withHarness({ try await Harness.make() }) { harness async throws in
             harness.update("p-0002") {
                 $0.state = "UNAUTHORIZED"
                 $0.expiresIn = 3_600
@@ -136,7 +136,7 @@ import VendorSimulator
     }
 
     @Test func keyAndCallbackChangesAreNoticedButNeverAtAFirstObservation() async throws {
-        try await withHarness({ try await Harness.make() }) { harness in
+        try await withHarness({ try await Harness.make() }) { harness async throws in
             harness.update("p-0002") {
                 $0.callbacks.append(.init(apiType: "PRODUCT_QUERY", url: "http://shop.example.com/products"))
             }
@@ -187,7 +187,7 @@ import VendorSimulator
     }
 
     @Test func aListingThatFailsHalfwayStoresOnlyItsPollsRowAndLeavesAlertsAlone() async throws {
-        try await withHarness({ try await Harness.make(platforms: 250) }) { harness in
+        try await withHarness({ try await Harness.make(platforms: 250) }) { harness async throws in
             harness.update("p-0001") { $0.state = "UNAUTHORIZED" }
             await harness.poll()
             #expect(harness.lines().count == 1)
@@ -209,7 +209,8 @@ import VendorSimulator
     }
 
     @Test func vendorErrorsAreRecordedWithTheirCodeMessageAndRequestID() async throws {
-        try await withHarness({ try await Harness.make(.accessKey(secretKey: "wrong-secret-key-000000")) }) { harness in
+        try await withHarness({ try await Harness.make(.accessKey(secretKey: "wrong-secret-key-000000")) }) {
+            harness async throws in
             let report = await harness.poll()
             #expect(report.failure?.kind == .authentication)
             let row = try #require(try harness.rows("SELECT * FROM polls").first)
@@ -230,7 +231,7 @@ import VendorSimulator
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         try await withHarness({
             try await Harness.make(platforms: 5, timeZone: "Asia/Shanghai", simulatorClock: { now })
-        }) { harness in
+        }) { harness async throws in
             let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
             harness.update("p-0001") { $0.timeFormat = .dateTime(shanghai) }
             harness.update("p-0002") {
@@ -284,7 +285,7 @@ import VendorSimulator
     func noCredentialSignatureOrAuthKeyReachesTheDatabaseTheAlertLogOrTheLogs(signed: Bool) async throws {
         try await withHarness({
             try await Harness.make(signed ? .accessKey() : .token(), platforms: 120, failureThreshold: 1)
-        }) { harness in
+        }) { harness async throws in
             let simulation = harness.simulation
             var signatures: [String] = []
             func poll() async {
@@ -343,7 +344,7 @@ import VendorSimulator
             try await Harness.make(
                 .token(first + lineBreak + second), platforms: 2, failureThreshold: 1,
                 policy: AlertPolicy(notifiers: [notifier]))
-        }) { harness in
+        }) { harness async throws in
             let report = await harness.poll()
             #expect(report.failure?.code == "transport")
             #expect(report.failure?.message.contains("header X-Auth-Token holds a control character") == true)

@@ -11,7 +11,7 @@ import VendorSimulator
     typealias Harness = PipelineHarness<PolyvFixture>
 
     @Test func storesAPollAndFiresThenResolvesTheConcurrencyAlert() async throws {
-        try await withHarness({ try await Harness.make() }) { harness in
+        try await withHarness({ try await Harness.make() }) { harness async throws in
             let polyv = harness.fixture.simulator.polyv
             let appID = PolyvFixture.appID
 
@@ -54,7 +54,7 @@ import VendorSimulator
     }
 
     @Test func aFailingVendorFiresMonitorFailingAfterTheThresholdAndRecoveryResolvesIt() async throws {
-        try await withHarness({ try await Harness.make(failureThreshold: 3) }) { harness in
+        try await withHarness({ try await Harness.make(failureThreshold: 3) }) { harness async throws in
             let polyv = harness.fixture.simulator.polyv
             polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
             await harness.poll()
@@ -89,7 +89,7 @@ import VendorSimulator
     }
 
     @Test func aRestartNeitherRepeatsNorLosesAnAlert() async throws {
-        try await withHarness({ try await Harness.make() }) { first in
+        try await withHarness({ try await Harness.make() }) { first async throws in
             first.fixture.simulator.polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
             await first.poll()
             first.store.close()
@@ -123,7 +123,7 @@ import VendorSimulator
     }
 
     @Test func noSecretOrSignatureReachesTheDatabaseTheAlertLogOrTheLogs() async throws {
-        try await withHarness({ try await Harness.make(failureThreshold: 1) }) { harness in
+        try await withHarness({ try await Harness.make(failureThreshold: 1) }) { harness async throws in
             let polyv = harness.fixture.simulator.polyv
             var signatures: [String] = []
             polyv.setResidual(appID: PolyvFixture.appID, residual: 0)

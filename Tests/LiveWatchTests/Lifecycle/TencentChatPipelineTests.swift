@@ -57,7 +57,7 @@ import VendorSimulator
             rooms: 120, rateLimit: 100, pageSize: 4, maxPages: 80, crawlBudget: 120, timeout: 5)
         // One room in four falls behind the cursor after each page of four: about 40 pages a crawl.
         fixture.tencent.setDrift(roomsPerPage: 1)
-        try await withHarness({ try Harness.make(fixture: fixture) }) { harness in
+        try await withHarness({ try Harness.make(fixture: fixture) }) { harness async throws in
             let first = await harness.poll()
             #expect(first.succeeded, "\(String(describing: first.failure))")
             let before = try harness.snapshot()
@@ -110,7 +110,7 @@ import VendorSimulator
         let fixture = try await TencentChatFixture.start(rooms: 45, rateLimit: 100, timeout: 3)
         let clock = SettableClock()
         try await withHarness({ try Harness.make(fixture: fixture, failureThreshold: 1, monitorClock: clock.now) }) {
-            harness in
+            harness async throws in
             let tencent = harness.tencent
             #expect(await harness.poll().succeeded)
             let faults: [TencentChatSimulation.Fault] = [

@@ -67,7 +67,8 @@ import Testing
     }
 
     @Test func aRotatedSecretKeyGivesExactlyOneNoticeSayingSo() async throws {
-        try await withHarness({ try Harness.make(try await VolcengineFixture.start(links: false)) }) { harness in
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start(links: false)) }) {
+            harness async throws in
             #expect(await harness.poll().succeeded)
             await harness.poll()
             #expect(harness.lines().isEmpty)
@@ -101,7 +102,7 @@ import Testing
         let activity = Self.activities[0]
         try await withHarness({
             try Harness.make(try await VolcengineFixture.start(activities: [activity], links: false))
-        }) { harness in
+        }) { harness async throws in
             await harness.poll()
 
             /// The notices so far are `count`, the last one of `severity` naming `change`.
@@ -149,7 +150,7 @@ import Testing
                 try await VolcengineFixture.start(
                     activities: [activity], restrictions: false, guests: ["嘉宾A"], linkExpiryWarning: 7_200,
                     linkExpiresIn: 3_600))
-        }) { harness in
+        }) { harness async throws in
             #expect(await harness.poll().succeeded)
             var lines = harness.lines(rule: "live_client_link_expiring")
             #expect(lines.count == 1)
@@ -189,7 +190,7 @@ import Testing
             try Harness.make(
                 try await VolcengineFixture.start(
                     activities: [activity], restrictions: false, guests: ["嘉宾A", "Guest B"]))
-        }) { harness in
+        }) { harness async throws in
             await harness.poll()
             // TmpUrl may change on every call; only the permanent Url matters.
             harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 90_000)
@@ -217,7 +218,8 @@ import Testing
     }
 
     @Test func theRateLimitsHoldAcrossActivitiesAndPolls() async throws {
-        try await withHarness({ try Harness.make(try await VolcengineFixture.start(guests: ["嘉宾A"])) }) { harness in
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start(guests: ["嘉宾A"])) }) {
+            harness async throws in
             let recording = RecordingTransport(harness.fixture.transport)
             let runtime = MonitorRuntime.make(.volcengine(harness.fixture.configuration), transport: recording)
             #expect(await harness.poll(runtime).succeeded)
@@ -277,7 +279,7 @@ import Testing
     }
 
     @Test func aFailedPollStoresOnlyItsPollsRowWithTheVendorsError() async throws {
-        try await withHarness({ try Harness.make(try await VolcengineFixture.start()) }) { harness in
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start()) }) { harness async throws in
             harness.volcengine.linkFaults.setStanding(.serverError)
             let report = await harness.poll()
             #expect(report.failure?.code == "http_500")
@@ -307,7 +309,7 @@ import Testing
             try Harness.make(
                 try await VolcengineFixture.start(activities: [activity], guests: ["嘉宾A"], linkExpiresIn: 600),
                 failureThreshold: 1)
-        }) { harness in
+        }) { harness async throws in
             let simulator = harness.volcengine
             var secrets: [String] = [VolcengineFixture.accessKey, VolcengineFixture.secretKey]
             func collect() {

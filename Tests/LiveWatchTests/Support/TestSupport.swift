@@ -123,19 +123,17 @@ protocol TestHarness {
 
 /// Makes a harness, runs `body` with it and finishes it before returning, whether `body` returned or threw:
 /// a failed `#require` never drops a harness's HTTP client unshut (which would end the whole test process).
-func withHarness<Harness: TestHarness, Result>(
-    _ make: () async throws -> Harness, _ body: (Harness) async throws -> Result
-) async throws -> Result {
+func withHarness<Harness: TestHarness>(
+    _ make: () async throws -> Harness, _ body: (Harness) async throws -> Void
+) async throws {
     let harness = try await make()
-    let result: Result
     do {
-        result = try await body(harness)
+        try await body(harness)
     } catch {
         await harness.finish()
         throw error
     }
     await harness.finish()
-    return result
 }
 
 /// Waits for `process` to exit without blocking a thread of the cooperative pool (a parallel run on two

@@ -73,7 +73,7 @@ import VendorSimulator
     func aBurstOfSixtyAlertsArrivesWithinTheRateGroupedWithNothingLost(
         kind: NotifierConfiguration.Kind, groupWait: Double?
     ) async throws {
-        try await withHarness({ try await Self.harness(kind, groupWait: groupWait) }) { harness in
+        try await withHarness({ try await Self.harness(kind, groupWait: groupWait) }) { harness async throws in
             let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
             harness.sender.start()
             try await harness.advance(by: 0)
@@ -121,7 +121,7 @@ import VendorSimulator
     /// the attempt is not counted, nothing is given up (even past give_up_after), and the line arrives after it.
     @Test(arguments: chatKinds)
     func aTooFastAnswerIsRetriedAfterTheWaitWithoutBurningARetry(kind: NotifierConfiguration.Kind) async throws {
-        try await withHarness({ try await Self.harness(kind, groupWait: 0, giveUpAfter: 60) }) { harness in
+        try await withHarness({ try await Self.harness(kind, groupWait: 0, giveUpAfter: 60) }) { harness async throws in
             let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
             // The robot is throttled (another client's burst): DingTalk for ten minutes, WeCom for its minute;
             // Feishu and Slack state their wait.
@@ -162,7 +162,7 @@ import VendorSimulator
             try await Harness.make(notifiers: {
                 [$0.configuration(.webhook), $0.configuration(.alertmanager)]
             })
-        }) { harness in
+        }) { harness async throws in
             for index in 0..<5 { try Self.fire(harness, index) }
             harness.sender.start()
             try await harness.advance(by: 0)
@@ -183,7 +183,7 @@ import VendorSimulator
     /// A group split in three by WeCom's size limit (60 lines); the receiver fails after the first message and
     /// the daemon stops without its last pass (a crash); the next start sends the rest: every line once.
     @Test func aRestartInTheMiddleOfASplitGroupLosesAndRepeatsNothing() async throws {
-        try await withHarness({ try await Self.harness(.wecom) }) { first in
+        try await withHarness({ try await Self.harness(.wecom) }) { first async throws in
             for index in 0..<60 { try Self.fire(first, index) }
             first.fixture.receiver.goDown(afterAccepting: 1)
             first.sender.start()
@@ -214,7 +214,7 @@ import VendorSimulator
     /// Lines still waiting for group_wait when the daemon stops without a last pass go out after the next
     /// start, group_wait counted from the first line (not from the start), as one message.
     @Test func linesWaitingForTheirGroupSurviveACrash() async throws {
-        try await withHarness({ try await Self.harness(.dingtalk) }) { first in
+        try await withHarness({ try await Self.harness(.dingtalk) }) { first async throws in
             let start = first.clock.now()
             for index in 0..<5 { try Self.fire(first, index) }
             first.sender.start()
@@ -238,7 +238,7 @@ import VendorSimulator
     /// A resolution that comes within the group follows its firing in the same message, marked, after
     /// firing lines of higher severity.
     @Test func aResolutionInTheSameGroupFollowsItsFiringMarked() async throws {
-        try await withHarness({ try await Self.harness(.slack) }) { harness in
+        try await withHarness({ try await Self.harness(.slack) }) { harness async throws in
             try Self.fire(harness, 1, severity: .warning)
             try Self.fire(harness, 2, severity: .critical)
             harness.clock.advance(by: 2)

@@ -111,7 +111,7 @@ import VendorSimulator
     @Test func aReceiverThatIsDownGetsEverythingOnceAndInOrderWhenItComesBack() async throws {
         try await withHarness({
             try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 2, maxBackoff: 16)] })
-        }) { harness in
+        }) { harness async throws in
             await harness.fixture.goDown()
             try harness.alert(Self.firing(.critical, residual: 0))
             try harness.alert(Self.firing(.warning, residual: 1))
@@ -153,7 +153,7 @@ import VendorSimulator
             try await Harness.make(notifiers: {
                 [$0.configuration(.slack, timeout: 2, giveUpAfter: 60, maxBackoff: 30)]
             })
-        }) { harness in
+        }) { harness async throws in
             await harness.fixture.goDown()
             try harness.alert(Self.firing(.critical, residual: 0))
             harness.sender.start()
@@ -184,7 +184,8 @@ import VendorSimulator
     }
 
     @Test func aRefusedPayloadIsGivenUpAtOnce() async throws {
-        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.webhook)] }) }) { harness in
+        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.webhook)] }) }) {
+            harness async throws in
             harness.fixture.receiver.refusePayloads(1)
             try harness.alert(Self.firing(.critical, residual: 0))
             try harness.alert(.clear(message: "available again", value: 4))
@@ -208,7 +209,7 @@ import VendorSimulator
                 failing.rules = [.monitorFailing]
                 return [critical, failing]
             })
-        }) { harness in
+        }) { harness async throws in
             try harness.alert(Self.firing(.warning, residual: 2))
             #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
             try harness.alert(Self.firing(.critical, residual: 0))
@@ -237,7 +238,7 @@ import VendorSimulator
             window: .between(start: nil, end: Date().addingTimeInterval(3_600)))
         try await withHarness({
             try await Harness.make(notifiers: { [$0.configuration(.webhook)] }, silences: [silence])
-        }) { harness in
+        }) { harness async throws in
             try harness.alert(Self.firing(.critical, residual: 0))
             try harness.alert(Self.firing(.critical, residual: 0), subject: "other", rule: .monitorFailing)
             let logged = try harness.store.accessSynchronously {
@@ -256,7 +257,8 @@ import VendorSimulator
     }
 
     @Test func alertmanagerIsSentFiringAlertsAgainUntilTheyResolve() async throws {
-        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.alertmanager)] }) }) { harness in
+        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.alertmanager)] }) }) {
+            harness async throws in
             try harness.alert(Self.firing(.critical, residual: 0))
             harness.sender.start()
             try await harness.advance(by: 0)
@@ -289,7 +291,7 @@ import VendorSimulator
             try await Harness.make(notifiers: {
                 [$0.configuration(.webhook, name: "old"), $0.configuration(.slack, name: "kept", timeout: 0.25)]
             })
-        }) { harness in
+        }) { harness async throws in
             await harness.fixture.goDown()
             try harness.alert(Self.firing(.critical, residual: 0))
             #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 2)
@@ -305,7 +307,7 @@ import VendorSimulator
     }
 
     @Test func backoffDoublesFromTheFirstRetryUpToTheMaximum() async throws {
-        try await withHarness({ try await Harness.make(notifiers: { _ in [] }) }) { harness in
+        try await withHarness({ try await Harness.make(notifiers: { _ in [] }) }) { harness async throws in
             #expect((1...7).map { harness.sender.backoff(attempts: $0, maximum: 60) } == [2, 4, 8, 16, 32, 60, 60])
             #expect(harness.sender.backoff(attempts: 1, maximum: 1) == 2)
         }
