@@ -109,11 +109,8 @@ import VendorSimulator
     }
 
     @Test func aReceiverThatIsDownGetsEverythingOnceAndInOrderWhenItComesBack() async throws {
-        // A generous timeout: one that expired after the receiver accepted (a loaded machine) would send the
-        // notification twice, and this test wants each exactly once. While the receiver is down, connections are
-        // refused at once, so the timeout never runs out there.
         try await withHarness({
-            try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 20, maxBackoff: 16)] })
+            try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 0.5, maxBackoff: 16)] })
         }) { harness async throws in
             await harness.fixture.goDown()
             try harness.alert(Self.firing(.critical, residual: 0))
@@ -134,6 +131,11 @@ import VendorSimulator
             #expect(harness.fixture.receiver.received.isEmpty)
 
             harness.fixture = try await harness.fixture.restarted()
+            // While the receiver is down, each attempt keeps trying to connect until its timeout: 0.5 s keeps the
+            // test short. Now that it is up, a generous timeout (a reload): one that ran out after the receiver
+            // accepted (a loaded machine) would send that notification twice, and each must arrive exactly once.
+            harness.policy.update(
+                AlertPolicy(notifiers: [harness.fixture.configuration(.webhook, timeout: 20, maxBackoff: 16)]))
             // The next retry reaches it (should the first connection still fail on a loaded machine: the one after).
             for _ in 0..<5 where harness.events.delivered.count < 3 {
                 try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
@@ -154,7 +156,7 @@ import VendorSimulator
     @Test func aNotificationOlderThanGiveUpAfterIsGivenUpLoggedAndCountedAndTheQueueMovesOn() async throws {
         try await withHarness({
             try await Harness.make(notifiers: {
-                [$0.configuration(.slack, timeout: 2, giveUpAfter: 60, maxBackoff: 30)]
+                [$0.configuration(.slack, timeout: 0.25, giveUpAfter: 60, maxBackoff: 30)]
             })
         }) { harness async throws in
             await harness.fixture.goDown()
@@ -172,14 +174,20 @@ import VendorSimulator
             #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
 
             harness.fixture = try await harness.fixture.restarted()
+            // Down, each attempt tried to connect until its timeout (0.25 s keeps the test short); up, a timeout a
+            // loaded machine keeps (a reload).
+            harness.policy.update(
+                AlertPolicy(notifiers: [
+                    harness.fixture.configuration(.slack, timeout: 20, giveUpAfter: 60, maxBackoff: 30)
+                ]))
             try harness.alert(.clear(message: "available again", value: 4))
             harness.sender.wake()
             try await harness.advance(by: 0)
             for _ in 0..<5 where harness.events.delivered.isEmpty {
                 try await harness.advance(by: try #require(harness.clock.pendingDelays.first))
             }
-            // Delivery is at least once: on a loaded machine the 2 s timeout can expire after the receiver
-            // accepted, and the same resolution is sent again.
+            // Delivery is at least once: should the timeout still expire after the receiver accepted, the same
+            // resolution is sent again.
             let received = harness.fixture.receiver.received(.slack)
             #expect(!received.isEmpty && received.allSatisfy(\.accepted), "\(received.map(\.accepted))")
             #expect(received.allSatisfy { $0.body.contains("available again") }, "\(received.map(\.body))")
