@@ -195,7 +195,7 @@ import VendorSimulator
     }
 
     @Test func aRefusedPayloadIsGivenUpAtOnce() async throws {
-        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.webhook)] }) }) {
+        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 10)] }) }) {
             harness async throws in
             harness.fixture.receiver.refusePayloads(1)
             try harness.alert(Self.firing(.critical, residual: 0))
@@ -248,7 +248,7 @@ import VendorSimulator
             name: "maintenance", monitors: ["polyv-main"],
             window: .between(start: nil, end: Date().addingTimeInterval(3_600)))
         try await withHarness({
-            try await Harness.make(notifiers: { [$0.configuration(.webhook)] }, silences: [silence])
+            try await Harness.make(notifiers: { [$0.configuration(.webhook, timeout: 10)] }, silences: [silence])
         }) { harness async throws in
             try harness.alert(Self.firing(.critical, residual: 0))
             try harness.alert(Self.firing(.critical, residual: 0), subject: "other", rule: .monitorFailing)
@@ -268,7 +268,8 @@ import VendorSimulator
     }
 
     @Test func alertmanagerIsSentFiringAlertsAgainUntilTheyResolve() async throws {
-        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.alertmanager)] }) }) {
+        try await withHarness({ try await Harness.make(notifiers: { [$0.configuration(.alertmanager, timeout: 10)] }) })
+        {
             harness async throws in
             try harness.alert(Self.firing(.critical, residual: 0))
             harness.sender.start()
