@@ -11,7 +11,9 @@ import VendorSimulator
     typealias Harness = PipelineHarness<TencentChatFixture>
 
     @Test func onePollStoresExactlyEveryRoomAtTheDocumentedRateLimit() async throws {
-        try await withFixture({ try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60, timeout: 10) }) {
+        try await withFixture({
+            try await TencentChatFixture.start(rooms: 1_234, rateLimit: 10, crawlBudget: 60, timeout: 10)
+        }) {
             fixture in
             let folder = try TemporaryFolder()
             defer { folder.remove() }
