@@ -33,7 +33,7 @@ final class NotifySocket {
     /// The next datagram, waiting at most `timeout` real seconds. The socket is read without blocking and
     /// the wait sleeps between reads: a blocking read would hold a thread of the cooperative pool, which the
     /// daemon needs to send the very datagram awaited (a parallel run on two cores has two such threads).
-    func receive(timeout: Double = 10) async -> String? {
+    func receive(timeout: Double = 60) async -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 4_096)
         while Date() < deadline {
@@ -48,7 +48,7 @@ final class NotifySocket {
         return nil
     }
 
-    /// Reads datagrams until one starts with `prefix` (at most 10, each waited for at most 10 s).
+    /// Reads datagrams until one starts with `prefix` (at most 10, each waited for at most 60 s).
     func expect(_ prefix: String) async -> Bool {
         for _ in 0..<10 {
             guard let message = await receive() else { return false }

@@ -18,7 +18,7 @@ import Testing
         var all: [String] { entries.withLock { $0 } }
 
         /// Waits (up to `timeout` real seconds) until `condition` holds over the entries.
-        func wait(timeout: Double = 10, until condition: ([String]) -> Bool) async throws {
+        func wait(timeout: Double = 60, until condition: ([String]) -> Bool) async throws {
             try await waitUntil(timeout: timeout) { condition(all) }
         }
     }

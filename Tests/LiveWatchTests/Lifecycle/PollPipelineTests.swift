@@ -11,97 +11,98 @@ import VendorSimulator
     typealias Harness = PipelineHarness<PolyvFixture>
 
     @Test func storesAPollAndFiresThenResolvesTheConcurrencyAlert() async throws {
-        let harness = try await Harness.make()
-        let polyv = harness.fixture.simulator.polyv
-        let appID = PolyvFixture.appID
+        try await withHarness({ try await Harness.make() }) { harness async throws in
+            let polyv = harness.fixture.simulator.polyv
+            let appID = PolyvFixture.appID
 
-        #expect(await harness.poll().succeeded)
-        #expect(try harness.count("SELECT count(*) FROM mr_concurrency") == 1)
-        #expect(try harness.count("SELECT residual FROM mr_concurrency") == 3)
-        #expect(try harness.count("SELECT count(*) FROM mr_channels") == 2)
-        #expect(try harness.count("SELECT ok FROM polls") == 1)
-        #expect(alertLogLines(harness.alertLogPath).isEmpty)
+            #expect(await harness.poll().succeeded)
+            #expect(try harness.count("SELECT count(*) FROM mr_concurrency") == 1)
+            #expect(try harness.count("SELECT residual FROM mr_concurrency") == 3)
+            #expect(try harness.count("SELECT count(*) FROM mr_channels") == 2)
+            #expect(try harness.count("SELECT ok FROM polls") == 1)
+            #expect(alertLogLines(harness.alertLogPath).isEmpty)
 
-        polyv.setResidual(appID: appID, residual: 0)
-        await harness.poll()
-        var lines = alertLogLines(harness.alertLogPath)
-        #expect(lines.count == 1)
-        #expect(lines.last?["state"] as? String == "firing")
-        #expect(lines.last?["severity"] as? String == "critical")
-        #expect(lines.last?["rule"] as? String == "mr_concurrency_exhausted")
-        #expect(lines.last?["subject"] as? String == "polyv-main")
-        #expect(lines.last?["message"] as? String == "Polyv MR concurrency exhausted: 0 of 5 left")
-        #expect(lines.last?["value"] as? Int == 0)
+            polyv.setResidual(appID: appID, residual: 0)
+            await harness.poll()
+            var lines = alertLogLines(harness.alertLogPath)
+            #expect(lines.count == 1)
+            #expect(lines.last?["state"] as? String == "firing")
+            #expect(lines.last?["severity"] as? String == "critical")
+            #expect(lines.last?["rule"] as? String == "mr_concurrency_exhausted")
+            #expect(lines.last?["subject"] as? String == "polyv-main")
+            #expect(lines.last?["message"] as? String == "Polyv MR concurrency exhausted: 0 of 5 left")
+            #expect(lines.last?["value"] as? Int == 0)
 
-        // Still exhausted: no new line (repeat_interval is 6h).
-        await harness.poll()
-        #expect(alertLogLines(harness.alertLogPath).count == 1)
+            // Still exhausted: no new line (repeat_interval is 6h).
+            await harness.poll()
+            #expect(alertLogLines(harness.alertLogPath).count == 1)
 
-        polyv.setResidual(appID: appID, residual: 2)
-        await harness.poll()
-        lines = alertLogLines(harness.alertLogPath)
-        #expect(lines.count == 2)
-        #expect(lines.last?["severity"] as? String == "warning")
+            polyv.setResidual(appID: appID, residual: 2)
+            await harness.poll()
+            lines = alertLogLines(harness.alertLogPath)
+            #expect(lines.count == 2)
+            #expect(lines.last?["severity"] as? String == "warning")
 
-        polyv.setResidual(appID: appID, residual: 4)
-        await harness.poll()
-        lines = alertLogLines(harness.alertLogPath)
-        #expect(lines.count == 3)
-        #expect(lines.last?["state"] as? String == "resolved")
-        #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'resolved'") == 1)
-        #expect(try harness.count("SELECT count(*) FROM alert_log_outbox") == 0)
-        await harness.finish()
+            polyv.setResidual(appID: appID, residual: 4)
+            await harness.poll()
+            lines = alertLogLines(harness.alertLogPath)
+            #expect(lines.count == 3)
+            #expect(lines.last?["state"] as? String == "resolved")
+            #expect(try harness.count("SELECT count(*) FROM alerts WHERE state = 'resolved'") == 1)
+            #expect(try harness.count("SELECT count(*) FROM alert_log_outbox") == 0)
+        }
     }
 
     @Test func aFailingVendorFiresMonitorFailingAfterTheThresholdAndRecoveryResolvesIt() async throws {
-        let harness = try await Harness.make(failureThreshold: 3)
-        let polyv = harness.fixture.simulator.polyv
-        polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
-        await harness.poll()
-        #expect(alertLogLines(harness.alertLogPath).count == 1)
+        try await withHarness({ try await Harness.make(failureThreshold: 3) }) { harness async throws in
+            let polyv = harness.fixture.simulator.polyv
+            polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
+            await harness.poll()
+            #expect(alertLogLines(harness.alertLogPath).count == 1)
 
-        polyv.faults.setStanding(.serverError)
-        for _ in 1...2 { await harness.poll() }
-        #expect(alertLogLines(harness.alertLogPath).count == 1)
-        await harness.poll()
-        var lines = alertLogLines(harness.alertLogPath)
-        #expect(lines.count == 2)
-        #expect(lines.last?["rule"] as? String == "monitor_failing")
-        #expect(lines.last?["severity"] as? String == "warning")
-        #expect(lines.last?["value"] as? Int == 3)
-        // The failed polls neither resolved nor repeated the concurrency alert: it is unknown.
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_exhausted' AND state = 'firing'") == 1)
-        // A failed poll stores only its polls row, with the error.
-        #expect(try harness.count("SELECT count(*) FROM mr_concurrency") == 1)
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 3)
+            polyv.faults.setStanding(.serverError)
+            for _ in 1...2 { await harness.poll() }
+            #expect(alertLogLines(harness.alertLogPath).count == 1)
+            await harness.poll()
+            var lines = alertLogLines(harness.alertLogPath)
+            #expect(lines.count == 2)
+            #expect(lines.last?["rule"] as? String == "monitor_failing")
+            #expect(lines.last?["severity"] as? String == "warning")
+            #expect(lines.last?["value"] as? Int == 3)
+            // The failed polls neither resolved nor repeated the concurrency alert: it is unknown.
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_exhausted' AND state = 'firing'") == 1)
+            // A failed poll stores only its polls row, with the error.
+            #expect(try harness.count("SELECT count(*) FROM mr_concurrency") == 1)
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 3)
 
-        polyv.faults.setStanding(nil)
-        polyv.setResidual(appID: PolyvFixture.appID, residual: 3)
-        #expect(await harness.poll().succeeded)
-        lines = alertLogLines(harness.alertLogPath)
-        let resolved = lines.suffix(2).map { "\($0["rule"] ?? "")/\($0["state"] ?? "")" }.sorted()
-        #expect(resolved == ["monitor_failing/resolved", "mr_concurrency_exhausted/resolved"])
-        await harness.finish()
+            polyv.faults.setStanding(nil)
+            polyv.setResidual(appID: PolyvFixture.appID, residual: 3)
+            #expect(await harness.poll().succeeded)
+            lines = alertLogLines(harness.alertLogPath)
+            let resolved = lines.suffix(2).map { "\($0["rule"] ?? "")/\($0["state"] ?? "")" }.sorted()
+            #expect(resolved == ["monitor_failing/resolved", "mr_concurrency_exhausted/resolved"])
+        }
     }
 
     @Test func aRestartNeitherRepeatsNorLosesAnAlert() async throws {
-        let first = try await Harness.make()
-        first.fixture.simulator.polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
-        await first.poll()
-        first.store.close()
+        try await withHarness({ try await Harness.make() }) { first async throws in
+            first.fixture.simulator.polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
+            await first.poll()
+            first.store.close()
 
-        let second = try await Harness.make(existing: first.folder, fixture: first.fixture)
-        await second.poll()
-        #expect(alertLogLines(second.alertLogPath).count == 1)
-        second.fixture.simulator.polyv.setResidual(appID: PolyvFixture.appID, residual: 5)
-        await second.poll()
-        let lines = alertLogLines(second.alertLogPath)
-        #expect(lines.map { $0["state"] as? String } == ["firing", "resolved"])
-        await second.finish()
+            let second = try await Harness.make(existing: first.folder, fixture: first.fixture)
+            await second.poll()
+            #expect(alertLogLines(second.alertLogPath).count == 1)
+            second.fixture.simulator.polyv.setResidual(appID: PolyvFixture.appID, residual: 5)
+            await second.poll()
+            let lines = alertLogLines(second.alertLogPath)
+            #expect(lines.map { $0["state"] as? String } == ["firing", "resolved"])
+            second.store.close()
+        }
     }
 
     @Test func pendingOutboxLinesAreWrittenOnTheNextStart() async throws {
@@ -122,37 +123,39 @@ import VendorSimulator
     }
 
     @Test func noSecretOrSignatureReachesTheDatabaseTheAlertLogOrTheLogs() async throws {
-        let harness = try await Harness.make(failureThreshold: 1)
-        let polyv = harness.fixture.simulator.polyv
-        var signatures: [String] = []
-        polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
-        for fault in [nil, SimulatedFault.serverError, .html, .truncatedJSON, .connectionReset] as [SimulatedFault?] {
-            if let fault { polyv.faults.inject(fault) }
-            await harness.poll()
+        try await withHarness({ try await Harness.make(failureThreshold: 1) }) { harness async throws in
+            let polyv = harness.fixture.simulator.polyv
+            var signatures: [String] = []
+            polyv.setResidual(appID: PolyvFixture.appID, residual: 0)
+            for fault in [nil, SimulatedFault.serverError, .html, .truncatedJSON, .connectionReset] as [SimulatedFault?]
+            {
+                if let fault { polyv.faults.inject(fault) }
+                await harness.poll()
+                if let query = polyv.lastQuery,
+                    let sign = query.split(separator: "&").first(where: { $0.hasPrefix("sign=") })
+                {
+                    signatures.append(String(sign.dropFirst(5)))
+                }
+            }
+            // A rejected signature too: the vendor's rejection must not echo anything secret.
+            polyv.addApplication(appID: PolyvFixture.appID, secret: "rotated-by-someone-else", total: 5, used: 5)
+            #expect(await harness.poll().failure?.kind == .authentication)
             if let query = polyv.lastQuery,
                 let sign = query.split(separator: "&").first(where: { $0.hasPrefix("sign=") })
             {
                 signatures.append(String(sign.dropFirst(5)))
             }
-        }
-        // A rejected signature too: the vendor's rejection must not echo anything secret.
-        polyv.addApplication(appID: PolyvFixture.appID, secret: "rotated-by-someone-else", total: 5, used: 5)
-        #expect(await harness.poll().failure?.kind == .authentication)
-        if let query = polyv.lastQuery, let sign = query.split(separator: "&").first(where: { $0.hasPrefix("sign=") }) {
-            signatures.append(String(sign.dropFirst(5)))
-        }
-        harness.store.close()
-        #expect(signatures.count == 6)
-        let haystacks = harness.writtenText()
-        #expect(haystacks["alerts.log"]?.isEmpty == false)
-        for (name, text) in haystacks {
-            #expect(!text.contains(PolyvFixture.secret), "the app secret is in \(name)")
-            for signature in signatures {
-                #expect(!text.contains(signature), "a sign is in \(name)")
+            harness.store.close()
+            #expect(signatures.count == 6)
+            let haystacks = harness.writtenText()
+            #expect(haystacks["alerts.log"]?.isEmpty == false)
+            for (name, text) in haystacks {
+                #expect(!text.contains(PolyvFixture.secret), "the app secret is in \(name)")
+                for signature in signatures {
+                    #expect(!text.contains(signature), "a sign is in \(name)")
+                }
             }
         }
-        await harness.fixture.stop()
-        harness.folder.remove()
     }
 }
 
@@ -162,7 +165,7 @@ extension PipelineHarness where Fixture == PolyvFixture {
         async throws -> Self
     {
         let fixture = if let fixture { fixture } else { try await PolyvFixture.start(total: 5, used: 2) }
-        return try Self(fixture, in: folder, failureThreshold: failureThreshold, deadline: 2) { fixture, _ in
+        return try Self(fixture, in: folder, failureThreshold: failureThreshold, deadline: 30) { fixture, _ in
             MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)
         }
     }

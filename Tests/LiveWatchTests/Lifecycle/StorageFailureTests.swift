@@ -17,7 +17,7 @@ import Testing
                 logger: log.logger)
             let pipeline = PollPipeline(recorder: recorder, logger: log.logger)
             let runtime = MonitorRuntime.make(.polyv(fixture.configuration), transport: fixture.transport)
-            #expect(await pipeline.run(runtime, deadline: 2).0.succeeded)
+            #expect(await pipeline.run(runtime, deadline: 30).0.succeeded)
 
             // The disk fills up: SQLite may not grow the file any more.
             try store.accessSynchronously { database in
@@ -26,7 +26,7 @@ import Testing
             }
             var failure: PollFailure?
             for _ in 0..<200 {
-                let report = await pipeline.run(runtime, deadline: 2).0
+                let report = await pipeline.run(runtime, deadline: 30).0
                 if let found = report.failure {
                     failure = found
                     break
@@ -35,7 +35,7 @@ import Testing
             #expect(failure?.code == "storage")
             #expect(failure?.message == "cannot store the poll: database or disk is full")
             // A second failure does not repeat the alert.
-            _ = await pipeline.run(runtime, deadline: 2)
+            _ = await pipeline.run(runtime, deadline: 30)
             var lines = alertLogLines(folder.file("alerts.log"))
             #expect(lines.count == 1)
             #expect(lines.last?["state"] as? String == "firing")
@@ -43,7 +43,7 @@ import Testing
 
             // Space returns: polls are stored again and the alert resolves.
             try store.accessSynchronously { try $0.execute("PRAGMA max_page_count = 1000000") }
-            #expect(await pipeline.run(runtime, deadline: 2).0.succeeded)
+            #expect(await pipeline.run(runtime, deadline: 30).0.succeeded)
             lines = alertLogLines(folder.file("alerts.log"))
             #expect(lines.last?["state"] as? String == "resolved")
             #expect(log.text.contains("database or disk is full"))

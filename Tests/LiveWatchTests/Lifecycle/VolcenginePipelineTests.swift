@@ -67,172 +67,182 @@ import Testing
     }
 
     @Test func aRotatedSecretKeyGivesExactlyOneNoticeSayingSo() async throws {
-        let harness = try Harness.make(try await VolcengineFixture.start(links: false))
-        #expect(await harness.poll().succeeded)
-        await harness.poll()
-        #expect(harness.lines().isEmpty)
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start(links: false)) }) {
+            harness async throws in
+            #expect(await harness.poll().succeeded)
+            await harness.poll()
+            #expect(harness.lines().isEmpty)
 
-        let rotated = Self.activities[1]
-        let newSecret = harness.volcengine.rotateRestrictionSecret(activityID: rotated)
-        #expect(await harness.poll().succeeded)
-        let notices = harness.lines()
-        #expect(notices.count == 1)
-        #expect(notices.first?["rule"] as? String == "viewing_restriction_changed")
-        #expect(notices.first?["state"] as? String == "notice")
-        #expect(notices.first?["severity"] as? String == "warning")
-        #expect(notices.first?["subject"] as? String == String(rotated))
-        #expect(notices.first?["monitor"] as? String == "volc-events")
-        #expect(
-            notices.first?["message"] as? String
-                == "Volcengine activity \(rotated) viewing restrictions changed: main restriction (type 1): secret rotated"
-        )
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM viewing_restrictions WHERE secret_fingerprint = ?",
-                [Secret.fingerprint(of: newSecret)]) == 1)
+            let rotated = Self.activities[1]
+            let newSecret = harness.volcengine.rotateRestrictionSecret(activityID: rotated)
+            #expect(await harness.poll().succeeded)
+            let notices = harness.lines()
+            #expect(notices.count == 1)
+            #expect(notices.first?["rule"] as? String == "viewing_restriction_changed")
+            #expect(notices.first?["state"] as? String == "notice")
+            #expect(notices.first?["severity"] as? String == "warning")
+            #expect(notices.first?["subject"] as? String == String(rotated))
+            #expect(notices.first?["monitor"] as? String == "volc-events")
+            #expect(
+                notices.first?["message"] as? String
+                    == "Volcengine activity \(rotated) viewing restrictions changed: main restriction (type 1): secret rotated"
+            )
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM viewing_restrictions WHERE secret_fingerprint = ?",
+                    [Secret.fingerprint(of: newSecret)]) == 1)
 
-        // Unchanged since: nothing more.
-        await harness.poll()
-        #expect(harness.lines().count == 1)
-        await harness.finish()
+            // Unchanged since: nothing more.
+            await harness.poll()
+            #expect(harness.lines().count == 1)
+        }
     }
 
     @Test func urlChangesDisappearanceAndReturnAreEachNoticed() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(try await VolcengineFixture.start(activities: [activity], links: false))
-        await harness.poll()
+        try await withHarness({
+            try Harness.make(try await VolcengineFixture.start(activities: [activity], links: false))
+        }) { harness async throws in
+            await harness.poll()
 
-        /// The notices so far are `count`, the last one of `severity` naming `change`.
-        func expectNotices(
-            _ count: Int, last severity: String, _ change: String, sourceLocation: SourceLocation = #_sourceLocation
-        ) {
-            let lines = harness.lines(rule: "viewing_restriction_changed")
-            #expect(lines.count == count, sourceLocation: sourceLocation)
-            #expect(lines.last?["severity"] as? String == severity, sourceLocation: sourceLocation)
+            /// The notices so far are `count`, the last one of `severity` naming `change`.
+            func expectNotices(
+                _ count: Int, last severity: String, _ change: String, sourceLocation: SourceLocation = #_sourceLocation
+            ) {
+                let lines = harness.lines(rule: "viewing_restriction_changed")
+                #expect(lines.count == count, sourceLocation: sourceLocation)
+                #expect(lines.last?["severity"] as? String == severity, sourceLocation: sourceLocation)
+                #expect(
+                    lines.last?["message"] as? String
+                        == "Volcengine activity \(activity) viewing restrictions changed: " + change,
+                    sourceLocation: sourceLocation)
+            }
+
+            harness.volcengine.updateRestriction(activityID: activity, type: 1) {
+                $0.customURL = "https://sso.example.com/v2/login"
+                $0.customApp = "sso-v2"
+            }
+            await harness.poll()
+            expectNotices(1, last: "info", "main restriction (type 1): CustomApp changed, CustomUrl changed")
+
+            let before = harness.volcengine.restrictions(activityID: activity)
+            harness.volcengine.setRestrictions(activityID: activity, [])
+            await harness.poll()
+            expectNotices(2, last: "warning", "main restriction (type 1) disappeared")
             #expect(
-                lines.last?["message"] as? String
-                    == "Volcengine activity \(activity) viewing restrictions changed: " + change,
-                sourceLocation: sourceLocation)
+                try harness.count(
+                    "SELECT count(*) FROM viewing_restrictions WHERE restriction_type IS NULL AND secret_fingerprint IS NULL"
+                ) == 1)
+
+            await harness.poll()
+            #expect(harness.lines(rule: "viewing_restriction_changed").count == 2, "still none: no change")
+
+            harness.volcengine.setRestrictions(activityID: activity, before + [.sample(type: 2)])
+            await harness.poll()
+            expectNotices(3, last: "info", "main restriction (type 1) added; secondary restriction (type 2) added")
         }
-
-        harness.volcengine.updateRestriction(activityID: activity, type: 1) {
-            $0.customURL = "https://sso.example.com/v2/login"
-            $0.customApp = "sso-v2"
-        }
-        await harness.poll()
-        expectNotices(1, last: "info", "main restriction (type 1): CustomApp changed, CustomUrl changed")
-
-        let before = harness.volcengine.restrictions(activityID: activity)
-        harness.volcengine.setRestrictions(activityID: activity, [])
-        await harness.poll()
-        expectNotices(2, last: "warning", "main restriction (type 1) disappeared")
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM viewing_restrictions WHERE restriction_type IS NULL AND secret_fingerprint IS NULL"
-            ) == 1)
-
-        await harness.poll()
-        #expect(harness.lines(rule: "viewing_restriction_changed").count == 2, "still none: no change")
-
-        harness.volcengine.setRestrictions(activityID: activity, before + [.sample(type: 2)])
-        await harness.poll()
-        expectNotices(3, last: "info", "main restriction (type 1) added; secondary restriction (type 2) added")
-        await harness.finish()
     }
 
     @Test func aLinkExpiringInsideTheWindowFiresAndARenewedOneResolves() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(
-            try await VolcengineFixture.start(
-                activities: [activity], restrictions: false, guests: ["嘉宾A"], linkExpiryWarning: 7_200,
-                linkExpiresIn: 3_600))
-        #expect(await harness.poll().succeeded)
-        var lines = harness.lines(rule: "live_client_link_expiring")
-        #expect(lines.count == 1)
-        #expect(lines.first?["state"] as? String == "firing")
-        #expect(lines.first?["severity"] as? String == "warning")
-        #expect(lines.first?["subject"] as? String == String(activity))
-        #expect(
-            (lines.first?["message"] as? String)?.hasPrefix(
-                "The host's temporary start link for activity \(activity) expires in ") == true)
-        #expect(lines.first?["threshold"] as? Int == 7_200)
-        let value = try #require(lines.first?["value"] as? Int)
-        #expect((3_590...3_600).contains(value))
+        try await withHarness({
+            try Harness.make(
+                try await VolcengineFixture.start(
+                    activities: [activity], restrictions: false, guests: ["嘉宾A"], linkExpiryWarning: 7_200,
+                    linkExpiresIn: 3_600))
+        }) { harness async throws in
+            #expect(await harness.poll().succeeded)
+            var lines = harness.lines(rule: "live_client_link_expiring")
+            #expect(lines.count == 1)
+            #expect(lines.first?["state"] as? String == "firing")
+            #expect(lines.first?["severity"] as? String == "warning")
+            #expect(lines.first?["subject"] as? String == String(activity))
+            #expect(
+                (lines.first?["message"] as? String)?.hasPrefix(
+                    "The host's temporary start link for activity \(activity) expires in ") == true)
+            #expect(lines.first?["threshold"] as? Int == 7_200)
+            let value = try #require(lines.first?["value"] as? Int)
+            #expect((3_590...3_600).contains(value))
 
-        await harness.poll()
-        #expect(harness.lines(rule: "live_client_link_expiring").count == 1, "still firing, not repeated")
+            await harness.poll()
+            #expect(harness.lines(rule: "live_client_link_expiring").count == 1, "still firing, not repeated")
 
-        harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 86_400)
-        await harness.poll()
-        lines = harness.lines(rule: "live_client_link_expiring")
-        #expect(lines.count == 2)
-        #expect(lines.last?["state"] as? String == "resolved")
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM alerts WHERE rule = 'live_client_link_expiring' AND state = 'firing'") == 0)
-        // The guest link has no temporary form, so nothing about it ever fires.
-        #expect(harness.lines().allSatisfy { $0["subject"] as? String == String(activity) })
-        #expect(
-            try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = '嘉宾A' AND expire_time IS NULL")
-                == 3)
-        await harness.finish()
+            harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 86_400)
+            await harness.poll()
+            lines = harness.lines(rule: "live_client_link_expiring")
+            #expect(lines.count == 2)
+            #expect(lines.last?["state"] as? String == "resolved")
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM alerts WHERE rule = 'live_client_link_expiring' AND state = 'firing'") == 0)
+            // The guest link has no temporary form, so nothing about it ever fires.
+            #expect(harness.lines().allSatisfy { $0["subject"] as? String == String(activity) })
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM live_client_links WHERE user_name = '嘉宾A' AND expire_time IS NULL")
+                    == 3)
+        }
     }
 
     @Test func aRegeneratedPermanentLinkIsNoticedOnceForItsSubjectOnly() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(
-            try await VolcengineFixture.start(
-                activities: [activity], restrictions: false, guests: ["嘉宾A", "Guest B"]))
-        await harness.poll()
-        // TmpUrl may change on every call; only the permanent Url matters.
-        harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 90_000)
-        await harness.poll()
-        #expect(harness.lines().isEmpty)
+        try await withHarness({
+            try Harness.make(
+                try await VolcengineFixture.start(
+                    activities: [activity], restrictions: false, guests: ["嘉宾A", "Guest B"]))
+        }) { harness async throws in
+            await harness.poll()
+            // TmpUrl may change on every call; only the permanent Url matters.
+            harness.volcengine.renewTemporaryLink(activityID: activity, expiresIn: 90_000)
+            await harness.poll()
+            #expect(harness.lines().isEmpty)
 
-        harness.volcengine.regenerateHostLink(activityID: activity)
-        await harness.poll()
-        let lines = harness.lines()
-        #expect(lines.count == 1)
-        #expect(lines.first?["rule"] as? String == "live_client_link_changed")
-        #expect(lines.first?["state"] as? String == "notice")
-        #expect(lines.first?["severity"] as? String == "warning")
-        #expect(lines.first?["subject"] as? String == String(activity))
-        #expect(
-            lines.first?["message"] as? String
-                == "The host's permanent start link for activity \(activity) changed: links handed out before no longer work"
-        )
-        #expect(
-            try harness.count("SELECT count(DISTINCT url_fingerprint) FROM live_client_links WHERE login_type = 0") == 2
-        )
-        #expect(try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = 'Guest B'") == 3)
-        await harness.finish()
+            harness.volcengine.regenerateHostLink(activityID: activity)
+            await harness.poll()
+            let lines = harness.lines()
+            #expect(lines.count == 1)
+            #expect(lines.first?["rule"] as? String == "live_client_link_changed")
+            #expect(lines.first?["state"] as? String == "notice")
+            #expect(lines.first?["severity"] as? String == "warning")
+            #expect(lines.first?["subject"] as? String == String(activity))
+            #expect(
+                lines.first?["message"] as? String
+                    == "The host's permanent start link for activity \(activity) changed: links handed out before no longer work"
+            )
+            #expect(
+                try harness.count("SELECT count(DISTINCT url_fingerprint) FROM live_client_links WHERE login_type = 0")
+                    == 2
+            )
+            #expect(try harness.count("SELECT count(*) FROM live_client_links WHERE user_name = 'Guest B'") == 3)
+        }
     }
 
     @Test func theRateLimitsHoldAcrossActivitiesAndPolls() async throws {
-        let harness = try Harness.make(try await VolcengineFixture.start(guests: ["嘉宾A"]))
-        let recording = RecordingTransport(harness.fixture.transport)
-        let runtime = MonitorRuntime.make(.volcengine(harness.fixture.configuration), transport: recording)
-        #expect(await harness.poll(runtime).succeeded)
-        #expect(await harness.poll(runtime).succeeded)
-        let restrictions = recording.starts(of: VolcengineClient.restrictionAction)
-        let links = recording.starts(of: VolcengineClient.linkAction)
-        #expect(restrictions.count == 6)
-        #expect(links.count == 12)
-        // 120/min is one slot per 0.51 s, 10/s one per 0.102 s (the limiter's 2% margin), across activities and
-        // polls. A start never precedes its slot but may come after it when a sleep oversleeps (tens of
-        // milliseconds on a loaded machine), so between any two starts i < j: (j - i) slots, less that slack.
-        func holds(_ starts: [Date], spacing: Double) -> Bool {
-            for i in starts.indices {
-                for j in starts.indices where j > i {
-                    if starts[j].timeIntervalSince(starts[i]) < Double(j - i) * spacing - 0.06 { return false }
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start(guests: ["嘉宾A"])) }) {
+            harness async throws in
+            let recording = RecordingTransport(harness.fixture.transport)
+            let runtime = MonitorRuntime.make(.volcengine(harness.fixture.configuration), transport: recording)
+            #expect(await harness.poll(runtime).succeeded)
+            #expect(await harness.poll(runtime).succeeded)
+            let restrictions = recording.starts(of: VolcengineClient.restrictionAction)
+            let links = recording.starts(of: VolcengineClient.linkAction)
+            #expect(restrictions.count == 6)
+            #expect(links.count == 12)
+            // 120/min is one slot per 0.51 s, 10/s one per 0.102 s (the limiter's 2% margin), across activities and
+            // polls. A start never precedes its slot but may come after it when a sleep oversleeps (tens of
+            // milliseconds on a loaded machine), so between any two starts i < j: (j - i) slots, less that slack.
+            func holds(_ starts: [Date], spacing: Double) -> Bool {
+                for i in starts.indices {
+                    for j in starts.indices where j > i {
+                        if starts[j].timeIntervalSince(starts[i]) < Double(j - i) * spacing - 0.06 { return false }
+                    }
                 }
+                return true
             }
-            return true
+            #expect(holds(restrictions, spacing: 0.51), "\(restrictions.map { $0.timeIntervalSince(restrictions[0]) })")
+            #expect(holds(links, spacing: 0.102), "\(links.map { $0.timeIntervalSince(links[0]) })")
+            #expect(harness.volcengine.counters.acceptedRestrictions == 6)
         }
-        #expect(holds(restrictions, spacing: 0.51), "\(restrictions.map { $0.timeIntervalSince(restrictions[0]) })")
-        #expect(holds(links, spacing: 0.102), "\(links.map { $0.timeIntervalSince(links[0]) })")
-        #expect(harness.volcengine.counters.acceptedRestrictions == 6)
-        await harness.finish()
     }
 
     @Test func theSimulatorEnforcesTheDocumentedRates() async throws {
@@ -269,86 +279,90 @@ import Testing
     }
 
     @Test func aFailedPollStoresOnlyItsPollsRowWithTheVendorsError() async throws {
-        let harness = try Harness.make(try await VolcengineFixture.start())
-        harness.volcengine.linkFaults.setStanding(.serverError)
-        let report = await harness.poll()
-        #expect(report.failure?.code == "http_500")
-        #expect(try harness.count("SELECT count(*) FROM viewing_restrictions") == 0)
-        #expect(try harness.count("SELECT count(*) FROM live_client_links") == 0)
-        #expect(
-            try harness.count(
-                "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 1)
+        try await withHarness({ try Harness.make(try await VolcengineFixture.start()) }) { harness async throws in
+            harness.volcengine.linkFaults.setStanding(.serverError)
+            let report = await harness.poll()
+            #expect(report.failure?.code == "http_500")
+            #expect(try harness.count("SELECT count(*) FROM viewing_restrictions") == 0)
+            #expect(try harness.count("SELECT count(*) FROM live_client_links") == 0)
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM polls WHERE ok = 0 AND error_code = 'http_500' AND http_status = 500") == 1)
 
-        harness.volcengine.linkFaults.setStanding(nil)
-        var configuration = harness.fixture.configuration
-        configuration.activityIDs.append(4_242)
-        let unknown = MonitorRuntime.make(.volcengine(configuration), transport: harness.fixture.transport)
-        #expect(await harness.poll(unknown).failure?.code == "10001")
-        let row = try #require(try harness.rows("SELECT * FROM polls ORDER BY id DESC LIMIT 1").first)
-        #expect(row.string("error_code") == "10001")
-        #expect(row.int64("http_status") == 400)
-        #expect(row.string("request_id")?.count == 32)
-        #expect(row.string("error_message")?.contains("activity 4242") == true)
-        #expect(try harness.count("SELECT count(*) FROM viewing_restrictions") == 0)
-        await harness.finish()
+            harness.volcengine.linkFaults.setStanding(nil)
+            var configuration = harness.fixture.configuration
+            configuration.activityIDs.append(4_242)
+            let unknown = MonitorRuntime.make(.volcengine(configuration), transport: harness.fixture.transport)
+            #expect(await harness.poll(unknown).failure?.code == "10001")
+            let row = try #require(try harness.rows("SELECT * FROM polls ORDER BY id DESC LIMIT 1").first)
+            #expect(row.string("error_code") == "10001")
+            #expect(row.int64("http_status") == 400)
+            #expect(row.string("request_id")?.count == 32)
+            #expect(row.string("error_message")?.contains("activity 4242") == true)
+            #expect(try harness.count("SELECT count(*) FROM viewing_restrictions") == 0)
+        }
     }
 
     @Test func noCredentialSecretKeyOrLinkReachesTheDatabaseTheAlertLogOrTheLogs() async throws {
         let activity = Self.activities[0]
-        let harness = try Harness.make(
-            try await VolcengineFixture.start(activities: [activity], guests: ["嘉宾A"], linkExpiresIn: 600),
-            failureThreshold: 1)
-        let simulator = harness.volcengine
-        var secrets: [String] = [VolcengineFixture.accessKey, VolcengineFixture.secretKey]
-        func collect() {
-            secrets += simulator.restrictions(activityID: activity).map(\.secretKey)
-            if let host = simulator.hostLink(activityID: activity) { secrets += [host.url, host.temporaryURL] }
-            if let guest = simulator.guestLink(activityID: activity, name: "嘉宾A") { secrets.append(guest) }
-        }
-        let faults: [(FaultScript?, SimulatedFault?)] = [
-            (nil, nil), (simulator.faults, .html), (simulator.linkFaults, .truncatedJSON),
-            (simulator.linkFaults, .connectionReset), (simulator.faults, .serverError),
-        ]
-        for (script, fault) in faults {
-            if let script, let fault { script.setStanding(fault) }
+        try await withHarness({
+            try Harness.make(
+                try await VolcengineFixture.start(activities: [activity], guests: ["嘉宾A"], linkExpiresIn: 600),
+                failureThreshold: 1)
+        }) { harness async throws in
+            let simulator = harness.volcengine
+            var secrets: [String] = [VolcengineFixture.accessKey, VolcengineFixture.secretKey]
+            func collect() {
+                secrets += simulator.restrictions(activityID: activity).map(\.secretKey)
+                if let host = simulator.hostLink(activityID: activity) { secrets += [host.url, host.temporaryURL] }
+                if let guest = simulator.guestLink(activityID: activity, name: "嘉宾A") { secrets.append(guest) }
+            }
+            let faults: [(FaultScript?, SimulatedFault?)] = [
+                (nil, nil), (simulator.faults, .html), (simulator.linkFaults, .truncatedJSON),
+                (simulator.linkFaults, .connectionReset), (simulator.faults, .serverError),
+            ]
+            for (script, fault) in faults {
+                if let script, let fault { script.setStanding(fault) }
+                collect()
+                await harness.poll()
+                script?.setStanding(nil)
+                simulator.rotateRestrictionSecret(activityID: activity)
+                simulator.regenerateHostLink(activityID: activity)
+                simulator.renewTemporaryLink(activityID: activity, expiresIn: 600)
+            }
             collect()
-            await harness.poll()
-            script?.setStanding(nil)
-            simulator.rotateRestrictionSecret(activityID: activity)
-            simulator.regenerateHostLink(activityID: activity)
-            simulator.renewTemporaryLink(activityID: activity, expiresIn: 600)
-        }
-        collect()
-        #expect(await harness.poll().succeeded)
-        // Rejected: a wrong secret key, and an unknown access key.
-        var wrong = harness.fixture.configuration
-        wrong.secretKey = Secret("wrong-secret-key-\(UUID().uuidString)")
-        secrets.append(wrong.secretKey.reveal())
-        #expect(
-            await harness.poll(MonitorRuntime.make(.volcengine(wrong), transport: harness.fixture.transport)).failure?
-                .kind == .authentication)
-        harness.store.close()
+            #expect(await harness.poll().succeeded)
+            // Rejected: a wrong secret key, and an unknown access key.
+            var wrong = harness.fixture.configuration
+            wrong.secretKey = Secret("wrong-secret-key-\(UUID().uuidString)")
+            secrets.append(wrong.secretKey.reveal())
+            #expect(
+                await harness.poll(MonitorRuntime.make(.volcengine(wrong), transport: harness.fixture.transport))
+                    .failure?
+                    .kind == .authentication)
+            harness.store.close()
 
-        let notices = harness.lines().filter { $0["state"] as? String == "notice" }.compactMap { $0["rule"] as? String }
-        #expect(notices.contains("viewing_restriction_changed"))
-        #expect(notices.contains("live_client_link_changed"))
-        #expect(harness.lines(rule: "live_client_link_expiring").isEmpty == false)
-        let signatures = simulator.receivedSignatures
-        #expect(signatures.count >= 10)
-        let haystacks = harness.writtenText()
-        #expect(haystacks["alerts.log"]?.isEmpty == false)
-        #expect(haystacks["log"]?.contains("poll failed") == true)
-        for (name, text) in haystacks {
-            for secret in secrets {
-                #expect(!text.contains(secret), "a secret (\(secret.prefix(6))…) is in \(name)")
+            let notices = harness.lines().filter { $0["state"] as? String == "notice" }.compactMap {
+                $0["rule"] as? String
             }
-            for signature in signatures {
-                #expect(!text.contains(signature), "a signature is in \(name)")
+            #expect(notices.contains("viewing_restriction_changed"))
+            #expect(notices.contains("live_client_link_changed"))
+            #expect(harness.lines(rule: "live_client_link_expiring").isEmpty == false)
+            let signatures = simulator.receivedSignatures
+            #expect(signatures.count >= 10)
+            let haystacks = harness.writtenText()
+            #expect(haystacks["alerts.log"]?.isEmpty == false)
+            #expect(haystacks["log"]?.contains("poll failed") == true)
+            for (name, text) in haystacks {
+                for secret in secrets {
+                    #expect(!text.contains(secret), "a secret (\(secret.prefix(6))…) is in \(name)")
+                }
+                for signature in signatures {
+                    #expect(!text.contains(signature), "a signature is in \(name)")
+                }
+                #expect(!text.contains("live.volcengine.example"), "a start link is in \(name)")
             }
-            #expect(!text.contains("live.volcengine.example"), "a start link is in \(name)")
         }
-        await harness.fixture.stop()
-        harness.folder.remove()
     }
 }
 

@@ -115,7 +115,7 @@ struct LivewatchProcess {
     var stderr: String { Self.read(stderrPath) }
 
     /// Waits (at most `timeout` real seconds, see `waitForExit`) for it to exit; returns what it printed.
-    func finish(timeout: Double = 30) async throws -> CommandRun {
+    func finish(timeout: Double = 60) async throws -> CommandRun {
         try await waitForExit(process, timeout: timeout)
         return CommandRun(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
@@ -126,7 +126,7 @@ struct LivewatchProcess {
 }
 
 /// Runs `livewatch ARGUMENTS` to its end (at most `timeout` real seconds) and returns what it printed.
-func runLivewatch(_ arguments: [String], timeout: Double = 30) async throws -> CommandRun {
+func runLivewatch(_ arguments: [String], timeout: Double = 60) async throws -> CommandRun {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
     return try await LivewatchProcess.start(arguments, in: folder).finish(timeout: timeout)

@@ -12,9 +12,10 @@ struct HostileAnswer: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(fault)" }
 
-    /// The table: `slow` is how late the slow answer comes (past the client's timeout); `rateLimitCode` is
+    /// The table: `slow` is how late the slow answer comes (far past the client's timeout, so a loaded machine
+    /// that fires the timeout late still sees no answer first); `rateLimitCode` is
     /// the code of an HTTP 429 with `Retry-After: 42`, which is left out when nil.
-    static func all(slow: Double = 5, rateLimitCode: String? = "http_429") -> [HostileAnswer] {
+    static func all(slow: Double = 60, rateLimitCode: String? = "http_429") -> [HostileAnswer] {
         [
             HostileAnswer(fault: .serverError, kind: .http, code: "http_500"),
             HostileAnswer(fault: .html, kind: .http, code: "http_502"),

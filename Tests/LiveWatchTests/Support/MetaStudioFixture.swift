@@ -25,7 +25,7 @@ struct MetaStudioFixture {
     var metaStudio: MetaStudioSimulation { simulator.metaStudio }
 
     static func start(
-        _ mode: Mode = .accessKey(), platforms: Int = 0, timeout: Double = 2, maxPages: Int = 100,
+        _ mode: Mode = .accessKey(), platforms: Int = 0, timeout: Double = 10, maxPages: Int = 100,
         accessType: String? = nil, timeZone: String = "UTC", expiryWarning: Double = 7 * 86_400,
         expiryCritical: Double = 86_400, simulatorClock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> MetaStudioFixture {

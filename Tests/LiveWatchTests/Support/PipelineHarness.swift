@@ -6,7 +6,7 @@ import SQLite
 
 /// One monitor end to end: the real client against the simulator (`fixture`), a real SQLite file and the
 /// real alert log in a temporary folder, joined by the daemon's own pipeline.
-struct PipelineHarness<Fixture: ServerFixture> {
+struct PipelineHarness<Fixture: ServerFixture>: TestHarness {
     let folder: TemporaryFolder
     let fixture: Fixture
     let store: Store

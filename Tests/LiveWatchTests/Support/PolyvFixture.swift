@@ -15,7 +15,7 @@ struct PolyvFixture {
     let configuration: PolyvMonitorConfiguration
 
     static func start(
-        total: Int = 5, used: Int = 2, secret: String = PolyvFixture.secret, timeout: Double = 2,
+        total: Int = 5, used: Int = 2, secret: String = PolyvFixture.secret, timeout: Double = 10,
         maximumBodyBytes: Int = 8 << 20
     ) async throws -> PolyvFixture {
         let simulator = VendorSimulator()

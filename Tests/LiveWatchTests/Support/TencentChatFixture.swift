@@ -95,3 +95,21 @@ final class VirtualPacing: Sendable {
 }
 
 extension TencentChatFixture: ServerFixture {}
+
+/// The real transport, with every request's timeout raised to at least `seconds`: for a test whose subject is
+/// a budget kept on a virtual clock, where the budget left (also the request's timeout) is short in real time.
+struct AtLeastTimeout: HTTPTransport {
+    let transport: any HTTPTransport
+    let seconds: Double
+
+    init(_ transport: any HTTPTransport, seconds: Double) {
+        self.transport = transport
+        self.seconds = seconds
+    }
+
+    func perform(_ request: OutgoingRequest) async throws(HTTPTransportError) -> IncomingResponse {
+        var request = request
+        request.timeout = max(request.timeout, seconds)
+        return try await transport.perform(request)
+    }
+}

@@ -53,12 +53,12 @@ final class EventRecorder: Sendable {
     }
 
     /// Waits (up to `timeout` real seconds) until `condition` holds over the events.
-    func wait(timeout: Double = 10, until condition: ([SchedulerEvent]) -> Bool) async throws {
+    func wait(timeout: Double = 60, until condition: ([SchedulerEvent]) -> Bool) async throws {
         try await waitUntil(timeout: timeout) { condition(all) }
     }
 
     /// Waits until `count` polls have finished.
-    func waitForFinishedPolls(_ count: Int, timeout: Double = 10) async throws {
+    func waitForFinishedPolls(_ count: Int, timeout: Double = 60) async throws {
         try await wait(timeout: timeout) { events in
             events.filter { if case .pollFinished = $0 { return true } else { return false } }.count >= count
         }
@@ -69,7 +69,7 @@ struct WaitTimeout: Error {}
 
 /// Waits until `condition` holds, looking every `interval` seconds for at most `timeout` real seconds (never a
 /// bare sleep); throws `WaitTimeout` when it never does.
-func waitUntil(timeout: Double = 10, every interval: Double = 0.005, _ condition: () throws -> Bool) async throws {
+func waitUntil(timeout: Double = 60, every interval: Double = 0.005, _ condition: () throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while try !condition() {
         guard Date() < deadline else { throw WaitTimeout() }
@@ -113,6 +113,27 @@ func withFixture<Fixture: ServerFixture, Result>(
     }
     await fixture.stop()
     return result
+}
+
+/// A test harness that holds servers, HTTP clients or files until `finish()`.
+protocol TestHarness {
+    /// Shuts its servers and clients down and removes its files.
+    func finish() async
+}
+
+/// Makes a harness, runs `body` with it and finishes it before returning, whether `body` returned or threw:
+/// a failed `#require` never drops a harness's HTTP client unshut (which would end the whole test process).
+func withHarness<Harness: TestHarness>(
+    _ make: () async throws -> Harness, _ body: (Harness) async throws -> Void
+) async throws {
+    let harness = try await make()
+    do {
+        try await body(harness)
+    } catch {
+        await harness.finish()
+        throw error
+    }
+    await harness.finish()
 }
 
 /// Waits for `process` to exit without blocking a thread of the cooperative pool (a parallel run on two

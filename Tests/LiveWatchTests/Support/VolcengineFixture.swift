@@ -19,7 +19,7 @@ struct VolcengineFixture {
 
     static func start(
         activities: [Int64] = VolcengineFixture.activities, restrictions: Bool = true, links: Bool = true,
-        guests: [String] = [], secretKey: String = VolcengineFixture.secretKey, timeout: Double = 2,
+        guests: [String] = [], secretKey: String = VolcengineFixture.secretKey, timeout: Double = 10,
         linkExpiryWarning: Double = 7_200, linkExpiresIn: Double = 86_400,
         simulatorClock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> VolcengineFixture {

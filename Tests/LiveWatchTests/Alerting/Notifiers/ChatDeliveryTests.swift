@@ -73,186 +73,193 @@ import VendorSimulator
     func aBurstOfSixtyAlertsArrivesWithinTheRateGroupedWithNothingLost(
         kind: NotifierConfiguration.Kind, groupWait: Double?
     ) async throws {
-        let harness = try await Self.harness(kind, groupWait: groupWait)
-        let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
-        harness.sender.start()
-        try await harness.advance(by: 0)
-        let start = harness.clock.now()
-        for index in 0..<60 {
-            try Self.fire(harness, index)
-            try await harness.advance(by: 1.0 / 60)
-        }
-        try await Self.drain(harness)
+        try await withHarness({ try await Self.harness(kind, groupWait: groupWait) }) { harness async throws in
+            let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
+            harness.sender.start()
+            try await harness.advance(by: 0)
+            let start = harness.clock.now()
+            for index in 0..<60 {
+                try Self.fire(harness, index)
+                try await harness.advance(by: 1.0 / 60)
+            }
+            try await Self.drain(harness)
 
-        let received = harness.fixture.receiver.received(receiverKind)
-        #expect(harness.fixture.receiver.violations.isEmpty, "\(harness.fixture.receiver.violations)")
-        #expect(received.allSatisfy { $0.accepted }, "\(received.compactMap(\.refusal))")
-        let firstMinute = received.filter { $0.time.timeIntervalSince(start) < 60 }
-        #expect(firstMinute.count <= Self.perMinute(kind))
-        for index in 0..<60 {
-            #expect(
-                Self.mentions("polyv-main/\(Self.subject(index))", in: received) == 1,
-                "\(kind): \(Self.subject(index))")
-        }
-        #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
-        #expect(try harness.count("SELECT delivered FROM notifier_stats") == 60)
-        #expect(harness.events.failed.isEmpty && harness.events.gaveUp.isEmpty)
-        if groupWait == nil {
-            // Grouped: the first message waits group_wait (10 s) from the first line, and holds them all
-            // unless the service's size limit splits them (WeCom's 4096 bytes).
-            let first = try #require(received.first)
-            #expect(abs(first.time.timeIntervalSince(start) - 10) < 1.1)
-            #expect(received.count == (kind == .wecom ? 3 : 1), "\(kind): \(received.count) messages")
-            #expect(first.body.contains("livewatch: "))
-        } else {
-            // The limiter let the first ones go one by one (DingTalk and WeCom 20, Feishu 5, Slack 1), then held
-            // the rest until the window allowed more: they went out together.
-            let single = ["dingtalk": 20, "wecom": 20, "feishu": 5, "slack": 1][kind.rawValue] ?? 0
-            #expect(received.prefix(single).allSatisfy { !$0.body.contains("livewatch: ") }, "\(kind)")
-            #expect(received.count == single + (kind == .wecom ? 2 : 1), "\(kind): \(received.count) messages")
-            if kind == .dingtalk {
-                #expect(received.last?.body.contains("livewatch: 40 alerts — 40 firing") == true)
+            let received = harness.fixture.receiver.received(receiverKind)
+            #expect(harness.fixture.receiver.violations.isEmpty, "\(harness.fixture.receiver.violations)")
+            #expect(received.allSatisfy { $0.accepted }, "\(received.compactMap(\.refusal))")
+            let firstMinute = received.filter { $0.time.timeIntervalSince(start) < 60 }
+            #expect(firstMinute.count <= Self.perMinute(kind))
+            for index in 0..<60 {
+                #expect(
+                    Self.mentions("polyv-main/\(Self.subject(index))", in: received) == 1,
+                    "\(kind): \(Self.subject(index))")
+            }
+            #expect(try harness.count("SELECT count(*) FROM notification_outbox") == 0)
+            #expect(try harness.count("SELECT delivered FROM notifier_stats") == 60)
+            #expect(harness.events.failed.isEmpty && harness.events.gaveUp.isEmpty)
+            if groupWait == nil {
+                // Grouped: the first message waits group_wait (10 s) from the first line, and holds them all
+                // unless the service's size limit splits them (WeCom's 4096 bytes).
+                let first = try #require(received.first)
+                #expect(abs(first.time.timeIntervalSince(start) - 10) < 1.1)
+                #expect(received.count == (kind == .wecom ? 3 : 1), "\(kind): \(received.count) messages")
+                #expect(first.body.contains("livewatch: "))
+            } else {
+                // The limiter let the first ones go one by one (DingTalk and WeCom 20, Feishu 5, Slack 1), then held
+                // the rest until the window allowed more: they went out together.
+                let single = ["dingtalk": 20, "wecom": 20, "feishu": 5, "slack": 1][kind.rawValue] ?? 0
+                #expect(received.prefix(single).allSatisfy { !$0.body.contains("livewatch: ") }, "\(kind)")
+                #expect(received.count == single + (kind == .wecom ? 2 : 1), "\(kind): \(received.count) messages")
+                if kind == .dingtalk {
+                    #expect(received.last?.body.contains("livewatch: 40 alerts — 40 firing") == true)
+                }
             }
         }
-        await harness.finish()
     }
 
     /// Each service's "too fast" answer is a wait (the stated one, else the documented one), not a failure:
     /// the attempt is not counted, nothing is given up (even past give_up_after), and the line arrives after it.
     @Test(arguments: chatKinds)
     func aTooFastAnswerIsRetriedAfterTheWaitWithoutBurningARetry(kind: NotifierConfiguration.Kind) async throws {
-        let harness = try await Self.harness(kind, groupWait: 0, giveUpAfter: 60)
-        let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
-        // The robot is throttled (another client's burst): DingTalk for ten minutes, WeCom for its minute;
-        // Feishu and Slack state their wait.
-        let expectedWait: Double
-        switch kind {
-        case .dingtalk: expectedWait = 600
-        case .wecom: expectedWait = 60
-        case .feishu: expectedWait = 20
-        default: expectedWait = 7
+        try await withHarness({ try await Self.harness(kind, groupWait: 0, giveUpAfter: 60) }) { harness async throws in
+            let receiverKind = try #require(NotificationReceiver.Kind(rawValue: kind.rawValue))
+            // The robot is throttled (another client's burst): DingTalk for ten minutes, WeCom for its minute;
+            // Feishu and Slack state their wait.
+            let expectedWait: Double
+            switch kind {
+            case .dingtalk: expectedWait = 600
+            case .wecom: expectedWait = 60
+            case .feishu: expectedWait = 20
+            default: expectedWait = 7
+            }
+            harness.fixture.receiver.throttle(receiverKind, for: expectedWait)
+            harness.sender.start()
+            try Self.fire(harness, 1, severity: .critical)
+            try await harness.advance(by: 0)
+            #expect(
+                harness.events.all.contains(
+                    .throttled(notifier: "test-\(kind.rawValue)", lines: 1, retryIn: expectedWait)))
+            #expect(harness.events.failed.isEmpty && harness.events.gaveUp.isEmpty)
+            #expect(try harness.count("SELECT attempts FROM notification_outbox") == 0)
+            #expect(try harness.count("SELECT count(*) FROM notifier_stats WHERE failed_attempts > 0") == 0)
+            #expect(harness.log.text.contains("notification throttled by the service; will retry"))
+            #expect(!harness.log.text.contains(harness.fixture.receiver.token))
+            try await Self.drain(harness)
+            #expect(harness.events.delivered.count == 1)
+            if case .delivered(_, _, _, _, let attempts)? = harness.events.delivered.first { #expect(attempts == 1) }
+            // Nothing was tried before the wait was over.
+            let times = harness.fixture.receiver.received(receiverKind).map(\.time)
+            #expect(times.count == 2 && abs(times[1].timeIntervalSince(times[0]) - expectedWait) < 0.01, "\(times)")
+            #expect(harness.events.gaveUp.isEmpty)
+            #expect(harness.fixture.receiver.received(receiverKind).map(\.accepted) == [false, true])
+            #expect(harness.fixture.receiver.violations.isEmpty, "\(harness.fixture.receiver.violations)")
         }
-        harness.fixture.receiver.throttle(receiverKind, for: expectedWait)
-        harness.sender.start()
-        try Self.fire(harness, 1, severity: .critical)
-        try await harness.advance(by: 0)
-        #expect(
-            harness.events.all.contains(.throttled(notifier: "test-\(kind.rawValue)", lines: 1, retryIn: expectedWait)))
-        #expect(harness.events.failed.isEmpty && harness.events.gaveUp.isEmpty)
-        #expect(try harness.count("SELECT attempts FROM notification_outbox") == 0)
-        #expect(try harness.count("SELECT count(*) FROM notifier_stats WHERE failed_attempts > 0") == 0)
-        #expect(harness.log.text.contains("notification throttled by the service; will retry"))
-        #expect(!harness.log.text.contains(harness.fixture.receiver.token))
-        try await Self.drain(harness)
-        #expect(harness.events.delivered.count == 1)
-        if case .delivered(_, _, _, _, let attempts)? = harness.events.delivered.first { #expect(attempts == 1) }
-        // Nothing was tried before the wait was over.
-        let times = harness.fixture.receiver.received(receiverKind).map(\.time)
-        #expect(times.count == 2 && abs(times[1].timeIntervalSince(times[0]) - expectedWait) < 0.01, "\(times)")
-        #expect(harness.events.gaveUp.isEmpty)
-        #expect(harness.fixture.receiver.received(receiverKind).map(\.accepted) == [false, true])
-        #expect(harness.fixture.receiver.violations.isEmpty, "\(harness.fixture.receiver.violations)")
-        await harness.finish()
     }
 
     /// Webhook and Alertmanager still get one alert per request (grouping is for chat robots only).
     @Test func webhookAndAlertmanagerStillGetOneAlertPerRequest() async throws {
-        let harness = try await Harness.make(notifiers: {
-            [$0.configuration(.webhook), $0.configuration(.alertmanager)]
-        })
-        for index in 0..<5 { try Self.fire(harness, index) }
-        harness.sender.start()
-        try await harness.advance(by: 0)
-        let webhook = harness.fixture.receiver.received(.webhook)
-        #expect(webhook.count == 5)
-        #expect(webhook.allSatisfy { (($0.json as? [String: Any])?["alerts"] as? [Any])?.count == 1 })
-        // Each line's POST names one alert (its severities); the re-send of everything firing comes after.
-        let alertmanager = harness.fixture.receiver.received(.alertmanager)
-        #expect(alertmanager.count == 6)
-        for request in alertmanager.prefix(5) {
-            let alerts = try #require(request.json as? [[String: Any]])
-            #expect(Set(alerts.compactMap { ($0["labels"] as? [String: String])?["subject"] }).count == 1)
+        try await withHarness({
+            // A timeout a loaded machine keeps (as in `harness`): this test counts the requests.
+            try await Harness.make(notifiers: {
+                [$0.configuration(.webhook, timeout: 10), $0.configuration(.alertmanager, timeout: 10)]
+            })
+        }) { harness async throws in
+            for index in 0..<5 { try Self.fire(harness, index) }
+            harness.sender.start()
+            try await harness.advance(by: 0)
+            let webhook = harness.fixture.receiver.received(.webhook)
+            #expect(webhook.count == 5)
+            #expect(webhook.allSatisfy { (($0.json as? [String: Any])?["alerts"] as? [Any])?.count == 1 })
+            // Each line's POST names one alert (its severities); the re-send of everything firing comes after.
+            let alertmanager = harness.fixture.receiver.received(.alertmanager)
+            #expect(alertmanager.count == 6)
+            for request in alertmanager.prefix(5) {
+                let alerts = try #require(request.json as? [[String: Any]])
+                #expect(Set(alerts.compactMap { ($0["labels"] as? [String: String])?["subject"] }).count == 1)
+            }
+            #expect(harness.events.all.contains(.resent(notifier: "test-alertmanager", alerts: 5)))
         }
-        #expect(harness.events.all.contains(.resent(notifier: "test-alertmanager", alerts: 5)))
-        await harness.finish()
     }
 
     /// A group split in three by WeCom's size limit (60 lines); the receiver fails after the first message and
     /// the daemon stops without its last pass (a crash); the next start sends the rest: every line once.
     @Test func aRestartInTheMiddleOfASplitGroupLosesAndRepeatsNothing() async throws {
-        let first = try await Self.harness(.wecom)
-        for index in 0..<60 { try Self.fire(first, index) }
-        first.fixture.receiver.goDown(afterAccepting: 1)
-        first.sender.start()
-        try await first.advance(by: 0)
-        #expect(first.fixture.receiver.received(.wecom).isEmpty) // waiting for group_wait
-        try await first.advance(by: 10)
-        #expect(first.events.delivered.count > 0 && first.events.delivered.count < 60)
-        #expect(!first.events.failed.isEmpty)
-        await first.sender.stop(deadline: 2, lastPass: false)
-        #expect(try first.count("SELECT count(*) FROM notification_outbox") == Int64(60 - first.events.delivered.count))
+        try await withHarness({ try await Self.harness(.wecom) }) { first async throws in
+            for index in 0..<60 { try Self.fire(first, index) }
+            first.fixture.receiver.goDown(afterAccepting: 1)
+            first.sender.start()
+            try await first.advance(by: 0)
+            #expect(first.fixture.receiver.received(.wecom).isEmpty) // waiting for group_wait
+            try await first.advance(by: 10)
+            #expect(first.events.delivered.count > 0 && first.events.delivered.count < 60)
+            #expect(!first.events.failed.isEmpty)
+            await first.sender.stop(deadline: 2, lastPass: false)
+            #expect(
+                try first.count("SELECT count(*) FROM notification_outbox") == Int64(60 - first.events.delivered.count))
 
-        first.fixture.receiver.setDown(false)
-        let second = try first.restarted()
-        second.sender.start()
-        try await Self.drain(second)
-        let received = second.fixture.receiver.received(.wecom)
-        #expect(received.filter(\.accepted).count >= 3)
-        for index in 0..<60 {
-            #expect(Self.mentions("polyv-main/\(Self.subject(index))", in: received) == 1, "\(Self.subject(index))")
+            first.fixture.receiver.setDown(false)
+            let second = try first.restarted()
+            second.sender.start()
+            try await Self.drain(second)
+            let received = second.fixture.receiver.received(.wecom)
+            #expect(received.filter(\.accepted).count >= 3)
+            for index in 0..<60 {
+                #expect(Self.mentions("polyv-main/\(Self.subject(index))", in: received) == 1, "\(Self.subject(index))")
+            }
+            #expect(try second.count("SELECT count(*) FROM notification_outbox") == 0)
+            #expect(second.fixture.receiver.violations.isEmpty, "\(second.fixture.receiver.violations)")
+            await second.sender.stop(deadline: 2)
         }
-        #expect(try second.count("SELECT count(*) FROM notification_outbox") == 0)
-        #expect(second.fixture.receiver.violations.isEmpty, "\(second.fixture.receiver.violations)")
-        await second.finish()
     }
 
     /// Lines still waiting for group_wait when the daemon stops without a last pass go out after the next
     /// start, group_wait counted from the first line (not from the start), as one message.
     @Test func linesWaitingForTheirGroupSurviveACrash() async throws {
-        let first = try await Self.harness(.dingtalk)
-        let start = first.clock.now()
-        for index in 0..<5 { try Self.fire(first, index) }
-        first.sender.start()
-        try await first.advance(by: 4)
-        await first.sender.stop(deadline: 2, lastPass: false)
-        #expect(first.fixture.receiver.received(.dingtalk).isEmpty)
+        try await withHarness({ try await Self.harness(.dingtalk) }) { first async throws in
+            let start = first.clock.now()
+            for index in 0..<5 { try Self.fire(first, index) }
+            first.sender.start()
+            try await first.advance(by: 4)
+            await first.sender.stop(deadline: 2, lastPass: false)
+            #expect(first.fixture.receiver.received(.dingtalk).isEmpty)
 
-        let second = try first.restarted()
-        second.sender.start()
-        try await second.advance(by: 0)
-        #expect(second.fixture.receiver.received(.dingtalk).isEmpty)
-        try await Self.drain(second)
-        let received = second.fixture.receiver.received(.dingtalk)
-        #expect(received.count == 1)
-        #expect(received.first.map { abs($0.time.timeIntervalSince(start) - 10) < 1.1 } == true)
-        #expect(received.first?.body.contains("livewatch: 5 alerts — 5 firing") == true)
-        await second.finish()
+            let second = try first.restarted()
+            second.sender.start()
+            try await second.advance(by: 0)
+            #expect(second.fixture.receiver.received(.dingtalk).isEmpty)
+            try await Self.drain(second)
+            let received = second.fixture.receiver.received(.dingtalk)
+            #expect(received.count == 1)
+            #expect(received.first.map { abs($0.time.timeIntervalSince(start) - 10) < 1.1 } == true)
+            #expect(received.first?.body.contains("livewatch: 5 alerts — 5 firing") == true)
+            await second.sender.stop(deadline: 2)
+        }
     }
 
     /// A resolution that comes within the group follows its firing in the same message, marked, after
     /// firing lines of higher severity.
     @Test func aResolutionInTheSameGroupFollowsItsFiringMarked() async throws {
-        let harness = try await Self.harness(.slack)
-        try Self.fire(harness, 1, severity: .warning)
-        try Self.fire(harness, 2, severity: .critical)
-        harness.clock.advance(by: 2)
-        try harness.alert(
-            .clear(message: "authorization renewed", value: 90), subject: Self.subject(1),
-            rule: .platformAuthorizationExpiring)
-        harness.sender.start()
-        try await Self.drain(harness)
-        let received = harness.fixture.receiver.received(.slack)
-        #expect(received.count == 1)
-        let text = try #require((received.first?.json as? [String: Any])?["text"] as? String)
-        let order = [
-            "FIRING critical* platform_authorization_expiring polyv-main/plat-02",
-            "FIRING warning* platform_authorization_expiring polyv-main/plat-01",
-            "RESOLVED (was warning)* platform_authorization_expiring polyv-main/plat-01",
-        ].map { text.range(of: $0)?.lowerBound }
-        #expect(order.allSatisfy { $0 != nil }, "\(text)")
-        #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
-        #expect(text.hasPrefix("*livewatch: 3 alerts — 2 firing, 1 resolved*"))
-        await harness.finish()
+        try await withHarness({ try await Self.harness(.slack) }) { harness async throws in
+            try Self.fire(harness, 1, severity: .warning)
+            try Self.fire(harness, 2, severity: .critical)
+            harness.clock.advance(by: 2)
+            try harness.alert(
+                .clear(message: "authorization renewed", value: 90), subject: Self.subject(1),
+                rule: .platformAuthorizationExpiring)
+            harness.sender.start()
+            try await Self.drain(harness)
+            let received = harness.fixture.receiver.received(.slack)
+            #expect(received.count == 1)
+            let text = try #require((received.first?.json as? [String: Any])?["text"] as? String)
+            let order = [
+                "FIRING critical* platform_authorization_expiring polyv-main/plat-02",
+                "FIRING warning* platform_authorization_expiring polyv-main/plat-01",
+                "RESOLVED (was warning)* platform_authorization_expiring polyv-main/plat-01",
+            ].map { text.range(of: $0)?.lowerBound }
+            #expect(order.allSatisfy { $0 != nil }, "\(text)")
+            #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
+            #expect(text.hasPrefix("*livewatch: 3 alerts — 2 firing, 1 resolved*"))
+        }
     }
 }
 

@@ -108,7 +108,7 @@ final class NotificationEventRecorder: Sendable {
     var gaveUp: [NotificationEvent] { all.filter { if case .gaveUp = $0 { return true } else { return false } } }
     var passes: Int { all.filter { if case .passFinished = $0 { return true } else { return false } }.count }
 
-    func wait(timeout: Double = 10, until condition: ([NotificationEvent]) -> Bool) async throws {
+    func wait(timeout: Double = 60, until condition: ([NotificationEvent]) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition(all) {
             guard Date() < deadline else { throw WaitTimeout() }
@@ -117,7 +117,7 @@ final class NotificationEventRecorder: Sendable {
     }
 
     /// Waits until `count` passes have finished in total.
-    func waitForPasses(_ count: Int, timeout: Double = 10) async throws {
+    func waitForPasses(_ count: Int, timeout: Double = 60) async throws {
         try await wait(timeout: timeout) { events in
             events.filter { if case .passFinished = $0 { return true } else { return false } }.count >= count
         }
@@ -134,7 +134,7 @@ final class SendableBox<Value: Sendable>: Sendable {
 
 extension CapturedLog {
     /// Waits (up to `timeout` real seconds) until the log holds `text`.
-    func waitFor(_ text: String, timeout: Double = 10) async throws {
+    func waitFor(_ text: String, timeout: Double = 60) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !self.text.contains(text) {
             guard Date() < deadline else { throw WaitTimeout() }

@@ -197,7 +197,7 @@ import VendorSimulator
     @Test func fetchesOnePageFromTheSimulatorWithAValidUserSig() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 45, pageSize: 20) }) { fixture in
             let monitor = fixture.monitor()
-            let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
+            let exchange = await monitor.client.fetchPage(next: "", timeout: 30)
             guard case .page(let page) = exchange.answer else {
                 Issue.record("not a page: \(exchange.answer)")
                 return
@@ -222,7 +222,7 @@ import VendorSimulator
     @Test func theSimulatorRefusesAUserSigSignedWithAnotherKey() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 5, secretKey: "not-the-application-key") }) {
             fixture in
-            let exchange = await fixture.monitor().client.fetchPage(next: "", timeout: 2)
+            let exchange = await fixture.monitor().client.fetchPage(next: "", timeout: 30)
             #expect(exchange.answer == .vendorError(code: 70009, info: "UserSig verification failed"))
             #expect(fixture.tencent.counters.rejectedUserSig == 1)
             #expect(fixture.tencent.counters.pages == 0)
@@ -233,7 +233,7 @@ import VendorSimulator
         try await withFixture({ try await TencentChatFixture.start(rooms: 5) }) { fixture in
             fixture.tencent.inject(.errorEchoingUserSig(code: 70003))
             let monitor = fixture.monitor()
-            let exchange = await monitor.client.fetchPage(next: "", timeout: 2)
+            let exchange = await monitor.client.fetchPage(next: "", timeout: 30)
             let userSig = try #require(monitor.client.userSigs.cached)
             #expect(exchange.answer == .vendorError(code: 70003, info: "UserSig <redacted> rejected"))
             #expect(fixture.tencent.userSigsSeen.contains(userSig))

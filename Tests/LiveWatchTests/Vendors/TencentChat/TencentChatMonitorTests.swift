@@ -38,7 +38,7 @@ import VendorSimulator
 
     @Test func anEmptyListIsOneRequestAndZeroRooms() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 0) }) { fixture in
-            let report = await fixture.monitor().poll(deadline: 5)
+            let report = await fixture.monitor().poll(deadline: 30)
             #expect(rooms(report) == LiveRoomList(rooms: [], pages: 1))
             #expect(report.requests == 1)
         }
@@ -47,7 +47,7 @@ import VendorSimulator
     @Test func aCursorThatRepeatsFailsThePoll() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 70, rateLimit: 100) }) { fixture in
             fixture.tencent.setCursorBehaviour(.repeating)
-            let report = await fixture.monitor().poll(deadline: 10)
+            let report = await fixture.monitor().poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.code == "cursor_repeated")
             #expect(failure.kind == .invalidResponse)
@@ -61,7 +61,7 @@ import VendorSimulator
         try await withFixture({ try await TencentChatFixture.start(rooms: 30, rateLimit: 100, maxPages: 12) }) {
             fixture in
             fixture.tencent.setCursorBehaviour(.endless)
-            let report = await fixture.monitor().poll(deadline: 10)
+            let report = await fixture.monitor().poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.code == "max_pages")
             #expect(
@@ -77,17 +77,20 @@ import VendorSimulator
             try await TencentChatFixture.start(rooms: 30, rateLimit: 2, simulatorRateLimit: 1_000, crawlBudget: 1)
         }) { fixture in
             fixture.tencent.setCursorBehaviour(.endless)
-            // The budget and the rate limit run on a virtual clock: only the limiter's waits move it.
+            // The budget and the rate limit run on a virtual clock: only the limiter's waits move it. What is left
+            // of the budget is also each request's timeout, in real time (0.49 s for the second one): the transport
+            // gives each at least 30 s, so a loaded machine cannot end the crawl before the budget does.
             let pacing = VirtualPacing()
-            let report = await fixture.monitor(pacing: pacing.clock).poll(deadline: 1)
+            let monitor = TencentChatMonitor(
+                configuration: fixture.configuration, transport: AtLeastTimeout(fixture.transport, seconds: 30),
+                retry: TencentChatFixture.fastRetry, pacing: pacing.clock)
+            let report = await monitor.poll(deadline: 1)
             let failure = try #require(report.failure)
             #expect(failure.code == "crawl_budget", "\(failure)")
             #expect(
                 failure.message.hasPrefix(
                     "the crawl did not finish within its 1s crawl budget (2 pages, 30 rooms so far"))
-            // At 2/s (one start every 0.51 s) exactly 2 starts fit in the 1 s budget: 0 and 0.51. What is left of the
-            // budget is also the last request's timeout, in real time: 0.49 s here, enough on two loaded cores
-            // (at 20/s it was 31 ms, which a parallel test run sometimes overran).
+            // At 2/s (one start every 0.51 s) exactly 2 starts fit in the 1 s budget: 0 and 0.51.
             #expect(report.requests == 2)
             #expect(fixture.tencent.counters.pages == 2)
         }
@@ -99,7 +102,7 @@ import VendorSimulator
             fixture.tencent.inject(.error(code: 60007, info: "REST API call frequency over limit"), count: 2)
             fixture.tencent.inject(.error(code: 100001, info: "Internal server error, please retry"), onPage: 2)
             fixture.tencent.inject(.error(code: 60019, info: "too frequent"), onPage: 3)
-            let report = await fixture.monitor().poll(deadline: 10)
+            let report = await fixture.monitor().poll(deadline: 30)
             let list = try #require(rooms(report), "\(String(describing: report.failure))")
             #expect(list.rooms.count == 50)
             #expect(list.pages == 3)
@@ -134,27 +137,28 @@ import VendorSimulator
         }
     }
 
-    static let outageCases: [(timeout: Double, requests: Int, waits: [Double])] = [
-        (10, 4, [1, 2, 4]), // three retries, 7 s of waits
-        (5, 3, [1, 2]), // a third retry would wait past the 5 s timeout
-        (1, 2, [1]),
-        // A first retry would wait 1 s, past the timeout. Each request also has this timeout in real time: 0.9 s,
-        // not less, so a loaded machine (a parallel run on two cores) still answers the first request within it.
-        (0.9, 1, []),
+    /// The waits are virtual, but each request also has the case's timeout in real time: where the case needs
+    /// a short timeout against the 1 s first wait, the policy's waits are ten times longer instead, so a loaded
+    /// machine (a parallel run on two cores) still answers every request within its timeout.
+    static let outageCases: [(timeout: Double, initialDelay: Double, requests: Int, waits: [Double])] = [
+        (10, 1, 4, [1, 2, 4]), // three retries, 7 s of waits
+        (5, 1, 3, [1, 2]), // a third retry would wait past the 5 s timeout
+        (10, 10, 2, [10]), // a second retry would wait 20 s, past the 10 s timeout
+        (9, 10, 1, []), // a first retry would wait 10 s, past the 9 s timeout
     ]
 
     /// HTTP 500 with ErrorCode 100001 on every page: the first page is retried a few times within the poll's
     /// timeout, then the poll fails with the vendor's code, long before the 600 s crawl budget.
     @Test(arguments: 0..<outageCases.count)
     func anOutageFailsThePollAfterAFewRetriesOfThePage(index: Int) async throws {
-        let (timeout, requests, waits) = Self.outageCases[index]
+        let (timeout, initialDelay, requests, waits) = Self.outageCases[index]
         try await withFixture({
             try await TencentChatFixture.start(rooms: 50, rateLimit: 100, crawlBudget: 600, timeout: timeout)
         }) { fixture in
             fixture.tencent.setStanding(.errorWithStatus(status: 500, code: 100001, info: "internal error"))
             let pacing = VirtualPacing()
-            let report = await fixture.monitor(retry: TencentChatRetryPolicy(), pacing: pacing.clock).poll(
-                deadline: 600)
+            let retry = TencentChatRetryPolicy(initialDelay: initialDelay, maximumDelay: 30 * initialDelay)
+            let report = await fixture.monitor(retry: retry, pacing: pacing.clock).poll(deadline: 600)
             let failure = try #require(report.failure)
             #expect(failure.kind == .vendor)
             #expect(failure.code == "100001")
@@ -194,7 +198,7 @@ import VendorSimulator
     @Test func otherCodesFailThePollWithTheCodeAndErrorInfo() async throws {
         try await withFixture({ try await TencentChatFixture.start(rooms: 10, secretKey: "a-wrong-key-for-this-app") })
         { fixture in
-            let report = await fixture.monitor().poll(deadline: 5)
+            let report = await fixture.monitor().poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(
                 failure
@@ -211,11 +215,11 @@ import VendorSimulator
         try await withFixture({ try await TencentChatFixture.start(rooms: 30, rateLimit: 100) }) { fixture in
             let clock = SettableClock()
             let monitor = fixture.monitor(clock: clock.now)
-            #expect(await monitor.poll(deadline: 5).succeeded)
+            #expect(await monitor.poll(deadline: 30).succeeded)
             let first = try #require(monitor.client.userSigs.cached)
             clock.advance(by: 10)
             fixture.tencent.inject(.error(code: 70001, info: "UserSig expired"), onPage: 2)
-            let report = await monitor.poll(deadline: 5)
+            let report = await monitor.poll(deadline: 30)
             #expect(report.succeeded, "\(String(describing: report.failure))")
             #expect(report.requests == 3)
             let renewed = try #require(monitor.client.userSigs.cached)
@@ -229,7 +233,7 @@ import VendorSimulator
         try await withFixture({ try await TencentChatFixture.start(rooms: 30) }) { fixture in
             // Our clock is two days behind the vendor's: every UserSig we make is already expired there.
             let monitor = fixture.monitor(clock: { Date().addingTimeInterval(-2 * 86_400) })
-            let report = await monitor.poll(deadline: 5)
+            let report = await monitor.poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.kind == .authentication)
             #expect(failure.code == "70001")
@@ -244,12 +248,12 @@ import VendorSimulator
         try await withFixture({ try await TencentChatFixture.start(rooms: 5) }) { fixture in
             let clock = SettableClock()
             let monitor = fixture.monitor(clock: clock.now)
-            #expect(await monitor.poll(deadline: 5).succeeded)
+            #expect(await monitor.poll(deadline: 30).succeeded)
             clock.advance(by: 3_600)
-            #expect(await monitor.poll(deadline: 5).succeeded)
+            #expect(await monitor.poll(deadline: 30).succeeded)
             #expect(fixture.tencent.userSigsSeen.count == 1)
             clock.advance(by: 12 * 3_600)
-            #expect(await monitor.poll(deadline: 5).succeeded)
+            #expect(await monitor.poll(deadline: 30).succeeded)
             #expect(fixture.tencent.userSigsSeen.count == 2)
         }
     }
@@ -259,7 +263,7 @@ import VendorSimulator
             fixture.tencent.setDrift(roomsPerPage: 0)
             let monitor = fixture.monitor()
             for _ in 1...2 {
-                let report = await monitor.poll(deadline: 10)
+                let report = await monitor.poll(deadline: 30)
                 #expect(report.succeeded, "\(String(describing: report.failure))")
             }
             // 30 requests at 25/s, spread evenly: 29 gaps of 40 ms, and no window at the server held more than 25.
@@ -282,17 +286,17 @@ import VendorSimulator
     func aFaultOnAnyPageFailsTheWholeCrawl(answer: HostileAnswer) async throws {
         // Generous deadlines: these cases run at once with the rest of a parallel test run, and pages 1 and 2
         // must be answered within the page timeout.
-        try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, timeout: 2.5) }) {
+        try await withFixture({ try await TencentChatFixture.start(rooms: 100, rateLimit: 100, timeout: 5) }) {
             fixture in
             fixture.tencent.inject(.http(answer.fault), onPage: 3)
             let monitor = fixture.monitor()
-            let report = await monitor.poll(deadline: 10)
+            let report = await monitor.poll(deadline: 30)
             let failure = try answer.expectFailure(of: report)
             #expect(failure.message.hasPrefix("page 3: "), "\(answer.fault): \(failure)")
             #expect(report.requests == 3)
             #expect(report.items == 0)
             // The next poll, without the fault, works: nothing is left broken.
-            let next = await monitor.poll(deadline: 10)
+            let next = await monitor.poll(deadline: 30)
             answer.expectRecovery(in: next)
             #expect(next.items == 100)
         }

@@ -135,7 +135,7 @@ import VendorSimulator
         try await withFixture({
             try await VolcengineFixture.start(activities: [101], secretKey: "not-the-right-secret-key")
         }) { fixture in
-            let report = await fixture.monitor().poll(deadline: 3)
+            let report = await fixture.monitor().poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.kind == .authentication)
             #expect(failure.code == "100010")
@@ -154,7 +154,7 @@ import VendorSimulator
             var configuration = fixture.configuration
             configuration.accessKey = Secret("AKLTsomeoneelse0000000")
             let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(
-                deadline: 3)
+                deadline: 30)
             #expect(report.failure?.kind == .authentication)
             #expect(report.failure?.code == "100009")
             #expect(fixture.volcengine.counters.rejectedAccessKey >= 1)
@@ -163,7 +163,7 @@ import VendorSimulator
 
     @Test func aSkewedClockIsInvalidTimestampAndSaysToCheckTheClock() async throws {
         try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
-            let report = await fixture.monitor(clock: { Date().addingTimeInterval(-1_800) }).poll(deadline: 3)
+            let report = await fixture.monitor(clock: { Date().addingTimeInterval(-1_800) }).poll(deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.code == "100006")
             #expect(failure.kind == .authentication)
@@ -177,7 +177,7 @@ import VendorSimulator
             var configuration = fixture.configuration
             configuration.activityIDs = [101, 999]
             let report = await VolcengineMonitor(configuration: configuration, transport: fixture.transport).poll(
-                deadline: 4)
+                deadline: 30)
             let failure = try #require(report.failure)
             #expect(failure.kind == .vendor)
             #expect(failure.code == "10001")
@@ -196,25 +196,25 @@ import VendorSimulator
     func mapsEveryStandingFaultOfEitherAPI(answer: HostileAnswer, onLinks: Bool) async throws {
         // Generous timeouts: eighteen of these run at once in a parallel test run.
         try await withFixture({
-            try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 2.5)
+            try await VolcengineFixture.start(activities: [101], restrictions: !onLinks, links: onLinks, timeout: 5)
         }) { fixture in
             let script = onLinks ? fixture.volcengine.linkFaults : fixture.volcengine.faults
             script.setStanding(answer.fault)
-            let report = await fixture.monitor().poll(deadline: 8)
+            let report = await fixture.monitor().poll(deadline: 30)
             try answer.expectFailure(of: report)
             if answer.fault == .serverError || answer.fault == .html {
                 #expect(report.requests == VolcengineClient.maximumAttempts, "5xx is retried with backoff")
             }
             // Without the fault the next poll works: nothing is left broken.
             script.setStanding(nil)
-            answer.expectRecovery(in: await fixture.monitor().poll(deadline: 4))
+            answer.expectRecovery(in: await fixture.monitor().poll(deadline: 30))
         }
     }
 
     @Test func aSingleServerErrorIsRetriedAfterABackoff() async throws {
         try await withFixture({ try await VolcengineFixture.start(activities: [101], links: false) }) { fixture in
             fixture.volcengine.faults.inject(.serverError)
-            let report = await fixture.monitor().poll(deadline: 4)
+            let report = await fixture.monitor().poll(deadline: 30)
             #expect(report.succeeded)
             #expect(report.requests == 2)
             // Backoff is real time by nature: read from the server's own arrival times, not a stopwatch. The
@@ -229,7 +229,7 @@ import VendorSimulator
         try await withFixture({ try await VolcengineFixture.start(activities: [101], restrictions: false) }) {
             fixture in
             fixture.volcengine.linkFaults.inject(.rateLimited(retryAfter: 1))
-            let report = await fixture.monitor().poll(deadline: 4)
+            let report = await fixture.monitor().poll(deadline: 30)
             #expect(report.succeeded)
             #expect(report.requests == 2)
             // Read from the server's own arrival times: the wait of Retry-After (1 s) starts after the 429 answer.
