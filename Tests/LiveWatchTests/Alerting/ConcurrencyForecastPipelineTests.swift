@@ -58,42 +58,42 @@ import VendorSimulator
     @Test func theForecastFiresBeforeTheExhaustionWhichThenTakesOver() async throws {
         let clock = ManualClock(start: Self.origin)
         let fixture = try await Self.start(clock: clock)
-        let harness = try Self.harness(fixture, clock: clock)
-        for minute in 0...13 { await Self.poll(harness, clock: clock, minute: minute) }
+        try await withHarness({ try Self.harness(fixture, clock: clock) }) { harness async throws in
+            for minute in 0...13 { await Self.poll(harness, clock: clock, minute: minute) }
 
-        let forecast = Self.lines(harness, "mr_concurrency_forecast")
-        let exhausted = Self.lines(harness, "mr_concurrency_exhausted")
-        #expect(forecast.map(\.state) == ["firing", "resolved"])
-        #expect(exhausted.map(\.state) == ["firing"])
-        // The fifth poll (minute 4: 4 of 10, one more every 2 minutes) sees the total 12 minutes away.
-        #expect(forecast.first?.minute == 4)
-        #expect(
-            forecast.first?.line["message"] as? String
-                == "Polyv MR concurrency runs out in about 12m at the current trend: +1 stream every 2m (4 of 10 in use)"
-        )
-        #expect(forecast.first?.line["severity"] as? String == "warning")
-        #expect(forecast.first?.line["subject"] as? String == "polyv-main")
-        #expect(forecast.first?.line["threshold"] as? Int == 900)
-        #expect(forecast.first?.line["value"] as? Int == 744)
-        // Minute 12: 8 in use, residual 2: the exhaustion fires, and in the same poll the forecast resolves.
-        #expect(exhausted.first?.minute == 12)
-        #expect(forecast.last?.minute == 12)
-        #expect(
-            (forecast.last?.line["message"] as? String)?.hasPrefix(
-                "Polyv MR concurrency forecast superseded: mr_concurrency_exhausted fires (fired for 8m)") == true)
-        let rules = harness.lines().compactMap { $0["rule"] as? String }
-        #expect(rules == ["mr_concurrency_forecast", "mr_concurrency_exhausted", "mr_concurrency_forecast"])
-        // One episode in `alerts`, from minute 4 to minute 12.
-        let episodes = try harness.rows(
-            "SELECT started_at, resolved_at, state, severity FROM alerts WHERE rule = 'mr_concurrency_forecast'")
-        #expect(episodes.count == 1)
-        #expect(episodes.first?.int64("resolved_at").map { $0 - (episodes.first?.int64("started_at") ?? 0) } == 480)
-        #expect(episodes.first?.string("severity") == "warning")
-        harness.store.close()
-        for (place, text) in harness.writtenText() {
-            #expect(!text.contains(PolyvFixture.secret), "the app secret reached \(place)")
+            let forecast = Self.lines(harness, "mr_concurrency_forecast")
+            let exhausted = Self.lines(harness, "mr_concurrency_exhausted")
+            #expect(forecast.map(\.state) == ["firing", "resolved"])
+            #expect(exhausted.map(\.state) == ["firing"])
+            // The fifth poll (minute 4: 4 of 10, one more every 2 minutes) sees the total 12 minutes away.
+            #expect(forecast.first?.minute == 4)
+            #expect(
+                forecast.first?.line["message"] as? String
+                    == "Polyv MR concurrency runs out in about 12m at the current trend: +1 stream every 2m (4 of 10 in use)"
+            )
+            #expect(forecast.first?.line["severity"] as? String == "warning")
+            #expect(forecast.first?.line["subject"] as? String == "polyv-main")
+            #expect(forecast.first?.line["threshold"] as? Int == 900)
+            #expect(forecast.first?.line["value"] as? Int == 744)
+            // Minute 12: 8 in use, residual 2: the exhaustion fires, and in the same poll the forecast resolves.
+            #expect(exhausted.first?.minute == 12)
+            #expect(forecast.last?.minute == 12)
+            #expect(
+                (forecast.last?.line["message"] as? String)?.hasPrefix(
+                    "Polyv MR concurrency forecast superseded: mr_concurrency_exhausted fires (fired for 8m)") == true)
+            let rules = harness.lines().compactMap { $0["rule"] as? String }
+            #expect(rules == ["mr_concurrency_forecast", "mr_concurrency_exhausted", "mr_concurrency_forecast"])
+            // One episode in `alerts`, from minute 4 to minute 12.
+            let episodes = try harness.rows(
+                "SELECT started_at, resolved_at, state, severity FROM alerts WHERE rule = 'mr_concurrency_forecast'")
+            #expect(episodes.count == 1)
+            #expect(episodes.first?.int64("resolved_at").map { $0 - (episodes.first?.int64("started_at") ?? 0) } == 480)
+            #expect(episodes.first?.string("severity") == "warning")
+            harness.store.close()
+            for (place, text) in harness.writtenText() {
+                #expect(!text.contains(PolyvFixture.secret), "the app secret reached \(place)")
+            }
         }
-        await harness.finish()
     }
 
     @Test func aRestartGoesOnWithTheSameEpisodeAndTheSameTrend() async throws {
@@ -105,32 +105,31 @@ import VendorSimulator
         first.store.close()
 
         // A new daemon on the same files: its forecast memory starts empty and is read from `mr_concurrency`.
-        let second = try Self.harness(fixture, clock: clock, in: first.folder)
-        await Self.poll(second, clock: clock, minute: 7)
-        // The trend over minutes 0-7 is what the episode now holds: the restart read the 7 stored polls.
-        let samples = (0...7).map {
-            ConcurrencySample(
-                observedAt: Int64(Self.origin.timeIntervalSince1970) + Int64($0 * 60), total: 10,
-                used: Self.used(at: $0))
+        try await withHarness({ try Self.harness(fixture, clock: clock, in: first.folder) }) { second async throws in
+            await Self.poll(second, clock: clock, minute: 7)
+            // The trend over minutes 0-7 is what the episode now holds: the restart read the 7 stored polls.
+            let samples = (0...7).map {
+                ConcurrencySample(
+                    observedAt: Int64(Self.origin.timeIntervalSince1970) + Int64($0 * 60), total: 10,
+                    used: Self.used(at: $0))
+            }
+            guard
+                case .firing(_, let message, let value, _) = ConcurrencyForecast.condition(
+                    for: samples, horizon: 900, open: true)
+            else {
+                Issue.record("the trend of minutes 0-7 does not fire")
+                return
+            }
+            let stored = try second.rows(
+                "SELECT last_value, message FROM alerts WHERE rule = 'mr_concurrency_forecast' AND state = 'firing'")
+            #expect(stored.count == 1)
+            #expect(stored.first?.double("last_value") == value)
+            #expect(stored.first?.string("message") == message)
+            for minute in 8...10 { await Self.poll(second, clock: clock, minute: minute) }
+            // Still one firing line: the restart did not fire it again.
+            #expect(Self.lines(second, "mr_concurrency_forecast").map(\.state) == ["firing"])
+            #expect(try second.count("SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_forecast'") == 1)
         }
-        guard
-            case .firing(_, let message, let value, _) = ConcurrencyForecast.condition(
-                for: samples, horizon: 900, open: true)
-        else {
-            Issue.record("the trend of minutes 0-7 does not fire")
-            await second.finish()
-            return
-        }
-        let stored = try second.rows(
-            "SELECT last_value, message FROM alerts WHERE rule = 'mr_concurrency_forecast' AND state = 'firing'")
-        #expect(stored.count == 1)
-        #expect(stored.first?.double("last_value") == value)
-        #expect(stored.first?.string("message") == message)
-        for minute in 8...10 { await Self.poll(second, clock: clock, minute: minute) }
-        // Still one firing line: the restart did not fire it again.
-        #expect(Self.lines(second, "mr_concurrency_forecast").map(\.state) == ["firing"])
-        #expect(try second.count("SELECT count(*) FROM alerts WHERE rule = 'mr_concurrency_forecast'") == 1)
-        await second.finish()
     }
 
     @Test func theWindowIsReadFromTheIndexedSamplesOfOneMonitor() async throws {
