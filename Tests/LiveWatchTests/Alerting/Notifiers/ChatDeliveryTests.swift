@@ -266,13 +266,6 @@ import VendorSimulator
 extension NotificationSenderTests.Harness {
     /// A new sender (a restarted daemon) on the same database, receiver, clock and configuration.
     func restarted() throws -> Self {
-        let events = NotificationEventRecorder()
-        let log = CapturedLog()
-        let sender = NotificationSender(
-            store: store, transport: fixture.transport, clock: clock, policy: policy, logger: log.logger,
-            observer: events.observer)
-        return Self(
-            folder: folder, store: store, clock: clock, policy: policy, sender: sender, events: events, log: log,
-            fixture: fixture)
+        Self.assemble(folder: folder, store: store, clock: clock, policy: policy, fixture: fixture)
     }
 }

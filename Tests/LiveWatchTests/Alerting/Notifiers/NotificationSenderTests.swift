@@ -48,6 +48,13 @@ import VendorSimulator
             let fixture = if let fixture { fixture } else { try await ReceiverFixture.start(clock: { clock.now() }) }
             let store = try Store(path: folder.file("livewatch.db"))
             let policy = AlertPolicyBox(AlertPolicy(silences: silences, notifiers: notifiers(fixture)))
+            return assemble(folder: folder, store: store, clock: clock, policy: policy, fixture: fixture)
+        }
+
+        /// A new sender (with its own event recorder and log) on these parts: a first start, or a restart.
+        static func assemble(
+            folder: TemporaryFolder, store: Store, clock: ManualClock, policy: AlertPolicyBox, fixture: ReceiverFixture
+        ) -> Harness {
             let events = NotificationEventRecorder()
             let log = CapturedLog()
             let sender = NotificationSender(
