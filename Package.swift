@@ -72,7 +72,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "livewatch-bench",
-            dependencies: ["LiveWatch", "SQLite", "CSQLite", "VendorSimulator", argumentParser]
+            dependencies: ["LiveWatch", "SQLite", "CSQLite", "VendorSimulator", "VendorSigning", argumentParser]
+                + nioHTTP
         ),
         .testTarget(
             name: "VendorSigningTests",

@@ -10,6 +10,7 @@ import Synchronization
 @main
 enum LiveWatchMain {
     static func main() async {
+        ProcessThreads.configure(environment: ProcessInfo.processInfo.environment)
         StandardStream.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.

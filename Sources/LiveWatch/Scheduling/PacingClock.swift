@@ -15,15 +15,13 @@ public struct PacingClock: Sendable {
         self.sleep = sleep
     }
 
-    /// `ContinuousClock` and `Task.sleep`.
+    /// `ContinuousClock`, and a sleep on SwiftNIO's event loop timer (`EventLoopSleep`).
     public static let system = PacingClock(
         now: {
             let elapsed = ContinuousClock.now - origin
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         },
-        sleep: { seconds in
-            try await Task.sleep(nanoseconds: UInt64(max(0, min(seconds, 86_400 * 365)) * 1_000_000_000))
-        })
+        sleep: { seconds in try await EventLoopSleep.sleep(seconds) })
 
     private static let origin = ContinuousClock.now
 

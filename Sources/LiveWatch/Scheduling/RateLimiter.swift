@@ -2,7 +2,7 @@ import Foundation
 
 /// Holds request starts to a rate: at most `perSecond` starts in any
 /// one-second window, spread evenly (one every `1/perSecond` seconds, plus a
-/// small margin so network jitter cannot bunch two starts at the server).
+/// margin of 0.5 %).
 ///
 /// A client that reports each answer with `complete()` gets a guarantee that
 /// holds whatever the latency: a request starts at least one second after the
@@ -25,12 +25,12 @@ public actor RateLimiter {
     private let sleep: @Sendable (Double) async throws -> Void
 
     /// - Parameters:
-    ///   - margin: extra fraction of spacing (0.02 = 2%).
+    ///   - margin: extra fraction of spacing (0.005 = 0.5 %). The window rule below, not this margin, is what keeps
+    ///     the server from seeing too many starts in a second; a crawl's pages take `1 + margin` times the ideal.
     ///   - now, sleep: time, injectable for tests.
     public init(
-        perSecond: Double, margin: Double = 0.02, now: @escaping @Sendable () -> Date = Date.init,
-        sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
-            try await Task.sleep(nanoseconds: Seconds.nanoseconds(seconds))
+        perSecond: Double, margin: Double = 0.005, now: @escaping @Sendable () -> Date = Date.init,
+        sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in try await EventLoopSleep.sleep(seconds)
         }
     ) {
         self.perSecond = max(0.001, perSecond)
@@ -52,10 +52,11 @@ public actor RateLimiter {
         let wait = slot.timeIntervalSince(current)
         if wait > 0 {
             try await sleep(wait)
-            // A sleep that ran late must not let the next start come sooner than `spacing` after this one.
+            // A sleep that ran a little late is made up by the next start, so oversleeping does not stretch a
+            // crawl; never closer than half the spacing, so a long oversleep re-anchors the steps, not a burst.
             let started = now()
-            if let reserved = nextStart, started.addingTimeInterval(spacing) > reserved {
-                nextStart = started.addingTimeInterval(spacing)
+            if let reserved = nextStart, started.addingTimeInterval(spacing / 2) > reserved {
+                nextStart = started.addingTimeInterval(spacing / 2)
             }
         }
         try Task.checkCancellation()

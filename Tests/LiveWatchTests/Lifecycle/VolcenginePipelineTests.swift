@@ -228,7 +228,7 @@ import Testing
             let links = recording.starts(of: VolcengineClient.linkAction)
             #expect(restrictions.count == 6)
             #expect(links.count == 12)
-            // 120/min is one slot per 0.51 s, 10/s one per 0.102 s (the limiter's 2% margin), across activities and
+            // 120/min is one slot per 0.5025 s, 10/s one per 0.1005 s (the limiter's 0.5 % margin), across activities and
             // polls. A start never precedes its slot but may come after it when a sleep oversleeps (tens of
             // milliseconds on a loaded machine), so between any two starts i < j: (j - i) slots, less that slack.
             func holds(_ starts: [Date], spacing: Double) -> Bool {
@@ -239,8 +239,9 @@ import Testing
                 }
                 return true
             }
-            #expect(holds(restrictions, spacing: 0.51), "\(restrictions.map { $0.timeIntervalSince(restrictions[0]) })")
-            #expect(holds(links, spacing: 0.102), "\(links.map { $0.timeIntervalSince(links[0]) })")
+            #expect(
+                holds(restrictions, spacing: 0.5025), "\(restrictions.map { $0.timeIntervalSince(restrictions[0]) })")
+            #expect(holds(links, spacing: 0.1005), "\(links.map { $0.timeIntervalSince(links[0]) })")
             #expect(harness.volcengine.counters.acceptedRestrictions == 6)
         }
     }
