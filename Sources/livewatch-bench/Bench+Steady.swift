@@ -332,3 +332,32 @@ func median<T: Comparable>(_ values: [T]) -> T {
     let sorted = values.sorted()
     return sorted[(sorted.count - 1) / 2]
 }
+
+/// `floor`: the minimal NIO client alone, at a given rate: what a request costs this machine when nothing but
+/// the sockets runs, and how that cost grows as the requests thin out (the CPU wakes from idle for each).
+struct Floor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floor",
+        abstract: "The minimal SwiftNIO client alone: CPU and context switches per request at each rate.")
+
+    @Option(help: "Requests per second, comma-separated.") var rates = "5,25,50,200"
+    @Option(help: "Seconds at each rate.") var seconds = 10
+    @Flag(help: "Crawl the room list (follow Next) instead of asking for the first page each time.") var follow = false
+
+    func run() async throws {
+        try await withChildSimulator(["serve-all"]) { child, _ in
+            for rate in rates.split(separator: ",").compactMap({ Double($0) }) {
+                let count = Int(rate * Double(seconds))
+                let floor =
+                    follow
+                    ? try Crawl.floor(child: child, rateLimit: Int(rate))
+                    : try Steady.floor(child: child, requests: count, spacing: 1 / rate)
+                print(
+                    String(
+                        format: "floor: %6.0f req/s: %d requests, CPU %.3f ms per request, %.1f context switches "
+                            + "per request", rate, floor.requests, floor.cpu / Double(floor.requests) * 1_000,
+                        Double(floor.contextSwitches) / Double(floor.requests)))
+            }
+        }
+    }
+}

@@ -57,7 +57,7 @@ public struct ConfigurationLoader: Sendable {
     public func parse(_ text: String, path: String = "<config>") throws(ConfigurationError) -> Configuration {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw ConfigurationError(
                     path: path,
                     problems: [
