@@ -136,7 +136,15 @@ struct Steady: AsyncParsableCommand {
             let daemon = try SpawnedProcess(
                 path: binary, arguments: ["run", "--config", configPath, "--log-level", "warning"],
                 environment: benchChildEnvironment(), output: folder + "/livewatch.out")
-            try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+            // RSS every 10 s: after the first minute, nothing may grow.
+            var samples: [(second: Int, rss: Int)] = []
+            var elapsed = 0
+            while elapsed < seconds {
+                let step = min(10, seconds - elapsed)
+                try await Task.sleep(nanoseconds: UInt64(step) * 1_000_000_000)
+                elapsed += step
+                samples.append((elapsed, Self.residentBytes(of: daemon.pid)))
+            }
             daemon.send(SIGTERM)
             let usage = daemon.wait()
             let wall = Date().timeIntervalSince(daemon.started)
@@ -160,6 +168,14 @@ struct Steady: AsyncParsableCommand {
                     wall, counts.total, counts.polyv, counts.tencent, counts.metaStudio, counts.volcengine,
                     counts.violations, polls, ok, Double(polls) / wall * 60))
             print(String(format: "steady: peak RSS %.1f MB (goal <= 20)", Double(usage.peakRSS) / 1e6))
+            if let minute = samples.first(where: { $0.second >= 60 }), let last = samples.last, last.second > 60 {
+                let highest = samples.filter { $0.second >= 60 }.map(\.rss).max() ?? last.rss
+                print(
+                    String(
+                        format: "steady: RSS at %d s %.1f MB, at %d s %.1f MB, highest after the first minute %.1f MB "
+                            + "(growth %+.1f MB)", minute.second, Double(minute.rss) / 1e6, last.second,
+                        Double(last.rss) / 1e6, Double(highest) / 1e6, Double(highest - minute.rss) / 1e6))
+            }
             let perRequest = usage.cpu / Double(counts.total)
             let floorPerRequest = floor.cpu / Double(max(1, floor.requests))
             print(
@@ -176,6 +192,15 @@ struct Steady: AsyncParsableCommand {
                     format: "steady: context switches per request %.1f; floor %.1f; ratio %.1f", switches,
                     floorSwitches, switches / max(0.01, floorSwitches)))
         }
+    }
+
+    /// The resident set size of process `pid`, in bytes (0 if it cannot be read).
+    static func residentBytes(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1_024
+        }
+        return 0
     }
 
     /// The polls stored, and how many of them succeeded.

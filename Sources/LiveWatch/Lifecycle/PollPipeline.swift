@@ -88,7 +88,7 @@ public struct PollPipeline: Sendable {
         return await withTaskGroup(of: PollReport?.self) { group in
             group.addTask { await monitor.poll(deadline: deadline) }
             group.addTask {
-                try? await Task.sleep(nanoseconds: Seconds.nanoseconds(grace))
+                try? await EventLoopSleep.sleep(grace)
                 return nil
             }
             let first = await group.next() ?? nil

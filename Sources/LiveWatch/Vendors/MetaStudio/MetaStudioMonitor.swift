@@ -21,8 +21,7 @@ public struct MetaStudioMonitor: VendorMonitor {
     public init(
         configuration: MetaStudioMonitorConfiguration, transport: any HTTPTransport,
         clock: @escaping @Sendable () -> Date = Date.init,
-        sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in
-            try await Task.sleep(nanoseconds: Seconds.nanoseconds(seconds))
+        sleep: @escaping @Sendable (Double) async throws -> Void = { seconds in try await EventLoopSleep.sleep(seconds)
         },
         logger: Logger = Logger(label: "livewatch")
     ) {

@@ -203,7 +203,7 @@ public struct VolcengineClient: Sendable {
             wait = max(wait, 0)
             guard attempt < Self.maximumAttempts, Self.seconds(from: .now, to: deadline) > wait + 0.1 else { break }
             do {
-                try await Task.sleep(nanoseconds: Seconds.nanoseconds(wait))
+                try await EventLoopSleep.sleep(wait)
             } catch {
                 break
             }
