@@ -10,7 +10,12 @@ import Synchronization
 @main
 enum LiveWatchMain {
     static func main() async {
-        ProcessThreads.configure(environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        if ProcessThreads.configure(environment: environment) == .swift,
+            environment[ProcessThreads.environmentVariable] != "swift"
+        {
+            Console.error(ProcessThreads.notInstalledWarning)
+        }
         StandardStream.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.

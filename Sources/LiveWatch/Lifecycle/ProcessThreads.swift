@@ -17,6 +17,11 @@ public enum ProcessThreads {
     /// The environment variable that keeps Swift's own executor (`swift`), for comparison or troubleshooting.
     public static let environmentVariable = "LIVEWATCH_EXECUTOR"
 
+    /// What the process says on standard error when the event loop could not become the executor (another
+    /// library took the hook, or the binary does not export the runtime's hook symbol).
+    public static let notInstalledWarning =
+        "warning: Swift tasks run on Swift's own thread pool: SwiftNIO's event loop could not be installed as their executor"
+
     /// Sizes SwiftNIO's shared event loop group to one thread and, unless `LIVEWATCH_EXECUTOR=swift`, installs
     /// it as Swift's global executor. Call it first thing in `main`, on the main thread, once, before any task
     /// is created and before anything touches SwiftNIO's shared group.
