@@ -84,6 +84,9 @@ public final class Database {
             }
             try execute("PRAGMA synchronous=NORMAL")
         }
+        // cache_size and mmap_size stay SQLite's defaults (2 MiB, no mmap). Measured on the statements of a
+        // room crawl: 10,000 rooms (about 1.5 MB of pages) store in the same CPU with 2 MiB, 8 MiB or 256 MiB of
+        // mmap; 512 KiB is slower; at 50,000 rooms 8 MiB and 16 MiB cost 7 and 11 MB more RSS for no CPU saved.
         try execute("PRAGMA foreign_keys=ON")
     }
 
