@@ -42,11 +42,21 @@ public final class Database {
     private var statementCache: [String: Statement] = [:]
     private var staticStatementCache: [UnsafeRawPointer: Statement] = [:]
 
+    /// Configures SQLite once for the process, before its first connection: memory statistics off. With them on
+    /// (the default), every allocation SQLite makes takes a process-wide mutex to count bytes, which nothing here
+    /// reads (no `sqlite3_memory_used`, no soft heap limit); storing a 10,000-room crawl allocates at each of its
+    /// 20,000 statements (`livewatch-bench tencent-crawl`). If SQLite was already initialised by other code in
+    /// the process, the call is refused and the defaults stay: still correct, only slower.
+    private static let processConfiguration: Void = {
+        _ = livewatch_sqlite_disable_memory_statistics()
+    }()
+
     /// Opens (creating unless read-only) the database at `path` and configures it.
     ///
     /// A file created here is mode 0600 (owner only) whatever the umask, and so are its `-wal` and
     /// `-shm` files, which SQLite creates with the database file's mode. An existing file keeps its mode.
     public init(path: String, options: Options = Options()) throws {
+        Self.processConfiguration
         if !options.readOnly {
             try Self.createOwnerOnlyIfMissing(path)
         }
@@ -74,6 +84,9 @@ public final class Database {
             }
             try execute("PRAGMA synchronous=NORMAL")
         }
+        // cache_size and mmap_size stay SQLite's defaults (2 MiB, no mmap). Measured on the statements of a
+        // room crawl: 10,000 rooms (about 1.5 MB of pages) store in the same CPU with 2 MiB, 8 MiB or 256 MiB of
+        // mmap; 512 KiB is slower; at 50,000 rooms 8 MiB and 16 MiB cost 7 and 11 MB more RSS for no CPU saved.
         try execute("PRAGMA foreign_keys=ON")
     }
 

@@ -102,7 +102,7 @@ public struct PollRecorder: Sendable {
         policy: AlertPolicy, dropping: inout [AlertLine], in database: Database
     ) throws -> [AlertLine] {
         let now = report.finishedAt
-        try ObservationWriter.insertPoll(report, in: database)
+        let pollID = try ObservationWriter.insertPoll(report, in: database)
         let failures = try ObservationWriter.updateMonitorState(report, in: database)
         let alerts = SQLiteAlertStateStore(database: database)
         var evaluation: AlertEvaluation
@@ -120,7 +120,8 @@ public struct PollRecorder: Sendable {
                 openSubjects[rule] = try alerts.openSubjects(rule: rule, monitor: report.monitor)
             }
             evaluation = evaluator.evaluate(report, previous: previous, openSubjects: openSubjects)
-            try ObservationWriter.insertObservation(observation, monitor: report.monitor, at: now, in: database)
+            try ObservationWriter.insertObservation(
+                observation, monitor: report.monitor, at: now, pollID: pollID, in: database)
         } else {
             evaluation = evaluator.evaluate(report, previous: nil, openSubjects: [:])
         }

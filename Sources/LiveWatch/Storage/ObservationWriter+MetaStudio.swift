@@ -7,19 +7,17 @@ extension ObservationWriter {
     static func insertPlatformAuthorizations(
         _ listing: LivePlatformListing, monitor: String, observedAt: Int64, in database: Database
     ) throws {
-        let insert = try database.cachedStatement(
+        let insert = try database.statement(
             """
             INSERT INTO platform_authorizations (monitor, observed_at, platform_id, platform_name, access_type,
                 authorize_state, authorized_time, expire_time, account, auth_key_fingerprint, callback_urls)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for platform in listing.platforms {
-            try insert.run([
+            try insert.execute(
                 monitor, observedAt, platform.platformID, platform.name, platform.accessType, platform.authorizeState,
                 platform.authorizedTime.date.map(unixSeconds), platform.expireTime.date.map(unixSeconds),
-                platform.account,
-                platform.authKeyFingerprint, callbackJSON(platform.callbacks),
-            ])
+                platform.account, platform.authKeyFingerprint, callbackJSON(platform.callbacks))
         }
     }
 

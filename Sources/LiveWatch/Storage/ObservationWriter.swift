@@ -11,42 +11,46 @@ public enum ObservationWriter {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Inserts the `polls` row.
-    public static func insertPoll(_ report: PollReport, in database: Database) throws {
+    /// Inserts the `polls` row; returns its id.
+    @discardableResult
+    public static func insertPoll(_ report: PollReport, in database: Database) throws -> Int64 {
         let failure = report.failure
         try database.statement(insertPollSQL).execute(
             report.monitor, report.vendor, unixSeconds(report.startedAt), unixSeconds(report.finishedAt),
             report.succeeded, report.httpStatus, failure?.code, failure?.message, report.requestID,
             report.requests, report.items,
             Int64((report.finishedAt.timeIntervalSince(report.startedAt) * 1_000).rounded()))
+        return database.lastInsertedRowID
     }
 
     /// Counts a poll's outcome in `monitor_state`; returns the consecutive failures now.
     public static func updateMonitorState(_ report: PollReport, in database: Database) throws -> Int {
         let now = unixSeconds(report.finishedAt)
         if report.succeeded {
-            try database.run(
+            try database.statement(
                 """
                 INSERT INTO monitor_state (monitor, consecutive_failures, last_poll_at, last_success_at) VALUES (?, 0, ?, ?)
                 ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = 0, last_poll_at = excluded.last_poll_at,
                     last_success_at = excluded.last_success_at
-                """, [report.monitor, now, now])
+                """
+            ).execute(report.monitor, now, now)
             return 0
         }
-        try database.run(
+        let failures = try database.statement(
             """
             INSERT INTO monitor_state (monitor, consecutive_failures, last_poll_at) VALUES (?, 1, ?)
             ON CONFLICT (monitor) DO UPDATE SET consecutive_failures = consecutive_failures + 1,
                 last_poll_at = excluded.last_poll_at
-            """, [report.monitor, now])
-        return Int(
-            try database.scalarInt64(
-                "SELECT consecutive_failures FROM monitor_state WHERE monitor = ?", [report.monitor]) ?? 1)
+            RETURNING consecutive_failures
+            """
+        ).scalarInt64(report.monitor, now)
+        return Int(failures ?? 1)
     }
 
-    /// Stores a successful poll's observation.
+    /// Stores a successful poll's observation. `pollID` is the poll's `polls` row (what `insertPoll` returned),
+    /// which Volcengine rows refer to; without it, the monitor's latest `polls` row is looked up.
     public static func insertObservation(
-        _ observation: Observation, monitor: String, at date: Date, in database: Database
+        _ observation: Observation, monitor: String, at date: Date, pollID: Int64? = nil, in database: Database
     ) throws {
         let observedAt = unixSeconds(date)
         switch observation {
@@ -66,7 +70,7 @@ public enum ObservationWriter {
             try insertLiveRooms(list, monitor: monitor, at: date, in: database)
 
         case .volcengine(let volcengine):
-            try insertVolcengine(volcengine, monitor: monitor, observedAt: observedAt, in: database)
+            try insertVolcengine(volcengine, monitor: monitor, observedAt: observedAt, pollID: pollID, in: database)
 
         case .livePlatforms(let listing):
             try insertPlatformAuthorizations(listing, monitor: monitor, observedAt: observedAt, in: database)

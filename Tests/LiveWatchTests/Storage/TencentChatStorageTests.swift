@@ -86,6 +86,81 @@ import Testing
             ])
     }
 
+    /// A room listed twice in one crawl is one room: its later values win in `live_rooms` and in the crawl's
+    /// one sample; a room first seen later gets a new key and keeps it; the rollup counts every listed room.
+    @Test func aRoomListedTwiceInOneCrawlIsStoredOnceWithItsLaterValues() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try Store(path: folder.file("livewatch.db"))
+        defer { store.close() }
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.writeSynchronously { database in
+            try ObservationWriter.insertObservation(
+                .liveRooms(
+                    LiveRoomList(
+                        rooms: [
+                            LiveRoom(roomID: "x", roomName: "first", activityStatus: 1, viewCount: 10),
+                            LiveRoom(roomID: "y", activityStatus: 0, viewCount: -4),
+                            LiveRoom(roomID: "x", roomName: "second", activityStatus: 0, viewCount: 7),
+                        ], pages: 2)),
+                monitor: "tim", at: at, in: database)
+            try ObservationWriter.insertObservation(
+                .liveRooms(
+                    LiveRoomList(
+                        rooms: [LiveRoom(roomID: "z", viewCount: 1), LiveRoom(roomID: "y", viewCount: 2)], pages: 1)),
+                monitor: "tim", at: at.addingTimeInterval(60), in: database)
+        }
+        #expect(
+            try rows(store, "SELECT room_key, room_id, room_name, view_count, first_seen, last_seen FROM live_rooms")
+                == [
+                    [
+                        .integer(1), .text("x"), .text("second"), .integer(7), .integer(1_800_000_000),
+                        .integer(1_800_000_000),
+                    ],
+                    [.integer(2), .text("y"), .null, .integer(2), .integer(1_800_000_000), .integer(1_800_000_060)],
+                    [.integer(3), .text("z"), .null, .integer(1), .integer(1_800_000_060), .integer(1_800_000_060)],
+                ])
+        #expect(
+            try rows(store, "SELECT crawl, room_key, activity_status, view_count FROM live_room_sample_data") == [
+                [.integer(1), .integer(1), .integer(0), .integer(7)],
+                [.integer(1), .integer(2), .integer(0), .integer(-4)],
+                [.integer(2), .integer(2), .null, .integer(2)],
+                [.integer(2), .integer(3), .null, .integer(1)],
+            ])
+        #expect(
+            try rows(
+                store,
+                """
+                SELECT bucket_start, crawls, rooms_seen_sum, live_rooms_sum, view_count_max, view_count_sum
+                FROM room_activity_rollups WHERE period = 'hour'
+                """) == [
+                    [
+                        .integer(1_800_000_000 - 1_800_000_000 % 3_600), .integer(2), .integer(5), .integer(1),
+                        .integer(10), .integer(16),
+                    ]
+                ])
+    }
+
+    /// Every listed room's view count is negative: the largest is still one of them, not zero.
+    @Test func theRollupKeepsTheLargestViewCountWhenAllAreNegative() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try Store(path: folder.file("livewatch.db"))
+        defer { store.close() }
+        try store.writeSynchronously { database in
+            try ObservationWriter.insertObservation(
+                .liveRooms(
+                    LiveRoomList(
+                        rooms: [LiveRoom(roomID: "a", viewCount: -9), LiveRoom(roomID: "b", viewCount: -3)], pages: 1)),
+                monitor: "tim", at: Date(timeIntervalSince1970: 1_800_000_000), in: database)
+        }
+        #expect(
+            try rows(store, "SELECT view_count_max, view_count_sum FROM room_activity_rollups WHERE period = 'day'")
+                == [
+                    [.integer(-3), .integer(-12)]
+                ])
+    }
+
     @Test func theMigrationCarriesVersion1RoomsAndSamplesOver() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
