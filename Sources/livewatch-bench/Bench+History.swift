@@ -423,7 +423,8 @@ final class WaitLog: Sendable {
 /// second file made by the same migration.
 final class RawBaseline {
     let database: RawDatabase
-    let begin, commit, poll, sample, concurrencyRollup, crawlRow, upsert, roomSample, roomRollup: RawStatement
+    let begin, commit, poll, sample, concurrencyRollup, crawlRow, selectRoom, updateRoom, insertRoom, roomSample,
+        roomRollup: RawStatement
 
     init(folder: String) throws {
         database = try RawDatabase(path: folder + "/raw.db")
@@ -435,7 +436,9 @@ final class RawBaseline {
             "INSERT INTO mr_concurrency (monitor, observed_at, total, used, residual) VALUES (?, ?, ?, ?, ?)")
         concurrencyRollup = try database.prepare(RollupWriter.concurrencyUpsert.description)
         crawlRow = try database.prepare("INSERT INTO live_room_crawls (monitor, observed_at, rooms) VALUES (?, ?, ?)")
-        upsert = try database.prepare(ObservationWriter.upsertLiveRoom)
+        selectRoom = try database.prepare(ObservationWriter.selectRoomKey.description)
+        updateRoom = try database.prepare(ObservationWriter.updateLiveRoom.description)
+        insertRoom = try database.prepare(ObservationWriter.insertLiveRoom.description)
         roomSample = try database.prepare(ObservationWriter.insertRoomSample)
         roomRollup = try database.prepare(RollupWriter.roomCrawlUpsert.description)
     }
@@ -480,7 +483,8 @@ final class RawBaseline {
         database.step(commit)
     }
 
-    /// One crawl: poll row, crawl row, each room's upsert (RETURNING its key), the samples in key order,
+    /// One crawl: poll row, crawl row, each room looked up by id then updated by key or inserted, the samples in
+    /// key order,
     /// the two rollups; one transaction.
     func crawl(_ list: [LiveRoom], at: Int64) throws {
         database.step(begin)
@@ -494,20 +498,39 @@ final class RawBaseline {
         var samples: [(key: Int64, activityStatus: Int64?, viewCount: Int64?)] = []
         samples.reserveCapacity(list.count)
         for room in list {
-            upsert.text(1, "tim-main")
-            upsert.text(2, room.roomID)
-            upsert.text(3, room.roomName)
-            upsert.text(4, room.ownerAccount)
-            upsert.text(5, room.coverURL)
-            upsert.text(6, room.categories)
-            upsert.int(7, room.createTime)
-            upsert.int(8, room.activityStatus)
-            upsert.int(9, room.viewCount)
-            upsert.int(10, at)
-            upsert.int(11, at)
-            guard sqlite3_step(upsert.handle) == SQLITE_ROW else { throw ValidationError("upsert returned no row") }
-            samples.append((sqlite3_column_int64(upsert.handle, 0), room.activityStatus, room.viewCount))
-            database.step(upsert)
+            selectRoom.text(1, "tim-main")
+            selectRoom.text(2, room.roomID)
+            let key: Int64
+            if sqlite3_step(selectRoom.handle) == SQLITE_ROW {
+                key = sqlite3_column_int64(selectRoom.handle, 0)
+                sqlite3_reset(selectRoom.handle)
+                updateRoom.text(1, room.roomName)
+                updateRoom.text(2, room.ownerAccount)
+                updateRoom.text(3, room.coverURL)
+                updateRoom.text(4, room.categories)
+                updateRoom.int(5, room.createTime)
+                updateRoom.int(6, room.activityStatus)
+                updateRoom.int(7, room.viewCount)
+                updateRoom.int(8, at)
+                updateRoom.int(9, key)
+                database.step(updateRoom)
+            } else {
+                sqlite3_reset(selectRoom.handle)
+                insertRoom.text(1, "tim-main")
+                insertRoom.text(2, room.roomID)
+                insertRoom.text(3, room.roomName)
+                insertRoom.text(4, room.ownerAccount)
+                insertRoom.text(5, room.coverURL)
+                insertRoom.text(6, room.categories)
+                insertRoom.int(7, room.createTime)
+                insertRoom.int(8, room.activityStatus)
+                insertRoom.int(9, room.viewCount)
+                insertRoom.int(10, at)
+                insertRoom.int(11, at)
+                database.step(insertRoom)
+                key = sqlite3_last_insert_rowid(database.handle)
+            }
+            samples.append((key, room.activityStatus, room.viewCount))
         }
         samples.sort { $0.key < $1.key }
         for entry in samples {

@@ -2,20 +2,6 @@ import Foundation
 import SQLite
 
 extension ObservationWriter {
-    /// The former single upsert of one room's latest state (`RETURNING room_key`). The writer no longer runs
-    /// it (see `insertLiveRooms`: a key lookup, then an update by key or an insert, costs about a third less);
-    /// kept public for the history benchmark's C baseline.
-    public static let upsertLiveRoom = """
-        INSERT INTO live_rooms (monitor, room_id, room_name, owner_account, cover_url, categories, create_time,
-                                activity_status, view_count, first_seen, last_seen)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (monitor, room_id) DO UPDATE SET
-            room_name = excluded.room_name, owner_account = excluded.owner_account, cover_url = excluded.cover_url,
-            categories = excluded.categories, create_time = excluded.create_time,
-            activity_status = excluded.activity_status, view_count = excluded.view_count, last_seen = excluded.last_seen
-        RETURNING room_key
-        """
-
     /// The key of a stored room (`?1` monitor, `?2` room id), through `live_rooms_by_monitor_room`.
     public static let selectRoomKey: StaticString = "SELECT room_key FROM live_rooms WHERE monitor = ? AND room_id = ?"
 
