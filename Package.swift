@@ -68,7 +68,19 @@ let package = Package(
         ),
         .executableTarget(
             name: "livewatch",
-            dependencies: ["LiveWatch", "LiveWatchDemo", argumentParser, logging]
+            dependencies: ["LiveWatch", "LiveWatchDemo", argumentParser, logging],
+            linkerSettings: [
+                // Release builds (`make build`): lld packs the 126,000 relative relocations (RELR, glibc >= 2.36)
+                // and --no-export-dynamic undoes -static-stdlib's -export-dynamic (37,000 of our symbols in the
+                // dynamic table); the loader then reads 60 KB instead of 5 MB at start. `--version` max RSS of the
+                // static binary: 20.3 MB -> 15.0 MB.
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker",
+                        "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux], configuration: .release))
+            ]
         ),
         .executableTarget(
             name: "livewatch-bench",
