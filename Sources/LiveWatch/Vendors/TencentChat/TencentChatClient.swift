@@ -102,21 +102,24 @@ public struct TencentChatClient: Sendable {
     /// matters only when the body is not a Tencent answer: errors are keyed on
     /// `ActionStatus`/`ErrorCode`.
     public static func parse(_ response: IncomingResponse) -> Exchange {
-        let data = Data(response.body)
-        let envelope: TencentChatEnvelope
-        do {
-            envelope = try JSONDecoder().decode(TencentChatEnvelope.self, from: data)
-        } catch {
+        let status: TencentChatStatus
+        let envelopePage: TencentChatEnvelope.Page?
+        switch TencentChatEnvelope.read(response.body) {
+        case .unreadable:
+            return Exchange(
+                httpStatus: response.status, requestID: nil, answer: .failure(unreadable(response, reason: nil)))
+        case .statusOnly(let readable):
             // The status fields may still be readable when `Response` is not.
-            let status = try? JSONDecoder().decode(TencentChatStatus.self, from: data)
-            if let status, let failed = vendorError(status) {
-                return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
+            if let failed = vendorError(readable) {
+                return Exchange(httpStatus: response.status, requestID: readable.requestID, answer: failed)
             }
             return Exchange(
-                httpStatus: response.status, requestID: status?.requestID,
-                answer: .failure(unreadable(response, reason: status == nil ? nil : "its Response cannot be read")))
+                httpStatus: response.status, requestID: readable.requestID,
+                answer: .failure(unreadable(response, reason: "its Response cannot be read")))
+        case .envelope(let readable, let page):
+            status = readable
+            envelopePage = page
         }
-        let status = envelope.status
         if let failed = vendorError(status) {
             return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
         }
@@ -127,7 +130,7 @@ public struct TencentChatClient: Sendable {
                     unreadable(
                         response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
         }
-        guard let page = envelope.response, let next = page.next else {
+        guard let page = envelopePage, let next = page.next else {
             return Exchange(
                 httpStatus: response.status, requestID: status.requestID,
                 answer: .failure(
@@ -135,26 +138,17 @@ public struct TencentChatClient: Sendable {
                         kind: .invalidResponse, code: "missing_field",
                         message: "Tencent Chat answer lacks Response.Next")))
         }
-        var rooms: [LiveRoom] = []
-        rooms.reserveCapacity(page.roomList?.count ?? 0)
-        for (index, entry) in (page.roomList ?? []).enumerated() {
-            guard let roomID = entry.roomID, !roomID.isEmpty else {
-                return Exchange(
-                    httpStatus: response.status, requestID: status.requestID,
-                    answer: .failure(
-                        PollFailure(
-                            kind: .invalidResponse, code: "missing_field",
-                            message: "Tencent Chat RoomList[\(index)] has no RoomId")))
-            }
-            rooms.append(
-                LiveRoom(
-                    roomID: roomID, roomName: entry.roomName, ownerAccount: entry.ownerAccount,
-                    coverURL: entry.coverURL,
-                    categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
-                    viewCount: entry.viewCount))
+        if let index = page.firstRoomWithoutID {
+            return Exchange(
+                httpStatus: response.status, requestID: status.requestID,
+                answer: .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field",
+                        message: "Tencent Chat RoomList[\(index)] has no RoomId")))
         }
         return Exchange(
-            httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: rooms)))
+            httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: page.rooms))
+        )
     }
 
     /// The vendor's error, when the answer says `FAIL` or carries a non-zero `ErrorCode`.
