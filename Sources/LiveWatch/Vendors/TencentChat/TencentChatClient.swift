@@ -57,13 +57,19 @@ public struct TencentChatClient: Sendable {
 
     /// The POST for one page, with the UserSig and `random` in the query.
     public func makeRequest(next: String, userSig: String, random: UInt32, timeout: Double) -> OutgoingRequest {
-        let query = [
-            ("sdkappid", String(configuration.sdkAppID)), ("identifier", configuration.identifier),
-            ("usersig", userSig), ("random", String(random)), ("contenttype", "json"),
-        ]
-        .map { "\($0.0)=\(Self.percentEncode($0.1))" }
-        .joined(separator: "&")
-        let url = Self.join(configuration.endpoint, Self.roomListPath) + "?" + query
+        // Built by appending (no CharacterSet, no intermediate arrays): the same bytes as joining
+        // `name=percent-encoded value` pairs with `&`.
+        var url = Self.join(configuration.endpoint, Self.roomListPath)
+        url.reserveCapacity(url.utf8.count + userSig.utf8.count + configuration.identifier.utf8.count * 3 + 80)
+        url += "?sdkappid="
+        url += String(configuration.sdkAppID)
+        url += "&identifier="
+        Self.appendPercentEncoded(configuration.identifier, to: &url)
+        url += "&usersig="
+        Self.appendPercentEncoded(userSig, to: &url)
+        url += "&random="
+        url += String(random)
+        url += "&contenttype=json"
         let body = "{\"Next\":\(JSONText.quote(next)),\"Count\":\(configuration.pageSize)}"
         return OutgoingRequest(
             method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
@@ -211,10 +217,42 @@ public struct TencentChatClient: Sendable {
     }
 
     /// Percent-encodes a query value: RFC 3986 unreserved characters and `*`
-    /// (the UserSig alphabet is `A-Za-z0-9*-_`) are kept.
+    /// (the UserSig alphabet is `A-Za-z0-9*-_`) are kept, every other UTF-8 byte becomes `%XX` (upper-case hex,
+    /// as Foundation's `addingPercentEncoding` writes it).
     static func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        allowed.insert(charactersIn: "-._~*")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        var result = ""
+        appendPercentEncoded(text, to: &result)
+        return result
+    }
+
+    static func appendPercentEncoded(_ text: String, to result: inout String) {
+        if text.utf8.allSatisfy(isKeptInQuery) {
+            result += text
+            return
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count * 3)
+        for byte in text.utf8 {
+            if isKeptInQuery(byte) {
+                bytes.append(byte)
+            } else {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        result += String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func isKeptInQuery(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"), UInt8(ascii: "*"):
+            return true
+        default:
+            return false
+        }
     }
 }

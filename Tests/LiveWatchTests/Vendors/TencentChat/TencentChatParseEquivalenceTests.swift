@@ -435,3 +435,55 @@ struct PageGenerator {
         return text + "\""
     }
 }
+
+@Suite struct TencentChatRequestEquivalenceTests {
+    /// The query encoding as it was: Foundation's `addingPercentEncoding` with the unreserved set and `*`.
+    static func referencePercentEncode(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~*")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    @Test func percentEncodingMatchesFoundation() async {
+        for text in ["", "ab*-_", "管理员 a&b", "a+b=c/d?e#f%g", "\u{0}\u{7F}\u{80}😀\u{FEFF}", "é", "~.", "\u{10FFFF}"] {
+            #expect(TencentChatClient.percentEncode(text) == Self.referencePercentEncode(text), "\(text)")
+        }
+        await propertyCheck(count: 2_000, input: Gen.int(in: 0...0x10FFFF).array(of: 0...40)) { values in
+            var text = ""
+            for value in values {
+                // Mostly ASCII, some of everything else.
+                let code = value % 3 == 0 ? value : value % 128
+                if let scalar = Unicode.Scalar(code) { text.unicodeScalars.append(scalar) }
+            }
+            #expect(
+                TencentChatClient.percentEncode(text) == Self.referencePercentEncode(text), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func theRequestIsTheOneTheJoinedQueryGave() async throws {
+        await propertyCheck(count: 300, input: Gen.int(in: 0...0x2FFF).array(of: 0...12), Gen.int64()) {
+            identifierCodes, seed in
+            var identifier = ""
+            for code in identifierCodes {
+                if let scalar = Unicode.Scalar(code % 2 == 0 ? code % 128 : code) {
+                    identifier.unicodeScalars.append(scalar)
+                }
+            }
+            let random = UInt32(truncatingIfNeeded: seed)
+            guard var configuration = try? TencentChatClientTests.configuration() else { return }
+            configuration.identifier = identifier
+            let userSigs = TencentUserSigCache(secretKey: configuration.secretKey, sdkAppID: 1, identifier: "x")
+            let client = TencentChatClient(
+                configuration: configuration, transport: UnusedTransport(), userSigs: userSigs)
+            let userSig = "eJyr*-_" + String(seed, radix: 36)
+            let request = client.makeRequest(next: "n", userSig: userSig, random: random, timeout: 3)
+            let query = [
+                ("sdkappid", String(configuration.sdkAppID)), ("identifier", identifier), ("usersig", userSig),
+                ("random", String(random)), ("contenttype", "json"),
+            ]
+            .map { "\($0.0)=\(Self.referencePercentEncode($0.1))" }
+            .joined(separator: "&")
+            #expect(request.url == "https://console.tim.qq.com/v4/live_engine_http_srv/get_room_list?" + query)
+        }
+    }
+}
