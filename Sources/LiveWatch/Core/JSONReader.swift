@@ -31,20 +31,20 @@ public struct JSONReader {
     /// A string value or key, not decoded yet: the bytes between its quotes.
     public struct StringToken: Sendable, Equatable {
         /// The byte range between the quotes.
-        public var start: Int
-        public var end: Int
+        public internal(set) var start: Int
+        public internal(set) var end: Int
         /// Holds a backslash escape.
-        public var hasEscape: Bool
+        public internal(set) var hasEscape: Bool
         /// Holds a raw control character (so it cannot be decoded).
-        public var hasControl: Bool
+        public internal(set) var hasControl: Bool
         /// Every byte is ASCII.
-        public var isASCII: Bool
+        public internal(set) var isASCII: Bool
     }
 
     /// A number value, not converted yet: its bytes (digits, `.`, `+`, `-`, `e`, `E`).
     public struct NumberToken: Sendable, Equatable {
-        public var start: Int
-        public var end: Int
+        public internal(set) var start: Int
+        public internal(set) var end: Int
     }
 
     /// Foundation's nesting limit.
@@ -249,7 +249,8 @@ public struct JSONReader {
                 return nil
             }
             index += 1
-            // The scanner guaranteed a byte after the backslash and four after `\u`.
+            // The scanner guaranteed a byte after the backslash (and `hex4` checks the four after `\u`).
+            guard index < region.count else { return nil }
             let escaped = region[index]
             index += 1
             switch escaped {
