@@ -57,13 +57,19 @@ public struct TencentChatClient: Sendable {
 
     /// The POST for one page, with the UserSig and `random` in the query.
     public func makeRequest(next: String, userSig: String, random: UInt32, timeout: Double) -> OutgoingRequest {
-        let query = [
-            ("sdkappid", String(configuration.sdkAppID)), ("identifier", configuration.identifier),
-            ("usersig", userSig), ("random", String(random)), ("contenttype", "json"),
-        ]
-        .map { "\($0.0)=\(Self.percentEncode($0.1))" }
-        .joined(separator: "&")
-        let url = Self.join(configuration.endpoint, Self.roomListPath) + "?" + query
+        // Built by appending (no CharacterSet, no intermediate arrays): the same bytes as joining
+        // `name=percent-encoded value` pairs with `&`.
+        var url = Self.join(configuration.endpoint, Self.roomListPath)
+        url.reserveCapacity(url.utf8.count + userSig.utf8.count + configuration.identifier.utf8.count * 3 + 80)
+        url += "?sdkappid="
+        url += String(configuration.sdkAppID)
+        url += "&identifier="
+        Self.appendPercentEncoded(configuration.identifier, to: &url)
+        url += "&usersig="
+        Self.appendPercentEncoded(userSig, to: &url)
+        url += "&random="
+        url += String(random)
+        url += "&contenttype=json"
         let body = "{\"Next\":\(JSONText.quote(next)),\"Count\":\(configuration.pageSize)}"
         return OutgoingRequest(
             method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
@@ -102,21 +108,24 @@ public struct TencentChatClient: Sendable {
     /// matters only when the body is not a Tencent answer: errors are keyed on
     /// `ActionStatus`/`ErrorCode`.
     public static func parse(_ response: IncomingResponse) -> Exchange {
-        let data = Data(response.body)
-        let envelope: TencentChatEnvelope
-        do {
-            envelope = try JSONDecoder().decode(TencentChatEnvelope.self, from: data)
-        } catch {
+        let status: TencentChatStatus
+        let envelopePage: TencentChatEnvelope.Page?
+        switch TencentChatEnvelope.read(response.body) {
+        case .unreadable:
+            return Exchange(
+                httpStatus: response.status, requestID: nil, answer: .failure(unreadable(response, reason: nil)))
+        case .statusOnly(let readable):
             // The status fields may still be readable when `Response` is not.
-            let status = try? JSONDecoder().decode(TencentChatStatus.self, from: data)
-            if let status, let failed = vendorError(status) {
-                return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
+            if let failed = vendorError(readable) {
+                return Exchange(httpStatus: response.status, requestID: readable.requestID, answer: failed)
             }
             return Exchange(
-                httpStatus: response.status, requestID: status?.requestID,
-                answer: .failure(unreadable(response, reason: status == nil ? nil : "its Response cannot be read")))
+                httpStatus: response.status, requestID: readable.requestID,
+                answer: .failure(unreadable(response, reason: "its Response cannot be read")))
+        case .envelope(let readable, let page):
+            status = readable
+            envelopePage = page
         }
-        let status = envelope.status
         if let failed = vendorError(status) {
             return Exchange(httpStatus: response.status, requestID: status.requestID, answer: failed)
         }
@@ -127,7 +136,7 @@ public struct TencentChatClient: Sendable {
                     unreadable(
                         response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
         }
-        guard let page = envelope.response, let next = page.next else {
+        guard let page = envelopePage, let next = page.next else {
             return Exchange(
                 httpStatus: response.status, requestID: status.requestID,
                 answer: .failure(
@@ -135,26 +144,17 @@ public struct TencentChatClient: Sendable {
                         kind: .invalidResponse, code: "missing_field",
                         message: "Tencent Chat answer lacks Response.Next")))
         }
-        var rooms: [LiveRoom] = []
-        rooms.reserveCapacity(page.roomList?.count ?? 0)
-        for (index, entry) in (page.roomList ?? []).enumerated() {
-            guard let roomID = entry.roomID, !roomID.isEmpty else {
-                return Exchange(
-                    httpStatus: response.status, requestID: status.requestID,
-                    answer: .failure(
-                        PollFailure(
-                            kind: .invalidResponse, code: "missing_field",
-                            message: "Tencent Chat RoomList[\(index)] has no RoomId")))
-            }
-            rooms.append(
-                LiveRoom(
-                    roomID: roomID, roomName: entry.roomName, ownerAccount: entry.ownerAccount,
-                    coverURL: entry.coverURL,
-                    categories: entry.categories, createTime: entry.createTime, activityStatus: entry.activityStatus,
-                    viewCount: entry.viewCount))
+        if let index = page.firstRoomWithoutID {
+            return Exchange(
+                httpStatus: response.status, requestID: status.requestID,
+                answer: .failure(
+                    PollFailure(
+                        kind: .invalidResponse, code: "missing_field",
+                        message: "Tencent Chat RoomList[\(index)] has no RoomId")))
         }
         return Exchange(
-            httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: rooms)))
+            httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: page.rooms))
+        )
     }
 
     /// The vendor's error, when the answer says `FAIL` or carries a non-zero `ErrorCode`.
@@ -217,10 +217,42 @@ public struct TencentChatClient: Sendable {
     }
 
     /// Percent-encodes a query value: RFC 3986 unreserved characters and `*`
-    /// (the UserSig alphabet is `A-Za-z0-9*-_`) are kept.
+    /// (the UserSig alphabet is `A-Za-z0-9*-_`) are kept, every other UTF-8 byte becomes `%XX` (upper-case hex,
+    /// as Foundation's `addingPercentEncoding` writes it).
     static func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        allowed.insert(charactersIn: "-._~*")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        var result = ""
+        appendPercentEncoded(text, to: &result)
+        return result
+    }
+
+    static func appendPercentEncoded(_ text: String, to result: inout String) {
+        if text.utf8.allSatisfy(isKeptInQuery) {
+            result += text
+            return
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count * 3)
+        for byte in text.utf8 {
+            if isKeptInQuery(byte) {
+                bytes.append(byte)
+            } else {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        result += String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func isKeptInQuery(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"), UInt8(ascii: "*"):
+            return true
+        default:
+            return false
+        }
     }
 }
