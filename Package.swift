@@ -78,8 +78,6 @@ let package = Package(
                     [
                         "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker",
                         "--no-export-dynamic",
-                        // ... but the one symbol SwiftNIO looks up with dlsym to become Swift's executor.
-                        "-Xlinker", "--export-dynamic-symbol=swift_task_enqueueGlobal_hook",
                     ],
                     .when(platforms: [.linux], configuration: .release))
             ]

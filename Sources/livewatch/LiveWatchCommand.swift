@@ -10,12 +10,7 @@ import Synchronization
 @main
 enum LiveWatchMain {
     static func main() async {
-        let environment = ProcessInfo.processInfo.environment
-        if ProcessThreads.configure(environment: environment) == .swift,
-            environment[ProcessThreads.environmentVariable] != "swift"
-        {
-            Console.error(ProcessThreads.notInstalledWarning)
-        }
+        ProcessThreads.configure(environment: ProcessInfo.processInfo.environment)
         StandardStream.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.

@@ -34,34 +34,37 @@ public final class AsyncHTTPTransport: HTTPTransport {
         // A header value with a control character (a secret read with its line break) is refused here,
         // by name: AsyncHTTPClient's own error would carry the value itself.
         if let name = Self.firstInvalidHeader(outgoing.headers) { throw .invalidHeader(name: name) }
-        var request = HTTPClientRequest(url: outgoing.url)
-        request.method = HTTPMethod(rawValue: outgoing.method)
-        request.headers.add(name: "User-Agent", value: Self.userAgent)
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: Self.userAgent)
         for (name, value) in outgoing.headers {
-            request.headers.replaceOrAdd(name: name, value: value)
+            headers.replaceOrAdd(name: name, value: value)
         }
-        if let body = outgoing.body {
-            request.body = .bytes(ByteBuffer(bytes: body))
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(
+                url: outgoing.url, method: HTTPMethod(rawValue: outgoing.method), headers: headers,
+                body: outgoing.body.map { .bytes($0) })
+        } catch {
+            throw .invalidURL
         }
         let timeout = TimeAmount.milliseconds(max(1, Seconds.milliseconds(outgoing.timeout)))
         let deadline = NIODeadline.now() + timeout
+        // The delegate API rather than the async one: the async one starts a task of its own per request on
+        // Swift's thread pool (to register for cancellation), a thread hop each way for every page of a crawl.
+        let task = client.execute(
+            request: request, delegate: CappedResponse(limit: maximumBodyBytes), deadline: deadline)
         do {
-            let response = try await client.execute(request, deadline: deadline)
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maximumBodyBytes
-            {
-                throw HTTPTransportError.bodyTooLarge(limit: maximumBodyBytes)
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-            let buffer = try await response.body.collect(upTo: maximumBodyBytes)
-            let headers = response.headers.map { ($0.name, $0.value) }
-            return IncomingResponse(
-                status: Int(response.status.code), headers: headers, body: Array(buffer.readableBytesView))
         } catch let error as HTTPTransportError {
             throw error
-        } catch is NIOTooManyBytesError {
-            throw .bodyTooLarge(limit: maximumBodyBytes)
         } catch is CancellationError {
             throw .cancelled
         } catch let error as HTTPClientError {
+            if Task.isCancelled { throw .cancelled }
             throw Self.map(error, timeout: outgoing.timeout)
         } catch {
             if NIODeadline.now() >= deadline { throw .timedOut(seconds: outgoing.timeout) }
@@ -122,5 +125,42 @@ public final class AsyncHTTPTransport: HTTPTransport {
     static func caseName(of value: some Any) -> String {
         let text = String(describing: value)
         return String(text.prefix { $0 != "(" }.prefix(80)).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Collects one response on its event loop, refusing a body over `limit` bytes as soon as it is announced
+/// (`Content-Length`) or exceeded, so an oversized body is never held whole.
+private final class CappedResponse: HTTPClientResponseDelegate, @unchecked Sendable {
+    // @unchecked: AsyncHTTPClient calls a delegate on the request's event loop only, one call at a time.
+    typealias Response = IncomingResponse
+
+    private let limit: Int
+    private var status = 0
+    private var headers: [(String, String)] = []
+    private var body: [UInt8] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<IncomingResponse>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        status = Int(head.status.code)
+        headers = head.headers.map { ($0.name, $0.value) }
+        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+            return task.eventLoop.makeFailedFuture(HTTPTransportError.bodyTooLarge(limit: limit))
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<IncomingResponse>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        guard body.count + buffer.readableBytes <= limit else {
+            return task.eventLoop.makeFailedFuture(HTTPTransportError.bodyTooLarge(limit: limit))
+        }
+        body.append(contentsOf: buffer.readableBytesView)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<IncomingResponse>) throws -> IncomingResponse {
+        IncomingResponse(status: status, headers: headers, body: body)
     }
 }

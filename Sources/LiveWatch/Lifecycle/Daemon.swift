@@ -185,7 +185,7 @@ public final class Daemon: Sendable {
         let reports = await withTaskGroup(of: (Int, PollReport).self) { group in
             for (index, monitorConfiguration) in selected.enumerated() {
                 let monitor = runtime.makeMonitor(monitorConfiguration)
-                group.addTask {
+                group.addTask(executorPreference: ProcessThreads.taskExecutor) {
                     (index, await pipeline.run(monitor, deadline: monitorConfiguration.pollDeadline).0)
                 }
             }

@@ -182,7 +182,7 @@ public final class MonitorScheduler: Sendable {
         // The task is registered under the lock before it can finish, so the
         // completion below always finds it.
         state.withLock { state in
-            let task = Task { [weak self] in
+            let task = Task(executorPreference: ProcessThreads.taskExecutor) { [weak self] in
                 let result = await job.run(job.timeout)
                 self?.finish(job.name, generation: generation, result: result)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Holds request starts to a rate: at most `perSecond` starts in any
 /// one-second window, spread evenly (one every `1/perSecond` seconds, plus a
@@ -10,17 +11,24 @@ import Foundation
 /// that earlier request before it answered, and sees this one after it
 /// starts, so no one-second window at the server holds more than `perSecond`
 /// of them (for requests sent one after the other, as a paging crawl does).
-public actor RateLimiter {
+///
+/// A class with a lock rather than an actor: taking a slot is a few arithmetic steps, and an actor call from a
+/// crawl running on the event loop would hop to Swift's pool and back for each page.
+public final class RateLimiter: Sendable {
     /// Requests per second.
     public let perSecond: Double
     /// Seconds between two starts.
     public let spacing: Double
     /// How many starts a one-second window may hold.
     public let window: Int
-    private var nextStart: Date?
-    /// The last `window` completion times, oldest at `oldest`.
-    private var completions: [Date] = []
-    private var oldest = 0
+    private struct State {
+        var nextStart: Date?
+        /// The last `window` completion times, oldest at `oldest`.
+        var completions: [Date] = []
+        var oldest = 0
+    }
+
+    private let state = Mutex(State())
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Double) async throws -> Void
 
@@ -43,20 +51,24 @@ public actor RateLimiter {
     /// Waits for the next free start slot. Throws `CancellationError` if cancelled while waiting.
     public func acquire() async throws {
         let current = now()
-        var slot = max(current, nextStart ?? current)
-        if completions.count == window {
-            // One millisecond more than a second, so a half-open window cannot hold both ends.
-            slot = max(slot, completions[oldest].addingTimeInterval(1.001))
+        let wait = state.withLock { state -> Double in
+            var slot = max(current, state.nextStart ?? current)
+            if state.completions.count == window {
+                // One millisecond more than a second, so a half-open window cannot hold both ends.
+                slot = max(slot, state.completions[state.oldest].addingTimeInterval(1.001))
+            }
+            state.nextStart = slot.addingTimeInterval(spacing)
+            return slot.timeIntervalSince(current)
         }
-        nextStart = slot.addingTimeInterval(spacing)
-        let wait = slot.timeIntervalSince(current)
         if wait > 0 {
             try await sleep(wait)
             // A sleep that ran a little late is made up by the next start, so oversleeping does not stretch a
             // crawl; never closer than half the spacing, so a long oversleep re-anchors the steps, not a burst.
             let started = now()
-            if let reserved = nextStart, started.addingTimeInterval(spacing / 2) > reserved {
-                nextStart = started.addingTimeInterval(spacing / 2)
+            state.withLock { state in
+                if let reserved = state.nextStart, started.addingTimeInterval(spacing / 2) > reserved {
+                    state.nextStart = started.addingTimeInterval(spacing / 2)
+                }
             }
         }
         try Task.checkCancellation()
@@ -65,18 +77,22 @@ public actor RateLimiter {
     /// Records that the answer to the latest request has arrived (or that it failed).
     public func complete() {
         let current = now()
-        if completions.count < window {
-            completions.append(current)
-        } else {
-            completions[oldest] = current
-            oldest = (oldest + 1) % window
+        state.withLock { state in
+            if state.completions.count < window {
+                state.completions.append(current)
+            } else {
+                state.completions[state.oldest] = current
+                state.oldest = (state.oldest + 1) % window
+            }
         }
     }
 
     /// Pushes the next start at least `seconds` away (a vendor said "too frequent").
     public func pause(for seconds: Double) {
         let resume = now().addingTimeInterval(seconds)
-        if let nextStart, nextStart > resume { return }
-        nextStart = resume
+        state.withLock { state in
+            if let nextStart = state.nextStart, nextStart > resume { return }
+            state.nextStart = resume
+        }
     }
 }

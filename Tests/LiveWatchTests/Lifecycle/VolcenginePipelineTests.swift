@@ -228,13 +228,14 @@ import Testing
             let links = recording.starts(of: VolcengineClient.linkAction)
             #expect(restrictions.count == 6)
             #expect(links.count == 12)
-            // 120/min is one slot per 0.5025 s, 10/s one per 0.1005 s (the limiter's 0.5 % margin), across activities and
-            // polls. A start never precedes its slot but may come after it when a sleep oversleeps (tens of
-            // milliseconds on a loaded machine), so between any two starts i < j: (j - i) slots, less that slack.
+            // 120/min is one slot per 0.5025 s, 10/s one per 0.1005 s (the limiter's 0.5 % margin), across activities
+            // and polls. A start never precedes its slot; an earlier start that overslept (tens of milliseconds on
+            // a loaded machine, more under a parallel test run) is made up by the later ones, so between any two
+            // starts i < j: (j - i) slots, less that oversleep.
             func holds(_ starts: [Date], spacing: Double) -> Bool {
                 for i in starts.indices {
                     for j in starts.indices where j > i {
-                        if starts[j].timeIntervalSince(starts[i]) < Double(j - i) * spacing - 0.06 { return false }
+                        if starts[j].timeIntervalSince(starts[i]) < Double(j - i) * spacing - 0.3 { return false }
                     }
                 }
                 return true

@@ -60,7 +60,7 @@ import Testing
         let time = VirtualTime()
         let limiter = RateLimiter(perSecond: 10, now: time.now, sleep: time.sleep)
         try await limiter.acquire()
-        await limiter.pause(for: 60)
+        limiter.pause(for: 60)
         try await limiter.acquire()
         #expect(time.now().timeIntervalSince1970 - 1_800_000_000 == 60)
     }
@@ -75,7 +75,7 @@ import Testing
             try await limiter.acquire()
             starts.append(time.now().timeIntervalSince1970 - 1_800_000_000)
             try await time.sleep(0.05) // a slow answer: 50 ms
-            await limiter.complete()
+            limiter.complete()
         }
         // Spacing alone (100.5 ms) would put start 10 at 1.005 s; the answer to start 0 came at 0.05 s, so start 10
         // waits until 1.051 s: whatever the latency, the server cannot see 11 starts within one second.

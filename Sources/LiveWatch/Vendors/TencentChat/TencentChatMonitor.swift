@@ -137,7 +137,7 @@ public struct TencentChatMonitor: VendorMonitor {
             let cutByBudget = crawl.remaining < configuration.poll.timeout
             let exchange = await client.fetchPage(
                 next: cursor, timeout: min(configuration.poll.timeout, crawl.remaining))
-            await limiter.complete()
+            limiter.complete()
             crawl.httpStatus = exchange.httpStatus ?? crawl.httpStatus
             crawl.requestID = exchange.requestID
             switch exchange.answer {

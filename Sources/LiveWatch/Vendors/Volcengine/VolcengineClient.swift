@@ -196,7 +196,7 @@ public struct VolcengineClient: Sendable {
             }
             var wait = failure.retryAfter ?? retryDelay * pow(2, Double(attempt - 1))
             if failure.kind == .rateLimited {
-                await limiter.pause(for: wait)
+                limiter.pause(for: wait)
                 // Without Retry-After, the scheduler waits out the quota's window before the next poll.
                 if failure.retryAfter == nil { outcome.result = .failure(failure.withRetryAfter(quotaWindow)) }
             }
