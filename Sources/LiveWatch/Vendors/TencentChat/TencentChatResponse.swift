@@ -64,20 +64,7 @@ enum TencentChatEnvelope {
         // `.some(nil)`: left out or null; nil: unreadable.
         var page: Page?? = .some(nil)
         var seen = 0
-        while let key = try reader.nextKey() {
-            let field: Int
-            switch match(key, topNames, in: reader) {
-            case .undecodable:
-                statusReadable = false
-                try reader.skipValue()
-                continue
-            case .field(let index) where seen & 1 << index == 0:
-                seen |= 1 << index
-                field = index
-            case .field, .unknown:
-                try reader.skipValue()
-                continue
-            }
+        while let field = try nextField(&reader, topNames, seen: &seen, readable: &statusReadable) {
             switch field {
             case 0: statusReadable = try readStatusString(&reader, into: &status.actionStatus) && statusReadable
             case 1: statusReadable = try readStatusString(&reader, into: &status.errorInfo) && statusReadable
@@ -133,13 +120,9 @@ enum TencentChatEnvelope {
         var page = Page(next: nil, rooms: [])
         var readable = true
         var seen = 0
-        while let key = try reader.nextKey() {
-            switch match(key, pageNames, in: reader) {
-            case .undecodable:
-                readable = false
-                try reader.skipValue()
-            case .field(0) where seen & 1 == 0:
-                seen |= 1
+        while let field = try nextField(&reader, pageNames, seen: &seen, readable: &readable) {
+            switch field {
+            case 0:
                 switch try reader.peekKind() {
                 case .null: _ = try reader.readLiteral()
                 case .string:
@@ -149,8 +132,7 @@ enum TencentChatEnvelope {
                     try reader.skipValue()
                     readable = false
                 }
-            case .field(1) where seen & 2 == 0:
-                seen |= 2
+            default:
                 switch try reader.peekKind() {
                 case .null: _ = try reader.readLiteral()
                 case .array: readable = try readRooms(&reader, into: &page) && readable
@@ -158,8 +140,6 @@ enum TencentChatEnvelope {
                     try reader.skipValue()
                     readable = false
                 }
-            case .field, .unknown:
-                try reader.skipValue()
             }
         }
         return readable ? .some(page) : nil
@@ -191,20 +171,7 @@ enum TencentChatEnvelope {
         var room = LiveRoom(roomID: "")
         var readable = true
         var seen = 0
-        while let key = try reader.nextKey() {
-            let field: Int
-            switch match(key, roomNames, in: reader) {
-            case .undecodable:
-                readable = false
-                try reader.skipValue()
-                continue
-            case .field(let index) where seen & 1 << index == 0:
-                seen |= 1 << index
-                field = index
-            case .field, .unknown:
-                try reader.skipValue()
-                continue
-            }
+        while let field = try nextField(&reader, roomNames, seen: &seen, readable: &readable) {
             switch field {
             case 0: room.roomID = try readFlexibleString(&reader) ?? ""
             case 1: room.roomName = try readString(&reader)
@@ -298,6 +265,27 @@ enum TencentChatEnvelope {
         case field(Int)
         case unknown
         case undecodable
+    }
+
+    /// The index in `names` of the object's next member not seen before (`seen` is a bit set of indexes),
+    /// skipping unknown and repeated keys (the first of a duplicate counts, as with `JSONDecoder`); a key that
+    /// cannot be decoded clears `readable`. nil at the end of the object.
+    static func nextField(
+        _ reader: inout JSONReader, _ names: [StaticString], seen: inout Int, readable: inout Bool
+    ) throws(SyntaxError) -> Int? {
+        while let key = try reader.nextKey() {
+            switch match(key, names, in: reader) {
+            case .undecodable:
+                readable = false
+                try reader.skipValue()
+            case .field(let index) where seen & 1 << index == 0:
+                seen |= 1 << index
+                return index
+            case .field, .unknown:
+                try reader.skipValue()
+            }
+        }
+        return nil
     }
 
     /// Which of `names` the key is.
