@@ -136,21 +136,16 @@ public struct TencentChatClient: Sendable {
                     unreadable(
                         response, reason: status.actionStatus == nil ? nil : "its ActionStatus is not OK or FAIL")))
         }
-        guard let page = envelopePage, let next = page.next else {
-            return Exchange(
+        func missingField(_ message: String) -> Exchange {
+            Exchange(
                 httpStatus: response.status, requestID: status.requestID,
-                answer: .failure(
-                    PollFailure(
-                        kind: .invalidResponse, code: "missing_field",
-                        message: "Tencent Chat answer lacks Response.Next")))
+                answer: .failure(PollFailure(kind: .invalidResponse, code: "missing_field", message: message)))
+        }
+        guard let page = envelopePage, let next = page.next else {
+            return missingField("Tencent Chat answer lacks Response.Next")
         }
         if let index = page.firstRoomWithoutID {
-            return Exchange(
-                httpStatus: response.status, requestID: status.requestID,
-                answer: .failure(
-                    PollFailure(
-                        kind: .invalidResponse, code: "missing_field",
-                        message: "Tencent Chat RoomList[\(index)] has no RoomId")))
+            return missingField("Tencent Chat RoomList[\(index)] has no RoomId")
         }
         return Exchange(
             httpStatus: response.status, requestID: status.requestID, answer: .page(Page(next: next, rooms: page.rooms))
