@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 import VendorSimulator
@@ -71,13 +72,22 @@ struct ReceiverFixture {
         )
     }
 
-    /// Listens again on the same port with the same receiver and transport (the receiver is back up).
+    /// Listens again on the same port with the same receiver and transport (the receiver is back up). While the
+    /// port was closed, another test's client socket may have been given it as its local port: binding is then
+    /// retried until that socket is gone (at most 30 s).
     func restarted() async throws -> ReceiverFixture {
-        let simulator = VendorSimulator()
-        simulator.register(receiver)
-        let bound = try await simulator.start(port: port)
-        receiver.setDown(false)
-        return ReceiverFixture(simulator: simulator, receiver: receiver, transport: transport, port: bound)
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let simulator = VendorSimulator()
+            simulator.register(receiver)
+            do {
+                let bound = try await simulator.start(port: port)
+                receiver.setDown(false)
+                return ReceiverFixture(simulator: simulator, receiver: receiver, transport: transport, port: bound)
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && Date() < deadline {
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
     }
 
     /// Stops listening (the receiver is down: connections are refused).
