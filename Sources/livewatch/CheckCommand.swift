@@ -5,7 +5,7 @@ import LiveWatch
 /// `livewatch check`: a Nagios / Icinga / Zabbix plugin. One line on standard output, starting
 /// `LIVEWATCH <STATUS> - `, performance data after `|`, and the plugin exit codes 0, 1, 2, 3 (3 also for bad
 /// arguments and unknown options: see `main(arguments:)`).
-struct CheckCommand: AsyncParsableCommand {
+struct CheckCommand: ParsableCommand {
     /// The subcommand's name.
     static let name = "check"
 
@@ -35,7 +35,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "CRITICAL when a monitor's last successful poll is older than this, e.g. 5m.")
     var maxAge: String?
 
-    func run() async throws {
+    func run() throws {
         let result = evaluate()
         Console.output(result.line + "\n")
         throw ExitCode(result.exitCode)
@@ -70,14 +70,12 @@ struct CheckCommand: AsyncParsableCommand {
     /// Runs `livewatch check ARGUMENTS` (the arguments after `check`). Help and `--version` behave as everywhere
     /// else; any other parsing error (an unknown option, a missing value) is `LIVEWATCH UNKNOWN - ...` and
     /// exit status 3 instead of argument-parser's 64, as a monitoring system expects of a plugin.
-    static func main(arguments: [String]) async {
+    /// Runs without Swift's concurrency runtime: the check reads SQLite synchronously, and `help`, `--version`
+    /// and every subcommand's own `check` path are synchronous too.
+    static func main(arguments: [String]) {
         do {
             var command = try LiveWatchCommand.parseAsRoot([name] + arguments)
-            if var asynchronous = command as? AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
         } catch {
             if error is ExitCode || LiveWatchCommand.exitCode(for: error) == .success {
                 LiveWatchCommand.exit(withError: error)

@@ -7,18 +7,60 @@ import Synchronization
 /// The process entry point: SIGPIPE is ignored before anything runs (a closed
 /// standard stream or pipe then fails a write instead of killing the process),
 /// then the command line is parsed and run.
+///
+/// `main` is synchronous: `--version`, `--help`, an argument error and `check` (a monitoring plugin, started
+/// every minute) end without starting Swift's concurrency runtime and its threads. Only a command that is
+/// asynchronous runs in a task, with the main queue serving as an async `main` would.
 @main
 enum LiveWatchMain {
-    static func main() async {
-        ProcessThreads.configure(environment: ProcessInfo.processInfo.environment)
+    static func main() {
+        ProcessThreads.configure(
+            executorVariable: getenv(ProcessThreads.environmentVariable).map { String(cString: $0) })
         StandardStream.ignoreBrokenPipes()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `check` is a monitoring plugin: even its argument errors must exit 3 (UNKNOWN), not 64.
         if arguments.first == CheckCommand.name {
-            await CheckCommand.main(arguments: Array(arguments.dropFirst()))
+            CheckCommand.main(arguments: Array(arguments.dropFirst()))
             return
         }
-        await LiveWatchCommand.main()
+        let command: any ParsableCommand
+        do {
+            command = try LiveWatchCommand.parseAsRoot()
+        } catch {
+            LiveWatchCommand.exit(withError: error)
+        }
+        guard let asynchronous = command as? any AsyncParsableCommand else {
+            var synchronous = command
+            do {
+                try synchronous.run()
+            } catch {
+                LiveWatchCommand.exit(withError: error)
+            }
+            return
+        }
+        let box = CommandBox(asynchronous)
+        Task {
+            do {
+                try await box.run()
+            } catch {
+                LiveWatchCommand.exit(withError: error)
+            }
+            exit(EXIT_SUCCESS)
+        }
+        dispatchMain()
+    }
+}
+
+/// Hands the parsed command to the task that runs it: the only reference, used by that task alone.
+private final class CommandBox: @unchecked Sendable {
+    private var command: any AsyncParsableCommand
+
+    init(_ command: any AsyncParsableCommand) {
+        self.command = command
+    }
+
+    func run() async throws {
+        try await command.run()
     }
 }
 

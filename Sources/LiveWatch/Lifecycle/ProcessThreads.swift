@@ -11,20 +11,53 @@ public enum ProcessThreads {
     /// troubleshooting.
     public static let environmentVariable = "LIVEWATCH_EXECUTOR"
 
-    private static let preference = Mutex<EventLoopTaskExecutor?>(nil)
+    private static let preference = Mutex(ExecutorPreference())
 
     /// Sizes SwiftNIO's shared event loop group to one thread and, unless `LIVEWATCH_EXECUTOR=swift`, makes its
     /// loop the executor the polls' tasks prefer. Call it first thing in `main`, before anything touches
-    /// SwiftNIO's shared group.
-    public static func configure(environment: [String: String]) {
+    /// SwiftNIO's shared group. `executorVariable` is the value of `LIVEWATCH_EXECUTOR`, read with `getenv`
+    /// (Foundation's `ProcessInfo.environment` alone costs `--version` about 0.8 MB of resident memory).
+    public static func configure(executorVariable: String?) {
         NIOSingletons.groupLoopCountSuggestion = 1
         NIOSingletons.blockingPoolThreadCountSuggestion = 1
-        guard environment[environmentVariable] != "swift" else { return }
-        preference.withLock { $0 = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.any()) }
+        preference.withLock { $0.configure(executorVariable: executorVariable) }
     }
 
     /// The executor polls run on: the event loop after `configure`, else nil (Swift's global pool; so in tests).
-    public static var taskExecutor: (any TaskExecutor)? { preference.withLock { $0 } }
+    /// The group's thread starts here, the first time a poll asks (or when a client first connects), so
+    /// `--version`, `check` or `report` never start it.
+    public static var taskExecutor: (any TaskExecutor)? {
+        preference.withLock { $0.executor { MultiThreadedEventLoopGroup.singleton.any() } }
+    }
+}
+
+/// What `ProcessThreads.taskExecutor` answers: nothing before `configure` or with `LIVEWATCH_EXECUTOR=swift`,
+/// else one executor on the event loop that `loop` gives, asked for only when first needed.
+struct ExecutorPreference {
+    private enum State {
+        case unconfigured
+        case swiftPool
+        case eventLoop(EventLoopTaskExecutor?)
+    }
+
+    private var state = State.unconfigured
+
+    mutating func configure(executorVariable: String?) {
+        state = executorVariable == "swift" ? .swiftPool : .eventLoop(nil)
+    }
+
+    mutating func executor(loop: () -> any EventLoop) -> (any TaskExecutor)? {
+        switch state {
+        case .unconfigured, .swiftPool:
+            return nil
+        case .eventLoop(let executor?):
+            return executor
+        case .eventLoop(nil):
+            let executor = EventLoopTaskExecutor(loop())
+            state = .eventLoop(executor)
+            return executor
+        }
+    }
 }
 
 /// A SwiftNIO event loop as a Swift task executor: a task that prefers it runs its jobs on the loop's thread.

@@ -26,4 +26,29 @@ import Testing
         #expect(!elsewhere)
         try await group.shutdownGracefully()
     }
+
+    /// The group's loop is asked for only when a poll first wants the executor, then never again; before
+    /// `configure` and with `LIVEWATCH_EXECUTOR=swift` there is no executor and no loop is asked for.
+    @Test func theLoopIsAskedForOnlyWhenFirstNeeded() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var asked = 0
+        let loop = { () -> any EventLoop in
+            asked += 1
+            return group.next()
+        }
+        var preference = ExecutorPreference()
+        #expect(preference.executor(loop: loop) == nil)
+        preference.configure(executorVariable: "swift")
+        #expect(preference.executor(loop: loop) == nil)
+        #expect(asked == 0)
+
+        preference.configure(executorVariable: nil)
+        #expect(asked == 0)
+        let first = try #require(preference.executor(loop: loop) as? EventLoopTaskExecutor)
+        let second = try #require(preference.executor(loop: loop) as? EventLoopTaskExecutor)
+        #expect(asked == 1)
+        #expect(first === second)
+        #expect(first.loop === group.next())
+        try await group.shutdownGracefully()
+    }
 }
