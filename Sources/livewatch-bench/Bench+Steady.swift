@@ -145,6 +145,7 @@ struct Steady: AsyncParsableCommand {
                 elapsed += step
                 samples.append((elapsed, Self.residentBytes(of: daemon.pid)))
             }
+            let resident = ResidentSet(pid: daemon.pid, binary: binary)
             daemon.send(SIGTERM)
             let usage = daemon.wait()
             let wall = Date().timeIntervalSince(daemon.started)
@@ -154,6 +155,8 @@ struct Steady: AsyncParsableCommand {
                 throw BenchError("livewatch run ended with status \(usage.status):\n\(output)")
             }
             let (polls, ok) = try Self.polls(database: folder + "/steady.db")
+            let check = try Startup.measure(
+                binary: binary, arguments: ["check", "--database", folder + "/steady.db"], runs: 5)
 
             // The floor: as many requests (Tencent room pages) at the same rate, from a minimal NIO client.
             let spacing = wall / Double(counts.total)
@@ -168,6 +171,7 @@ struct Steady: AsyncParsableCommand {
                     wall, counts.total, counts.polyv, counts.tencent, counts.metaStudio, counts.volcengine,
                     counts.violations, polls, ok, Double(polls) / wall * 60))
             print(String(format: "steady: peak RSS %.1f MB (goal <= 20)", Double(usage.peakRSS) / 1e6))
+            if let resident { print("steady: RSS at the end \(resident.summary)") }
             if let minute = samples.first(where: { $0.second >= 60 }), let last = samples.last, last.second > 60 {
                 let highest = samples.filter { $0.second >= 60 }.map(\.rss).max() ?? last.rss
                 print(
@@ -191,6 +195,7 @@ struct Steady: AsyncParsableCommand {
                 String(
                     format: "steady: context switches per request %.1f; floor %.1f; ratio %.1f", switches,
                     floorSwitches, switches / max(0.01, floorSwitches)))
+            print("steady: then `livewatch check --database` on its database, 5 runs, medians: \(check)")
         }
     }
 

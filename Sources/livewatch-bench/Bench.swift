@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             PollCPU.self, InsertRate.self, RunRSS.self, Serve.self, TencentCrawl.self, TencentServe.self,
             MetaStudioPoll.self, ServeMetaStudio.self, History.self, AlertLogRate.self, CheckLatency.self,
-            MetricsScrape.self, Steady.self, Crawl.self, ServeAll.self, Floor.self,
+            MetricsScrape.self, Steady.self, Crawl.self, ServeAll.self, Floor.self, Startup.self,
         ] + volcengineBenchmarks)
 }
 

@@ -31,6 +31,13 @@ import VendorSimulator
         await simulator.shutdown()
     }
 
+    /// livewatch bootstraps no tracer: AsyncHTTPClient's default would still build a no-op span per request.
+    @Test func noRequestIsTraced() async {
+        let transport = AsyncHTTPTransport()
+        #expect(!transport.tracesRequests)
+        await transport.shutdown()
+    }
+
     @Test func aTabInAValueIsAllowed() {
         #expect(AsyncHTTPTransport.firstInvalidHeader([("X-A", "a\tb"), ("X-B", "中文")]) == nil)
         #expect(AsyncHTTPTransport.firstInvalidHeader([("Bad Name", "v")]) == "(unnamed)")

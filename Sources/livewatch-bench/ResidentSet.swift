@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+
+/// Where a process's resident memory is, from `/proc/PID/smaps`: the pages of its own binary (code, and the
+/// data, relocated tables and read-only data beside it), of the shared libraries it loads, and anonymous memory
+/// (heap, thread stacks, SQLite's page cache).
+struct ResidentSet {
+    var binaryCode = 0
+    var binaryData = 0
+    var libraries = 0
+    var anonymous = 0
+
+    var total: Int { binaryCode + binaryData + libraries + anonymous }
+
+    /// Reads the mappings of `pid`; `binary` is the path the process was started from. Nil if unreadable.
+    init?(pid: pid_t, binary: String) {
+        guard let smaps = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return nil }
+        let executable = URL(fileURLWithPath: binary).resolvingSymlinksInPath().path
+        var kind = Kind.anonymous
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), first.first?.isHexDigit == true, fields.count >= 5 {
+                kind = Self.kind(permissions: fields[1], path: fields.count > 5 ? String(fields[5]) : "", executable)
+            } else if fields.first == "Rss:", fields.count >= 2, let kilobytes = Int(fields[1]) {
+                let bytes = kilobytes * 1_024
+                switch kind {
+                case .binaryCode: binaryCode += bytes
+                case .binaryData: binaryData += bytes
+                case .library: libraries += bytes
+                case .anonymous: anonymous += bytes
+                }
+            }
+        }
+    }
+
+    private enum Kind { case binaryCode, binaryData, library, anonymous }
+
+    private static func kind(permissions: Substring, path: String, _ executable: String) -> Kind {
+        if path == executable { return permissions.contains("x") ? .binaryCode : .binaryData }
+        return path.hasPrefix("/") ? .library : .anonymous
+    }
+
+    var summary: String {
+        String(
+            format: "%.1f MB = binary code %.1f + binary data %.1f + shared libraries %.1f + anonymous %.1f",
+            Double(total) / 1e6, Double(binaryCode) / 1e6, Double(binaryData) / 1e6, Double(libraries) / 1e6,
+            Double(anonymous) / 1e6)
+    }
+}
+
+/// `startup`: what a short command costs the binary: `livewatch --version` (the process, its runtimes and the
+/// command line parsed, nothing else) and, with `--database`, `livewatch check --database` (the monitoring
+/// plugin a scheduler starts every minute).
+struct Startup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "startup",
+        abstract: "livewatch --version and livewatch check: peak RSS, CPU and context switches per run (medians).")
+
+    @Option(help: "The livewatch binary (default: the one beside this benchmark).") var livewatch: String?
+    @Option(help: "Runs of each command.") var runs = 9
+    @Option(help: "A livewatch database for `check --database` (e.g. one a steady run kept).") var database: String?
+
+    func run() async throws {
+        let binary = try livewatchBinary(livewatch)
+        print("startup: livewatch \(binary), \(runs) runs each, medians")
+        print("startup: --version: " + (try Self.measure(binary: binary, arguments: ["--version"], runs: runs)))
+        if let database {
+            print(
+                "startup: check --database: "
+                    + (try Self.measure(binary: binary, arguments: ["check", "--database", database], runs: runs)))
+        }
+    }
+
+    /// Runs `binary arguments` `runs` times: the medians of peak RSS, CPU and context switches.
+    static func measure(binary: String, arguments: [String], runs: Int) throws -> String {
+        var usages: [ChildUsage] = []
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "livewatch-bench-startup-\(getpid()).out"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        for _ in 0..<max(1, runs) {
+            let process = try SpawnedProcess(
+                path: binary, arguments: arguments, environment: benchChildEnvironment(), output: output)
+            let usage = process.wait()
+            guard usage.status & 0x7F == 0 else { throw BenchError("\(binary) \(arguments) ended by a signal") }
+            usages.append(usage)
+        }
+        return String(
+            format: "peak RSS %.1f MB, CPU %.1f ms, %d context switches", Double(median(usages.map(\.peakRSS))) / 1e6,
+            median(usages.map(\.cpu)) * 1_000, median(usages.map(\.contextSwitches)))
+    }
+}
