@@ -4,11 +4,14 @@ import Foundation
     import Glibc
 #endif
 
-/// What the kernel counted for a child process, read when it is reaped (`wait4`).
+/// What the kernel counted for a child process, read when it is reaped (`wait4`), and its peak resident set.
 struct ChildUsage {
     /// User + system CPU seconds of all its threads.
     var cpu: Double
-    /// Peak resident set size, in bytes.
+    /// Peak resident set size of the program, in bytes: its `VmHWM`, sampled every 20 ms while it ran (0 if it
+    /// ended before the first sample). Not `wait4`'s `ru_maxrss`: `posix_spawn` starts the child in this
+    /// process's address space (`CLONE_VM`), and `execve` carries that address space's high-water mark into the
+    /// child's `ru_maxrss`, so a program smaller than the benchmark would read as large as the benchmark.
     var peakRSS: Int
     /// Voluntary + involuntary context switches of all its threads.
     var contextSwitches: Int
@@ -21,7 +24,7 @@ struct ChildUsage {
 
 /// A program started with `posix_spawn` (standard output and error into files), so that what it costs can be
 /// read from the kernel when it ends: the figures are the product's own, not the benchmark's.
-final class SpawnedProcess {
+final class SpawnedProcess: Sendable {
     let pid: pid_t
     let started = Date()
 
@@ -49,17 +52,54 @@ final class SpawnedProcess {
     /// Sends `signal` to the process.
     func send(_ signal: Int32) { kill(pid, signal) }
 
+    /// The program's resident high-water mark so far (`VmHWM`), in bytes; nil once it has ended.
+    func residentHighWater() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1_024 }
+        }
+        return nil
+    }
+
     /// Waits for the process to end and returns what it cost.
     func wait() -> ChildUsage {
+        let sampler = HighWaterSampler(self)
         var usage = rusage()
         var status: Int32 = 0
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let peak = sampler.stop()
         let cpu =
             Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
             + Double(usage.ru_stime.tv_usec) / 1e6
         return ChildUsage(
-            cpu: cpu, peakRSS: usage.ru_maxrss * 1_024, contextSwitches: usage.ru_nvcsw + usage.ru_nivcsw,
+            cpu: cpu, peakRSS: peak, contextSwitches: usage.ru_nvcsw + usage.ru_nivcsw,
             status: status)
+    }
+}
+
+/// Reads a child's `VmHWM` every 20 ms on a thread of its own until stopped: the last reading is the peak.
+private final class HighWaterSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peak = 0
+    private var stopped = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ process: SpawnedProcess) {
+        let thread = Thread { [self] in
+            while !lock.withLock({ stopped }) {
+                if let value = process.residentHighWater() { lock.withLock { peak = max(peak, value) } }
+                usleep(20_000)
+            }
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    /// Stops sampling; the highest reading.
+    func stop() -> Int {
+        lock.withLock { stopped = true }
+        finished.wait()
+        return lock.withLock { peak }
     }
 }
 
