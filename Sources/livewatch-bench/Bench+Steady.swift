@@ -123,9 +123,15 @@ struct Steady: AsyncParsableCommand {
     @Option(help: "The livewatch binary (default: the one beside this benchmark).") var livewatch: String?
     @Option(help: "Rooms in the Tencent list.") var rooms = 500
     @Option(help: "Tencent rate_limit, requests/s.") var rateLimit = 50
+    @Option(
+        help: ArgumentHelp(
+            "Run livewatch under this command, e.g. \"valgrind --tool=callgrind\" to trace the functions it runs "
+                + "(`make order`); its CPU figures then mean nothing.", valueName: "command"))
+    var wrapper: String?
 
     func run() async throws {
         let binary = try livewatchBinary(livewatch)
+        let wrapping = wrapper?.split(separator: " ").map(String.init) ?? []
         try await withChildSimulator(
             ["serve-all", "--rooms", String(rooms), "--rate-limit", String(rateLimit)]
         ) { child, folder in
@@ -133,8 +139,9 @@ struct Steady: AsyncParsableCommand {
             try steadyYAML(endpoint: child.baseURL, folder: folder).write(
                 toFile: configPath, atomically: true, encoding: .utf8)
             let before = try VendorCounts(asking: child)
+            let command = wrapping + [binary, "run", "--config", configPath, "--log-level", "warning"]
             let daemon = try SpawnedProcess(
-                path: binary, arguments: ["run", "--config", configPath, "--log-level", "warning"],
+                path: try executablePath(command[0]), arguments: Array(command.dropFirst()),
                 environment: benchChildEnvironment(), output: folder + "/livewatch.out")
             // RSS every 10 s: after the first minute, nothing may grow.
             var samples: [(second: Int, rss: Int)] = []

@@ -14,7 +14,10 @@ struct ResidentSet {
 
     /// Reads the mappings of `pid`; `binary` is the path the process was started from. Nil if unreadable.
     init?(pid: pid_t, binary: String) {
-        guard let smaps = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return nil }
+        // Read to the end by hand: `String(contentsOfFile:)` stops after the first 4 KB of a /proc file.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps"),
+            let data = try? handle.readToEnd(), let smaps = String(data: data, encoding: .utf8)
+        else { return nil }
         let executable = URL(fileURLWithPath: binary).resolvingSymlinksInPath().path
         var kind = Kind.anonymous
         for line in smaps.split(separator: "\n") {

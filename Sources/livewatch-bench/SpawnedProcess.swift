@@ -122,6 +122,16 @@ func livewatchBinary(_ path: String?) throws -> String {
     return chosen
 }
 
+/// `name` if it is a path, else where it is found in PATH.
+func executablePath(_ name: String) throws -> String {
+    if name.contains("/") { return name }
+    let directories = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+    for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+        return "\(directory)/\(name)"
+    }
+    throw BenchError("\(name) is not in PATH")
+}
+
 /// This process's context switches so far (all threads).
 func processContextSwitches() -> Int {
     var usage = rusage()
