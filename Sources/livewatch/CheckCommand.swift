@@ -70,8 +70,7 @@ struct CheckCommand: ParsableCommand {
     /// Runs `livewatch check ARGUMENTS` (the arguments after `check`). Help and `--version` behave as everywhere
     /// else; any other parsing error (an unknown option, a missing value) is `LIVEWATCH UNKNOWN - ...` and
     /// exit status 3 instead of argument-parser's 64, as a monitoring system expects of a plugin.
-    /// Runs without Swift's concurrency runtime: the check reads SQLite synchronously, and `help`, `--version`
-    /// and every subcommand's own `check` path are synchronous too.
+    /// Runs without Swift's concurrency runtime: the check reads SQLite synchronously.
     static func main(arguments: [String]) {
         do {
             var command = try LiveWatchCommand.parseAsRoot([name] + arguments)
