@@ -150,7 +150,7 @@ struct Steady: AsyncParsableCommand {
                 let step = min(10, seconds - elapsed)
                 try await Task.sleep(nanoseconds: UInt64(step) * 1_000_000_000)
                 elapsed += step
-                samples.append((elapsed, Self.residentBytes(of: daemon.pid)))
+                samples.append((elapsed, procStatusBytes(String(daemon.pid), field: "VmRSS") ?? 0))
             }
             let resident = ResidentSet(pid: daemon.pid, binary: binary)
             daemon.send(SIGTERM)
@@ -204,15 +204,6 @@ struct Steady: AsyncParsableCommand {
                     floorSwitches, switches / max(0.01, floorSwitches)))
             print("steady: then `livewatch check --database` on its database, 5 runs, medians: \(check)")
         }
-    }
-
-    /// The resident set size of process `pid`, in bytes (0 if it cannot be read).
-    static func residentBytes(of pid: pid_t) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1_024
-        }
-        return 0
     }
 
     /// The polls stored, and how many of them succeeded.

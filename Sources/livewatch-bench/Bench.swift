@@ -28,12 +28,16 @@ func processCPUSeconds() -> Double {
 
 /// Resident set size of this process, in bytes (from /proc/self/status).
 func residentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        return digits * 1_024
+    procStatusBytes("self", field: "VmRSS") ?? 0
+}
+
+/// A size field of `/proc/PROCESS/status` (`VmRSS`, `VmHWM`, ...) in bytes; nil if the process or field is gone.
+func procStatusBytes(_ process: String, field: String) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1_024 }
     }
-    return 0
+    return nil
 }
 
 let benchAppID = "bench-app"

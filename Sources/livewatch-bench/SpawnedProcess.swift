@@ -54,11 +54,7 @@ final class SpawnedProcess: Sendable {
 
     /// The program's resident high-water mark so far (`VmHWM`), in bytes; nil once it has ended.
     func residentHighWater() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1_024 }
-        }
-        return nil
+        procStatusBytes(String(pid), field: "VmHWM")
     }
 
     /// Waits for the process to end and returns what it cost.
